@@ -1,0 +1,268 @@
+# shellcheck shell=bash
+# Shared helpers for the City Life Suite scripts. Sourced, never run.
+#
+# Every ensure_* step is idempotent and cheap when there is nothing to do.
+
+set -euo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+VENV=${CITY_VENV:-$REPO/.venv}
+PY=$VENV/bin/python
+DATA_DIR=${CITY_DATA_DIR:-$REPO/.data}
+ODOO_CONF=$REPO/odoo.conf
+# Where setup puts upstream Odoo 18.0 when no importable Odoo 18.0 exists.
+ODOO_SRC=${ODOO_SRC:-${XDG_CACHE_HOME:-$HOME/.cache}/city-suite/odoo-18.0}
+ODOO_GIT=${ODOO_GIT:-https://github.com/odoo/odoo.git}
+
+log() { printf '\033[1;34m[city]\033[0m %s\n' "$*" >&2; }
+warn() { printf '\033[1;33m[city]\033[0m %s\n' "$*" >&2; }
+die() {
+    printf '\033[1;31m[city] error:\033[0m %s\n' "$*" >&2
+    exit 1
+}
+
+# Run a command as root (directly, or through sudo when available).
+as_root() {
+    if [ "$(id -u)" -eq 0 ]; then
+        "$@"
+    elif command -v sudo >/dev/null 2>&1; then
+        sudo "$@"
+    else
+        die "'$*' needs root and sudo is not available; run it as root once."
+    fi
+}
+
+# Run a command as the postgres system user.
+as_postgres() {
+    if [ "$(id -u)" -eq 0 ]; then
+        su postgres -s /bin/sh -c "$(printf '%q ' "$@")"
+    else
+        as_root -u postgres "$@" 2>/dev/null || sudo -u postgres "$@"
+    fi
+}
+
+apt_install() {
+    command -v apt-get >/dev/null 2>&1 ||
+        die "cannot install $* automatically (no apt-get); install it with your system's package manager."
+    log "installing Debian packages: $*"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@" >/dev/null ||
+        { as_root apt-get update -q >/dev/null &&
+            as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@" >/dev/null; } ||
+        die "apt-get could not install $*."
+}
+
+# --- PostgreSQL ------------------------------------------------------------
+
+ensure_postgres() {
+    if ! pg_isready -q 2>/dev/null; then
+        if ! command -v pg_ctlcluster >/dev/null 2>&1; then
+            apt_install postgresql
+        fi
+        if [ -z "$(pg_lsclusters -h 2>/dev/null)" ]; then
+            local ver
+            ver=$(ls /usr/lib/postgresql | sort -n | tail -n 1)
+            log "creating PostgreSQL cluster $ver/main"
+            as_root pg_createcluster "$ver" main >/dev/null
+        fi
+        local ver name status
+        while read -r ver name _ status _; do
+            if [ "$status" != "online" ]; then
+                log "starting PostgreSQL cluster $ver/$name"
+                as_root pg_ctlcluster "$ver" "$name" start || true
+            fi
+        done < <(pg_lsclusters -h)
+        for _ in $(seq 1 30); do
+            pg_isready -q 2>/dev/null && break
+            sleep 1
+        done
+        pg_isready -q 2>/dev/null || die "PostgreSQL does not answer on its default socket."
+    fi
+    if ! psql -d postgres -Atqc 'select 1' >/dev/null 2>&1; then
+        local me
+        me=$(id -un)
+        [ "$me" != postgres ] || die "do not run the suite as the 'postgres' user (Odoo refuses it)."
+        log "creating PostgreSQL role '$me'"
+        as_postgres createuser --superuser "$me" ||
+            die "could not create the PostgreSQL role '$me'."
+    fi
+}
+
+db_exists() {
+    [ "$(psql -d postgres -Atqc "select 1 from pg_database where datname = '$1'")" = 1 ]
+}
+
+# --- Chromium (browser tests) ----------------------------------------------
+
+ensure_chromium() {
+    local bin
+    for bin in chromium chromium-browser google-chrome google-chrome-stable; do
+        command -v "$bin" >/dev/null 2>&1 && return 0
+    done
+    apt_install chromium
+}
+
+# --- Python, Odoo and the suite's requirements ------------------------------
+
+base_python() {
+    local py=${PYTHON:-python3}
+    command -v "$py" >/dev/null 2>&1 || die "no '$py' found; install Python 3.10 to 3.12."
+    "$py" -c 'import sys; sys.exit(not ((3, 10) <= sys.version_info[:2] <= (3, 12)))' ||
+        die "Odoo 18 needs Python 3.10 to 3.12; '$py' is $("$py" -V 2>&1)."
+    echo "$py"
+}
+
+ensure_venv() {
+    if [ ! -x "$PY" ]; then
+        local py
+        py=$(base_python)
+        log "creating the virtual environment $VENV (sees $py's packages, so an installed Odoo is reused)"
+        "$py" -m venv --system-site-packages "$VENV"
+    fi
+}
+
+odoo_version() {
+    (cd / && "$PY" -c 'import odoo.release as r; print("%s.%s" % r.version_info[:2])' 2>/dev/null) || true
+}
+
+ensure_odoo() {
+    local version
+    version=$(odoo_version)
+    if [ "$version" = "18.0" ]; then
+        return 0
+    fi
+    [ -z "$version" ] || die "the importable Odoo is $version; the suite needs Odoo 18.0."
+    log "no importable Odoo 18.0: installing upstream Odoo 18.0 into $ODOO_SRC"
+    if [ ! -f "$ODOO_SRC/odoo/release.py" ]; then
+        command -v git >/dev/null 2>&1 || apt_install git
+        mkdir -p "$(dirname "$ODOO_SRC")"
+        git clone --quiet --depth 1 --branch 18.0 "$ODOO_GIT" "$ODOO_SRC" ||
+            die "could not clone Odoo 18.0 from $ODOO_GIT (set ODOO_SRC to an Odoo 18.0 checkout to use it)."
+    fi
+    # Some of Odoo's pinned requirements build from source with pkg_resources.
+    local constraints
+    constraints=$(mktemp)
+    printf 'setuptools<70\n' >"$constraints"
+    if [ -f /etc/xdg/pip/constraints.txt ]; then cat /etc/xdg/pip/constraints.txt >>"$constraints"; fi
+    apt_install_if_missing pg_config libpq-dev
+    grep -v -i '^python-ldap' "$ODOO_SRC/requirements.txt" >"$constraints.req"
+    PIP_CONSTRAINT=$constraints "$PY" -m pip install -q -r "$constraints.req" ||
+        die "could not install Odoo 18.0's Python requirements."
+    rm -f "$constraints" "$constraints.req"
+    local site
+    site=$("$PY" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+    echo "$ODOO_SRC" >"$site/odoo-18.0-src.pth"
+    [ "$(odoo_version)" = "18.0" ] || die "Odoo 18.0 in $ODOO_SRC is still not importable."
+}
+
+apt_install_if_missing() {
+    command -v "$1" >/dev/null 2>&1 || apt_install "$2"
+}
+
+ensure_requirements() {
+    local stamp=$VENV/.city-requirements.sha256 sum
+    sum=$(sha256sum "$REPO/requirements.txt" | cut -d' ' -f1)
+    if [ "$(cat "$stamp" 2>/dev/null)" != "$sum" ]; then
+        log "installing the suite's Python requirements (requirements.txt)"
+        "$PY" -m pip install -q --disable-pip-version-check -r "$REPO/requirements.txt" 2> >(grep -v -E "^WARNING: Location .* is ignored" >&2) ||
+            die "could not install requirements.txt."
+        echo "$sum" >"$stamp"
+    fi
+}
+
+# --- Odoo invocation ---------------------------------------------------------
+
+# Odoo's own addons directory of a source tree (odoo/addons is always on the path).
+odoo_addons_path() {
+    local extra
+    extra=$(cd / && "$PY" -c '
+import os, odoo
+root = os.path.dirname(os.path.dirname(os.path.abspath(odoo.__file__)))
+print(os.path.join(root, "addons") if os.path.isdir(os.path.join(root, "addons", "web")) else "")')
+    if [ -n "$extra" ]; then echo "$REPO/addons,$extra"; else echo "$REPO/addons"; fi
+}
+
+# Comma-separated list of the suite's modules (every addons/city_* with a manifest).
+city_modules() {
+    local dirs=()
+    for m in "$REPO"/addons/city_*/__manifest__.py; do
+        [ -f "$m" ] && dirs+=("$(basename "$(dirname "$m")")")
+    done
+    (IFS=,; echo "${dirs[*]}")
+}
+
+# Odoo modules outside the suite that the suite depends on, sorted, comma-separated.
+external_dependencies() {
+    "$PY" - "$REPO/addons" <<'PYEOF'
+import ast, pathlib, sys
+addons = pathlib.Path(sys.argv[1])
+ours = {p.parent.name for p in addons.glob("city_*/__manifest__.py")}
+deps = set()
+for name in ours:
+    manifest = ast.literal_eval((addons / name / "__manifest__.py").read_text())
+    deps.update(d for d in manifest.get("depends", []) if d not in ours)
+print(",".join(sorted(deps)))
+PYEOF
+}
+
+odoo() {
+    (cd "$REPO" && "$PY" -m odoo -c "$ODOO_CONF" --addons-path="$(odoo_addons_path)" --data-dir="$DATA_DIR" "$@")
+}
+
+# --- Databases with the suite installed (tests, benchmarks) -----------------
+
+# Install into a database, failing on any error and on warnings of the suite.
+install_into() { # db, then odoo arguments
+    local db=$1 logfile=$DATA_DIR/logs/install-$1.log
+    shift
+    mkdir -p "$DATA_DIR/logs"
+    : >"$logfile"
+    odoo -d "$db" "$@" --stop-after-init --log-level=warn --logfile="$logfile" ||
+        { tail -n 40 "$logfile" >&2; die "installing into '$db' failed (log: $logfile)"; }
+    if grep -E ' (ERROR|CRITICAL) ' "$logfile" >&2; then
+        die "errors were logged while installing into '$db' (log: $logfile)"
+    fi
+    if grep -E ' WARNING .*(city_|city\.)' "$logfile" >&2; then
+        die "the suite's modules logged warnings while installing into '$db' (log: $logfile)"
+    fi
+}
+
+# A fresh database with every city_* module (and demo data). Odoo's own modules
+# take most of the install time and never change between runs: they are kept in
+# a template database named after what it contains.
+build_suite_db() { # db
+    local db=$1 modules deps key template
+    modules=$(city_modules)
+    deps=$(external_dependencies)
+    key=$(printf '%s|%s|zh_CN|demo' "$(cd / && "$PY" -c 'import odoo.release as r; print(r.version)')" "$deps" |
+        sha256sum | cut -c1-10)
+    template=city_tmpl_$key
+    if ! db_exists "$template"; then
+        log "building template database $template with Odoo modules: $deps"
+        local old
+        for old in $(psql -d postgres -Atqc "select datname from pg_database where datname like 'city_tmpl_%'"); do
+            dropdb "$old" && rm -rf "$DATA_DIR/filestore/$old"
+        done
+        dropdb --if-exists --force "$template.tmp"
+        install_into "$template.tmp" -i "$deps" --load-language=zh_CN
+        psql -d postgres -qc "alter database \"$template.tmp\" rename to \"$template\""
+        rm -rf "$DATA_DIR/filestore/$template"
+        if [ -d "$DATA_DIR/filestore/$template.tmp" ]; then
+            mv "$DATA_DIR/filestore/$template.tmp" "$DATA_DIR/filestore/$template"
+        fi
+    fi
+    log "building fresh database '$db' with $modules"
+    dropdb --if-exists --force "$db"
+    rm -rf "${DATA_DIR:?}/filestore/$db"
+    createdb -T "$template" "$db"
+    if [ -d "$DATA_DIR/filestore/$template" ]; then cp -a "$DATA_DIR/filestore/$template" "$DATA_DIR/filestore/$db"; fi
+    install_into "$db" -i "$modules"
+}
+
+setup_all() {
+    ensure_postgres
+    ensure_venv
+    ensure_odoo
+    ensure_requirements
+    ensure_chromium
+    mkdir -p "$DATA_DIR"
+}

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Set up, create or update the database with every city_* module and its demo
+# data, then serve Odoo on http://localhost:${CITY_PORT:-8069}.
+# Records entered through the UI survive later runs: the database is only
+# created once, and modules are updated only when the addons changed.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+setup_all
+
+DB=${CITY_DB:-city}
+PORT=${CITY_PORT:-8069}
+MODULES=$(city_modules)
+stamp=$DATA_DIR/$DB.addons.sha256
+addons_sum=$(cd "$REPO" && find addons -type f ! -path '*/__pycache__/*' -print0 | sort -z |
+    xargs -0 sha256sum | sha256sum | cut -d' ' -f1)
+
+if ! db_exists "$DB"; then
+    log "creating database '$DB' with $MODULES and demo data (a few minutes the first time)"
+    odoo -d "$DB" -i "$MODULES" --load-language=zh_CN --stop-after-init --log-level=warn
+    echo "$addons_sum" >"$stamp"
+elif [ "$(cat "$stamp" 2>/dev/null)" != "$addons_sum" ]; then
+    log "addons changed: updating $MODULES in '$DB' (your data is kept)"
+    odoo -d "$DB" -i "$MODULES" -u "$MODULES" --stop-after-init --log-level=warn
+    echo "$addons_sum" >"$stamp"
+else
+    log "database '$DB' is up to date"
+fi
+
+cat >&2 <<MSG
+
+  City Life Suite / 同城生活服务  →  http://localhost:$PORT
+  Log in (demo):  admin / admin            administrator (operator + accountant)
+                  operator / operator      平台运营 (zh_CN)
+                  accountant / accountant  平台财务 (zh_CN)
+                  merchant / merchant      商户经理, 茶语时光 (zh_CN)
+                  staff / staff            商户店员, 茶语时光 (zh_CN)
+  Stop with Ctrl-C. Data: PostgreSQL database '$DB', files in $DATA_DIR.
+
+MSG
+odoo -d "$DB" --http-port="$PORT" "$@"
