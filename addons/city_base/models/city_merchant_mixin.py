@@ -1,0 +1,47 @@
+# Copyright 2026 City Life Suite contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+
+
+class CityMerchantMixin(models.AbstractModel):
+    """Records that belong to one merchant.
+
+    Every model of the suite that a merchant owns (tickets, allocations,
+    statements, points issued, …) inherits this mixin and gets the same two
+    record rules, named ``<model>_rule_merchant_user`` and
+    ``<model>_rule_operator``::
+
+        merchant users:          [('merchant_id', '=', user.merchant_id.id)]
+        operators, accountants:  [(1, '=', 1)]
+
+    Merchant users are never operators or accountants (see ``res.users``), so
+    the union of group rules never widens a merchant user's view.
+    """
+
+    _name = "city.merchant.mixin"
+    _description = "Merchant-owned record"
+
+    merchant_id = fields.Many2one(
+        "res.partner",
+        required=True,
+        index=True,
+        ondelete="restrict",
+        domain=[("is_merchant", "=", True)],
+        default=lambda self: self.env.user.merchant_id,
+    )
+
+    @api.constrains("merchant_id")
+    def _check_merchant_id(self):
+        for record in self:
+            if record.merchant_id and not record.merchant_id.is_merchant:
+                raise ValidationError(_("%(partner)s is not a merchant.", partner=record.merchant_id.display_name))
+
+    @api.model
+    def _get_merchant_scope_domain(self, user=None):
+        """The domain of records ``user`` (default: current user) may see by merchant."""
+        user = user or self.env.user
+        if user.merchant_id:
+            return [("merchant_id", "=", user.merchant_id.id)]
+        return []
