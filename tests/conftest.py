@@ -1,0 +1,117 @@
+# Copyright 2026 City Life Suite contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Fixtures for the top-level tests: a real Odoo server on loopback.
+
+pytest-odoo has already parsed odoo.conf and the command line, so the server
+started here uses the same addons path, data directory and test database.
+"""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+import odoo
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_http(url, process, timeout=120):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"Odoo exited with code {process.returncode} before answering {url}")
+        try:
+            if requests.get(url, timeout=2).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.3)
+    raise TimeoutError(f"Odoo did not answer {url} within {timeout}s")
+
+
+class OdooServer:
+    """An Odoo server process with workers, serving one database on loopback."""
+
+    def __init__(self, db, workers=2, extra=()):
+        self.db = db
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        config = odoo.tools.config
+        self.log = Path(config["data_dir"]) / "logs" / f"server-{db}-{self.port}.log"
+        self.log.parent.mkdir(parents=True, exist_ok=True)
+        self.cmd = [
+            sys.executable, "-m", "odoo",
+            "-c", str(REPO / "odoo.conf"),
+            f"--addons-path={config['addons_path']}",
+            f"--data-dir={config['data_dir']}",
+            f"--database={db}",
+            f"--http-port={self.port}",
+            f"--gevent-port={free_port()}",
+            f"--workers={workers}",
+            "--max-cron-threads=0",
+            f"--logfile={self.log}",
+            "--log-level=warn",
+            *extra,
+        ]  # fmt: skip
+        self.process = None
+
+    def start(self):
+        self.process = subprocess.Popen(self.cmd, cwd=REPO, stdin=subprocess.DEVNULL)
+        wait_for_http(f"{self.url}/web/health", self.process)
+        return self
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def session(self, login, password):
+        """A requests session logged in as ``login``."""
+        http = requests.Session()
+        response = http.post(
+            f"{self.url}/web/session/authenticate",
+            json={"jsonrpc": "2.0", "params": {"db": self.db, "login": login, "password": password}},
+            timeout=30,
+        )
+        response.raise_for_status()
+        assert "error" not in response.json(), response.json()
+        return http
+
+    def call_kw(self, http, model, method, args=(), kwargs=None):
+        response = http.post(
+            f"{self.url}/web/dataset/call_kw/{model}/{method}",
+            json={
+                "jsonrpc": "2.0",
+                "params": {"model": model, "method": method, "args": list(args), "kwargs": kwargs or {}},
+            },
+            timeout=60,
+        )
+        response.raise_for_status()
+        body = response.json()
+        if "error" in body:
+            raise RuntimeError(body["error"]["data"]["message"])
+        return body["result"]
+
+
+@pytest.fixture(scope="session")
+def odoo_server():
+    """A multi-worker Odoo server on the test database (committed data only)."""
+    server = OdooServer(os.environ.get("CITY_TEST_DB") or odoo.tools.config["db_name"]).start()
+    yield server
+    server.stop()

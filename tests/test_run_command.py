@@ -1,0 +1,81 @@
+# Copyright 2026 City Life Suite contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""The README's run command: creates the database with demo data, serves it, and
+keeps what users entered when run a second time."""
+
+import os
+import signal
+import subprocess
+
+import pytest
+import requests
+
+from conftest import REPO, OdooServer, free_port, wait_for_http
+
+DB = "city_run_check"
+
+
+def start_run(port):
+    env = dict(os.environ, CITY_DB=DB, CITY_PORT=str(port))
+    return subprocess.Popen(
+        [
+            "bash",
+            str(REPO / "scripts" / "run.sh"),
+            "--workers=0",
+            "--max-cron-threads=0",
+            f"--gevent-port={free_port()}",
+        ],
+        cwd=REPO,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+
+
+def stop(process):
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+@pytest.fixture
+def fresh_db():
+    subprocess.run(["dropdb", "--if-exists", "--force", DB], check=True)
+    stamp = REPO / ".data" / f"{DB}.addons.sha256"
+    stamp.unlink(missing_ok=True)
+    yield
+    subprocess.run(["dropdb", "--if-exists", "--force", DB], check=True)
+    stamp.unlink(missing_ok=True)
+
+
+def test_run_twice_keeps_data(fresh_db):
+    port = free_port()
+    server = OdooServer(DB)
+    server.port, server.url = port, f"http://127.0.0.1:{port}"
+
+    process = start_run(port)
+    try:
+        wait_for_http(f"{server.url}/web/login", process, timeout=900)
+        http = server.session("operator", "operator")
+        district_id = server.call_kw(
+            http,
+            "city.district",
+            "create",
+            [{"name": "持久化检查商圈", "code": "CI-KEEP", "latitude": 22.5431, "longitude": 114.0579}],
+        )
+    finally:
+        stop(process)
+
+    process = start_run(port)
+    try:
+        wait_for_http(f"{server.url}/web/login", process, timeout=300)
+        login_page = requests.get(f"{server.url}/web/login", timeout=30)
+        assert login_page.status_code == 200
+        http = server.session("admin", "admin")
+        found = server.call_kw(http, "city.district", "search_read", [[("code", "=", "CI-KEEP")]], {"fields": ["name"]})
+        assert found == [{"id": district_id, "name": "持久化检查商圈"}]
+    finally:
+        stop(process)
