@@ -233,23 +233,31 @@ build_suite_db() { # db
     local db=$1 modules deps key template
     modules=$(city_modules)
     deps=$(external_dependencies)
-    key=$(printf '%s|%s|zh_CN|demo' "$(cd / && "$PY" -c 'import odoo.release as r; print(r.version)')" "$deps" |
-        sha256sum | cut -c1-10)
+    # The template's filestore lives in this DATA_DIR, so the template belongs to it too.
+    key=$(printf '%s|%s|zh_CN|demo|%s' "$(cd / && "$PY" -c 'import odoo.release as r; print(r.version)')" \
+        "$deps" "$DATA_DIR" | sha256sum | cut -c1-10)
     template=city_tmpl_$key
-    if ! db_exists "$template"; then
-        log "building template database $template with Odoo modules: $deps"
-        local old
-        for old in $(psql -d postgres -Atqc "select datname from pg_database where datname like 'city_tmpl_%'"); do
-            dropdb "$old" && rm -rf "$DATA_DIR/filestore/$old"
-        done
-        dropdb --if-exists --force "$template.tmp"
-        install_into "$template.tmp" -i "$deps" --load-language=zh_CN
-        psql -d postgres -qc "alter database \"$template.tmp\" rename to \"$template\""
-        rm -rf "$DATA_DIR/filestore/$template"
-        if [ -d "$DATA_DIR/filestore/$template.tmp" ]; then
-            mv "$DATA_DIR/filestore/$template.tmp" "$DATA_DIR/filestore/$template"
+    mkdir -p "$DATA_DIR/logs"
+    (
+        flock 9 # one template build at a time for this data dir
+        if ! db_exists "$template"; then
+            log "building template database $template with Odoo modules: $deps"
+            local old
+            # Drop this data dir's outdated templates (others belong to other checkouts).
+            for old in $(psql -d postgres -Atqc "select d.datname from pg_database d
+                    where d.datname like 'city_tmpl_%' and shobj_description(d.oid, 'pg_database') = '$DATA_DIR'"); do
+                dropdb "$old" && rm -rf "${DATA_DIR:?}/filestore/$old"
+            done
+            dropdb --if-exists --force "$template.tmp"
+            install_into "$template.tmp" -i "$deps" --load-language=zh_CN
+            psql -d postgres -qc "alter database \"$template.tmp\" rename to \"$template\""
+            psql -d postgres -qc "comment on database \"$template\" is '$DATA_DIR'"
+            rm -rf "${DATA_DIR:?}/filestore/$template"
+            if [ -d "$DATA_DIR/filestore/$template.tmp" ]; then
+                mv "$DATA_DIR/filestore/$template.tmp" "$DATA_DIR/filestore/$template"
+            fi
         fi
-    fi
+    ) 9>"$DATA_DIR/logs/template.lock"
     log "building fresh database '$db' with $modules"
     dropdb --if-exists --force "$db"
     rm -rf "${DATA_DIR:?}/filestore/$db"

@@ -6,13 +6,17 @@ keeps what users entered when run a second time."""
 import os
 import signal
 import subprocess
+from pathlib import Path
 
 import pytest
 import requests
 
+import odoo
+
 from conftest import REPO, OdooServer, free_port, wait_for_http
 
-DB = "city_run_check"
+# Named after the test database, so that checkouts testing side by side do not collide.
+DB = f"{os.environ.get('CITY_TEST_DB', 'city_test')}_run"
 
 
 def start_run(port):
@@ -44,7 +48,7 @@ def stop(process):
 @pytest.fixture
 def fresh_db():
     subprocess.run(["dropdb", "--if-exists", "--force", DB], check=True)
-    stamp = REPO / ".data" / f"{DB}.addons.sha256"
+    stamp = Path(odoo.tools.config["data_dir"]) / f"{DB}.addons.sha256"
     stamp.unlink(missing_ok=True)
     yield
     subprocess.run(["dropdb", "--if-exists", "--force", DB], check=True)

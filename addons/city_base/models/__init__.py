@@ -6,5 +6,6 @@ from . import city_district
 from . import city_merchant_category
 from . import city_merchant_hours
 from . import city_token_service
+from . import product_template
 from . import res_partner
 from . import res_users

@@ -2,7 +2,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 
 from odoo import _, api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
 
 
 class CityMerchantMixin(models.AbstractModel):
@@ -37,6 +37,29 @@ class CityMerchantMixin(models.AbstractModel):
         for record in self:
             if record.merchant_id and not record.merchant_id.is_merchant:
                 raise ValidationError(_("%(partner)s is not a merchant.", partner=record.merchant_id.display_name))
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._check_merchant_assignment(vals)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._check_merchant_assignment(vals)
+        return super().write(vals)
+
+    @api.model
+    def _check_merchant_assignment(self, vals, field="merchant_id"):
+        """Merchant users may only give records to their own merchant.
+
+        Record rules check a record before it is written, not the merchant it is
+        written to; this closes that gap for every merchant-owned model.
+        """
+        if field not in vals or self.env.su:
+            return
+        user = self.env.user
+        if user.merchant_id and vals[field] != user.merchant_id.id:
+            raise AccessError(_("You can only assign records to your own merchant, %s.", user.merchant_id.display_name))
 
     @api.model
     def _get_merchant_scope_domain(self, user=None):

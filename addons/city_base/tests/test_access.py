@@ -49,9 +49,24 @@ class TestAccess(CityTestCommon):
             self.env["city.merchant.hours"].with_user(self.manager_a).create(
                 {"merchant_id": self.merchant_b.id, "dayofweek": "0", "hour_from": 1, "hour_to": 2}
             )
+        with self.assertRaises(AccessError):
+            hours_a[0].with_user(self.manager_a).write({"merchant_id": self.merchant_b.id})
         # A merchant user's new record defaults to its own merchant.
         hours = self.env["city.merchant.hours"].with_user(self.manager_a).create({"hour_from": 1, "hour_to": 2})
         self.assertEqual(hours.merchant_id, self.merchant_a)
+
+    def test_products_follow_the_pattern(self):
+        product_a = self.env["product.template"].create({"name": "A 的招牌奶茶", "merchant_id": self.merchant_a.id})
+        product_b = self.env["product.template"].create({"name": "B 的私教课", "merchant_id": self.merchant_b.id})
+        self.assertMerchantIsolation(product_a, product_b)
+        self.assertMerchantIsolation(product_a.product_variant_ids, product_b.product_variant_ids)
+        # A manager cannot hand a product over to another merchant.
+        with self.assertRaises(AccessError):
+            product_a.with_user(self.manager_a).sudo(False).write({"merchant_id": self.merchant_b.id})
+        # sudo only lifts the access rights: the product still goes to the manager's merchant.
+        product = self.env["product.template"].with_user(self.manager_a).sudo().create({"name": "新品"})
+        self.assertEqual(product.merchant_id, self.merchant_a)
+        self.assertFalse(self.env["product.template"].create({"name": "平台服务费"}).merchant_id)
 
     def test_merchant_users_isolation(self):
         self.assertMerchantIsolation(self.manager_a | self.staff_a, self.manager_b)
