@@ -15,11 +15,11 @@ addons_sum=$(cd "$REPO" && find addons -type f ! -path '*/__pycache__/*' -print0
 
 if ! db_exists "$DB"; then
     log "creating database '$DB' with $MODULES and demo data (a few minutes the first time)"
-    odoo -d "$DB" -i "$MODULES" --load-language=zh_CN --stop-after-init --log-level=warn
+    odoo -d "$DB" -i "$MODULES" --load-language=zh_CN --stop-after-init --no-http --log-level=warn
     echo "$addons_sum" >"$stamp"
 elif [ "$(cat "$stamp" 2>/dev/null)" != "$addons_sum" ]; then
     log "addons changed: updating $MODULES in '$DB' (your data is kept)"
-    odoo -d "$DB" -i "$MODULES" -u "$MODULES" --stop-after-init --log-level=warn
+    odoo -d "$DB" -i "$MODULES" -u "$MODULES" --stop-after-init --no-http --log-level=warn
     echo "$addons_sum" >"$stamp"
 else
     log "database '$DB' is up to date"
