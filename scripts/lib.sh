@@ -101,6 +101,21 @@ ensure_chromium() {
     apt_install chromium
 }
 
+# --- PDF reports -------------------------------------------------------------
+
+# Odoo renders QWeb PDF reports (statements, tickets) with wkhtmltopdf; Chinese
+# text needs a CJK font.
+ensure_pdf_tools() {
+    local missing=()
+    command -v wkhtmltopdf >/dev/null 2>&1 || missing+=(wkhtmltopdf)
+    if command -v fc-list >/dev/null 2>&1 && fc-list :lang=zh | grep -q .; then
+        :
+    else
+        missing+=(fonts-noto-cjk)
+    fi
+    [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
+}
+
 # --- Python, Odoo and the suite's requirements ------------------------------
 
 base_python() {
@@ -204,8 +219,27 @@ print(",".join(sorted(deps)))
 PYEOF
 }
 
+# Odoo's launcher script (odoo-bin of a source tree, or the installed 'odoo'). A
+# prefork server re-runs sys.argv[0] to start its gevent (websocket) process, which
+# fails when Odoo is started as 'python -m odoo'.
+odoo_launcher() {
+    (cd / && "$PY" - <<'PYEOF'
+import os, shutil, sys
+import odoo
+root = os.path.dirname(os.path.dirname(os.path.abspath(odoo.__file__)))
+for path in (os.path.join(root, "odoo-bin"), os.path.join(os.path.dirname(sys.executable), "odoo"), shutil.which("odoo")):
+    if path and os.path.isfile(path):
+        print(path)
+        break
+PYEOF
+    )
+}
+
 odoo() {
-    (cd "$REPO" && "$PY" -m odoo -c "$ODOO_CONF" --addons-path="$(odoo_addons_path)" --data-dir="$DATA_DIR" "$@")
+    local cmd=(-m odoo) launcher
+    launcher=$(odoo_launcher)
+    [ -z "$launcher" ] || cmd=("$launcher")
+    (cd "$REPO" && "$PY" "${cmd[@]}" -c "$ODOO_CONF" --addons-path="$(odoo_addons_path)" --data-dir="$DATA_DIR" "$@")
 }
 
 # --- Databases with the suite installed (tests, benchmarks) -----------------
@@ -272,5 +306,6 @@ setup_all() {
     ensure_odoo
     ensure_requirements
     ensure_chromium
+    ensure_pdf_tools
     mkdir -p "$DATA_DIR"
 }

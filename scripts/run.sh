@@ -15,7 +15,10 @@ addons_sum=$(cd "$REPO" && find addons -type f ! -path '*/__pycache__/*' -print0
 
 if ! db_exists "$DB"; then
     log "creating database '$DB' with $MODULES and demo data (a few minutes the first time)"
-    odoo -d "$DB" -i "$MODULES" --load-language=zh_CN --stop-after-init --no-http --log-level=warn
+    odoo -d "$DB" -i "$MODULES" --load-language=zh_CN --stop-after-init --no-http --log-level=warn || {
+        dropdb --if-exists --force "$DB" # never leave a half-built database for the next run to "update"
+        die "could not create the database '$DB' (see the messages above)"
+    }
     echo "$addons_sum" >"$stamp"
 elif [ "$(cat "$stamp" 2>/dev/null)" != "$addons_sum" ]; then
     log "addons changed: updating $MODULES in '$DB' (your data is kept)"
@@ -23,6 +26,10 @@ elif [ "$(cat "$stamp" 2>/dev/null)" != "$addons_sum" ]; then
     echo "$addons_sum" >"$stamp"
 else
     log "database '$DB' is up to date"
+fi
+if [ "$(psql -d "$DB" -Atqc "select count(*) from res_lang where code = 'zh_CN' and active")" != 1 ]; then
+    log "loading the Chinese (zh_CN) translations into '$DB'"
+    odoo -d "$DB" --load-language=zh_CN --stop-after-init --no-http --log-level=warn
 fi
 
 cat >&2 <<MSG

@@ -7,6 +7,7 @@ started here uses the same addons path, data directory and test database.
 """
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -25,6 +26,19 @@ def free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def odoo_launcher():
+    """How to start Odoo: its launcher script (odoo-bin, or the installed ``odoo``).
+
+    A prefork server starts its gevent (websocket) process by re-running
+    ``sys.argv[0]``, which fails when Odoo was started as ``python -m odoo``.
+    """
+    root = Path(odoo.__file__).resolve().parent.parent
+    for path in (root / "odoo-bin", Path(sys.executable).parent / "odoo", shutil.which("odoo")):
+        if path and Path(path).is_file():
+            return [str(path)]
+    return ["-m", "odoo"]
 
 
 def wait_for_http(url, process, timeout=120):
@@ -52,7 +66,7 @@ class OdooServer:
         self.log = Path(config["data_dir"]) / "logs" / f"server-{db}-{self.port}.log"
         self.log.parent.mkdir(parents=True, exist_ok=True)
         self.cmd = [
-            sys.executable, "-m", "odoo",
+            sys.executable, *odoo_launcher(),
             "-c", str(REPO / "odoo.conf"),
             f"--addons-path={config['addons_path']}",
             f"--data-dir={config['data_dir']}",
