@@ -7,9 +7,27 @@ failure (a missing Chromium or websocket-client must not let tours pass
 silently). Set CITY_ALLOW_SKIPS=1 to allow skips locally.
 """
 
+import ast
 import os
+import sys
+import threading
 
 import pytest
+
+# CPython before 3.13 tracks the AST constructor's recursion depth in state shared by all
+# threads, so two threads parsing at the same time can fail with "SystemError: AST
+# constructor recursion depth mismatch" (python/cpython#106905). The HTTP server that
+# pytest-odoo starts for HttpCase and tours serves each request in a thread, and Odoo
+# parses manifests and view expressions with ast.parse: serialise those parses in tests.
+if sys.version_info < (3, 13):
+    _ast_parse = ast.parse
+    _ast_parse_lock = threading.Lock()
+
+    def _serialised_ast_parse(*args, **kwargs):
+        with _ast_parse_lock:
+            return _ast_parse(*args, **kwargs)
+
+    ast.parse = _serialised_ast_parse
 
 
 @pytest.hookimpl(hookwrapper=True)
