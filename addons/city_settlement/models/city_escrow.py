@@ -53,6 +53,9 @@ class CityEscrow(models.Model):
     amount_released = fields.Monetary(readonly=True)
     amount_refunded = fields.Monetary(readonly=True)
     amount_forfeited = fields.Monetary(readonly=True)
+    amount_reversed = fields.Monetary(
+        string="Refunded after Delivery", readonly=True, help="Delivered amounts refunded later (reversed splits)."
+    )
     amount_residual = fields.Monetary(compute="_compute_amount_residual", store=True)
     state = fields.Selection(
         [("held", "Held"), ("partial", "Partially Released"), ("done", "Done")],
@@ -68,7 +71,8 @@ class CityEscrow(models.Model):
         (
             "amounts_consistent",
             "CHECK(amount_paid >= 0 AND amount_released >= 0 AND amount_refunded >= 0 AND amount_forfeited >= 0"
-            " AND amount_paid - amount_released - amount_refunded - amount_forfeited >= 0)",
+            " AND amount_paid - amount_released - amount_refunded - amount_forfeited >= 0"
+            " AND amount_reversed >= 0 AND amount_reversed <= amount_released)",
             "An escrow can never release, refund or forfeit more than was paid.",
         ),
     ]
@@ -150,6 +154,65 @@ class CityEscrow(models.Model):
         self.ensure_one()
         return self._move_out("forfeit", amount, source)
 
+    def _refund_delivered(self, amount, source, reason):
+        """Refund ``amount`` that was already delivered (released): the release's split
+        is reversed (merchant, platform fee, channel fee, commissions negative, mirroring
+        the original cent for cent) and the amount becomes due to the member.
+        Idempotent per ``source``.
+        """
+        self.ensure_one()
+        source_ref = source_reference(source)
+        self_sudo = self.sudo()  # same boundary as _move_out
+        self_sudo._lock()
+        existing = self_sudo._existing_movement("reversal", source_ref)
+        if existing:
+            return existing.with_env(self.env)
+        amount_fen = to_fen(amount)
+        refundable_fen = to_fen(self_sudo.amount_released) - to_fen(self_sudo.amount_reversed)
+        if amount_fen <= 0 or amount_fen > refundable_fen:
+            raise UserError(
+                _(
+                    "Cannot refund %(amount)s of delivered services of %(escrow)s: %(refundable)s was delivered.",
+                    amount=from_fen(amount_fen),
+                    escrow=self_sudo.display_name,
+                    refundable=from_fen(refundable_fen),
+                )
+            )
+        last_release = self_sudo.allocation_ids.filtered(lambda a: a.movement == "release").sorted("id")[-1:]
+        rule = last_release.rule_id
+        at = fields.Datetime.now()
+        base = self_sudo._prepare_allocation_base("reversal", source_ref, at, rule, reason)
+        shares = engine.split(
+            -amount_fen,
+            rule._to_engine_rule() if rule else engine.Rule(),
+            self_sudo._get_split_context(rule, at),
+        )
+        platform = self_sudo.company_id.partner_id.id
+        vals_list = [
+            dict(base, role=share.role, beneficiary_id=share.beneficiary or platform, amount=from_fen(share.amount))
+            for share in shares
+        ]
+        vals_list.append(dict(base, role="refund", beneficiary_id=self_sudo.partner_id.id, amount=from_fen(amount_fen)))
+        allocations = self.env["city.settlement.allocation"].sudo()._create_batch(vals_list)
+        self_sudo.write({"amount_reversed": float(from_fen(to_fen(self_sudo.amount_reversed) + amount_fen))})
+        return allocations.with_env(self.env)
+
+    def _prepare_allocation_base(self, movement, source_ref, at, rule, reason=None):
+        return {
+            "company_id": self.company_id.id,
+            "currency_id": self.currency_id.id,
+            "merchant_id": self.merchant_id.id,
+            "escrow_id": self.id,
+            "order_id": self.order_id.id,
+            "partner_id": self.partner_id.id,
+            "movement": movement,
+            "source_ref": source_ref,
+            "date": at.date(),
+            "rule_id": rule.id or False,
+            "rule_version": rule.version or 0,
+            "name": reason or False,
+        }
+
     def _move_out(self, movement, amount, source, date=None, reason=None):
         source_ref = source_reference(source)
         self_sudo = self.sudo()  # callers (a scan, a cron) need not read settlement internals; checked above
@@ -196,20 +259,7 @@ class CityEscrow(models.Model):
         """Allocation values of one movement (the split of the amount)."""
         self.ensure_one()
         rule = self._get_split_rule(at)
-        base = {
-            "company_id": self.company_id.id,
-            "currency_id": self.currency_id.id,
-            "merchant_id": self.merchant_id.id,
-            "escrow_id": self.id,
-            "order_id": self.order_id.id,
-            "partner_id": self.partner_id.id,
-            "movement": movement,
-            "source_ref": source_ref,
-            "date": at.date(),
-            "rule_id": rule.id or False,
-            "rule_version": rule.version or 0,
-            "name": reason or False,
-        }
+        base = self._prepare_allocation_base(movement, source_ref, at, rule, reason)
         if movement == "refund":
             return [dict(base, role="refund", beneficiary_id=self.partner_id.id, amount=from_fen(amount_fen))]
         if movement == "forfeit" and rule and rule.forfeit_policy == "platform":
