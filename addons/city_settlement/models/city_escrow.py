@@ -121,8 +121,9 @@ class CityEscrow(models.Model):
             .search([("escrow_id", "=", self.id), ("movement", "=", movement), ("source_ref", "=", source_ref)])
         )
 
-    def _check_amount(self, amount_fen):
-        residual_fen = to_fen(self.amount_residual)
+    def _check_amount(self, amount_fen, residual_fen=None):
+        if residual_fen is None:
+            residual_fen = to_fen(self.amount_residual)
         if amount_fen <= 0 or amount_fen > residual_fen:
             raise UserError(
                 _(
@@ -143,6 +144,60 @@ class CityEscrow(models.Model):
         """
         self.ensure_one()
         return self._move_out("release", amount, source, date=date)
+
+    @api.model
+    def _release_many(self, items, date=None):
+        """Release many deliveries at once (a redemption batch, a cron, an import).
+
+        Same rules as :meth:`_release` (row locks, idempotent per escrow and source,
+        split by the rule valid at ``date``) but one lock statement, one idempotency
+        query and one batched insert of the allocation lines for the whole batch.
+
+        :param items: iterable of ``(escrow, amount, source)``
+        :return: the ``city.settlement.allocation`` lines created (or found)
+        """
+        items = [(escrow, to_fen(amount), source_reference(source)) for escrow, amount, source in items]
+        if not items:
+            return self.env["city.settlement.allocation"]
+        escrows = self.browse({escrow.id for escrow, _a, _s in items}).sudo()  # same boundary as _move_out
+        escrows._lock()
+        Allocation = self.env["city.settlement.allocation"].sudo()
+        existing = Allocation.search(
+            [
+                ("escrow_id", "in", escrows.ids),
+                ("movement", "=", "release"),
+                ("source_ref", "in", list({ref for _e, _a, ref in items})),
+            ]
+        )
+        done = {(a.escrow_id.id, a.source_ref) for a in existing}
+        at = _as_datetime(date)
+        residual = {escrow.id: to_fen(escrow.amount_residual) for escrow in escrows}
+        released = {escrow.id: to_fen(escrow.amount_released) for escrow in escrows}
+        rules, contexts, vals_list = {}, {}, []
+        for escrow, amount_fen, source_ref in items:
+            if (escrow.id, source_ref) in done:
+                continue
+            done.add((escrow.id, source_ref))
+            escrow_sudo = escrows.browse(escrow.id)
+            escrow_sudo._check_amount(amount_fen, residual[escrow.id])
+            residual[escrow.id] -= amount_fen
+            released[escrow.id] += amount_fen
+            rule_key = (escrow_sudo.merchant_id.id, escrow_sudo.product_id.id)
+            if rule_key not in rules:
+                rules[rule_key] = escrow_sudo._get_split_rule(at)
+            rule = rules[rule_key]
+            if escrow.id not in contexts:
+                contexts[escrow.id] = escrow_sudo._get_split_context(rule, at)
+            vals_list.extend(
+                escrow_sudo._prepare_movement_allocations(
+                    "release", amount_fen, source_ref, at, rule=rule, ctx=contexts[escrow.id]
+                )
+            )
+        created = Allocation._create_batch(vals_list)
+        for escrow in escrows:
+            if released[escrow.id] != to_fen(escrow.amount_released):
+                escrow.amount_released = float(from_fen(released[escrow.id]))
+        return (existing | created).with_env(self.env)
 
     def _refund(self, amount, source, reason):
         """Give ``amount`` back to the member (refund payable), idempotent per ``source``."""
@@ -255,10 +310,11 @@ class CityEscrow(models.Model):
             referrers=referrers,
         )
 
-    def _prepare_movement_allocations(self, movement, amount_fen, source_ref, at, reason=None):
+    def _prepare_movement_allocations(self, movement, amount_fen, source_ref, at, reason=None, rule=None, ctx=None):
         """Allocation values of one movement (the split of the amount)."""
         self.ensure_one()
-        rule = self._get_split_rule(at)
+        if rule is None:
+            rule = self._get_split_rule(at)
         base = self._prepare_allocation_base(movement, source_ref, at, rule, reason)
         if movement == "refund":
             return [dict(base, role="refund", beneficiary_id=self.partner_id.id, amount=from_fen(amount_fen))]
@@ -268,7 +324,7 @@ class CityEscrow(models.Model):
         shares = engine.split(
             amount_fen,
             rule._to_engine_rule() if rule else engine.Rule(),
-            self._get_split_context(rule, at),
+            ctx or self._get_split_context(rule, at),
         )
         platform = self.company_id.partner_id.id
         return [

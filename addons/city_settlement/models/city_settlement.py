@@ -300,8 +300,10 @@ class CitySettlement(models.Model):
             self._city_payout_done(0.0, reference=_("Nothing to pay"))
             return
         accounts = self.company_id._city_get_accounts()
-        journal = self.env["account.journal"].sudo().search(
-            [("type", "=", "bank"), ("company_id", "=", self.company_id.id)], limit=1
+        journal = (
+            self.env["account.journal"]
+            .sudo()
+            .search([("type", "=", "bank"), ("company_id", "=", self.company_id.id)], limit=1)
         )
         if not journal:
             raise UserError(_("Create a bank journal to pay settlements by bank transfer."))

@@ -4,3 +4,4 @@
 from . import test_core
 from . import test_engine
 from . import test_settlement
+from . import test_scenario
