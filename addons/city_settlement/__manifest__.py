@@ -13,6 +13,10 @@
         "security/city_settlement_security.xml",
         "security/ir.model.access.csv",
         "data/city_settlement_data.xml",
+        "views/city_payment_bill_views.xml",
+        "views/city_reconciliation_views.xml",
+        "wizard/city_payment_bill_import_views.xml",
+        "wizard/city_reconciliation_report_views.xml",
     ],
     "post_init_hook": "_city_settlement_post_init",
 }

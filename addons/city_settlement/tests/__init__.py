@@ -2,3 +2,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 
 from . import test_core
+from . import test_bill_engine
+from . import test_reconciliation
+from . import test_reconciliation_xlsx
