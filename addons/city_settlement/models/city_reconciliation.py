@@ -361,7 +361,7 @@ class CityReconciliation(models.Model):
         )
         totals["released"] = to_fen(released[0][0] or 0) if released else 0
         payouts = self._get_payouts()
-        totals["payout_due"] = sum(to_fen(s.closing_balance) for s in {p.settlement_id for p in payouts})
+        totals["payout_due"] = sum(to_fen(s.closing_balance) for s in payouts.settlement_id)
         totals["payout_paid"] = sum(to_fen(p.amount) for p in payouts)
         totals["escrow_account_credit"] = None
         escrow_account = company.city_escrow_account_id
@@ -386,8 +386,6 @@ class CityReconciliation(models.Model):
 
     def _get_payouts(self):
         """Payouts made in the range: ``city.settlement.payout`` records by their date."""
-        if "city.settlement.payout" not in self.env:  # TEMP until settlement's payouts are merged
-            return []
         return self.env["city.settlement.payout"].search(
             [("company_id", "=", self.company_id.id), ("date", ">=", self.date_from), ("date", "<=", self.date_to)],
             order="date, id",

@@ -2,6 +2,9 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 
 from . import test_core
+from . import test_engine
+from . import test_settlement
+from . import test_scenario
 from . import test_bill_engine
 from . import test_reconciliation
 from . import test_reconciliation_xlsx
