@@ -26,5 +26,8 @@
         "wizard/city_reconciliation_report_views.xml",
         "views/city_settlement_menus.xml",
     ],
+    "demo": [
+        "demo/city_settlement_demo.xml",
+    ],
     "post_init_hook": "_city_settlement_post_init",
 }
