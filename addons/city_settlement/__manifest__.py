@@ -28,6 +28,7 @@
     ],
     "demo": [
         "demo/city_settlement_demo.xml",
+        "demo/city_reconciliation_demo.xml",
     ],
     "post_init_hook": "_city_settlement_post_init",
 }
