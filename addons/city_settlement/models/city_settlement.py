@@ -65,7 +65,7 @@ class CitySettlement(models.Model):
     payout_channel = fields.Selection(
         selection="_get_payout_channel_selection", default="bank", required=True, tracking=True
     )
-    payment_id = fields.Many2one("account.payment", string="Payment", readonly=True, copy=False, ondelete="restrict")
+    payment_id = fields.Many2one("account.payment", readonly=True, copy=False, ondelete="restrict")
     payout_ids = fields.One2many("city.settlement.payout", "settlement_id", string="Payouts")
     payout_ref = fields.Char(string="Payout Reference", readonly=True, copy=False)
 
