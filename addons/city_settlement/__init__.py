@@ -3,6 +3,7 @@
 
 from . import engine
 from . import models
+from . import wizard
 
 
 def _city_settlement_post_init(env):

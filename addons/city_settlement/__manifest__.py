@@ -20,10 +20,15 @@
         "views/city_settlement_views.xml",
         "views/res_partner_views.xml",
         "report/city_settlement_report.xml",
+        "views/city_payment_bill_views.xml",
+        "views/city_reconciliation_views.xml",
+        "wizard/city_payment_bill_import_views.xml",
+        "wizard/city_reconciliation_report_views.xml",
         "views/city_settlement_menus.xml",
     ],
     "demo": [
         "demo/city_settlement_demo.xml",
+        "demo/city_reconciliation_demo.xml",
     ],
     "post_init_hook": "_city_settlement_post_init",
 }

@@ -11,3 +11,8 @@ from . import city_settlement_payout
 from . import sale_order
 from . import payment_transaction
 from . import account_move
+from . import city_payment_bill_mapping
+from . import city_payment_bill
+from . import city_payment_bill_line
+from . import city_reconciliation
+from . import city_reconciliation_difference

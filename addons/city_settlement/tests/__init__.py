@@ -5,3 +5,6 @@ from . import test_core
 from . import test_engine
 from . import test_settlement
 from . import test_scenario
+from . import test_bill_engine
+from . import test_reconciliation
+from . import test_reconciliation_xlsx

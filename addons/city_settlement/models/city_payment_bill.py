@@ -1,0 +1,296 @@
+# Copyright 2026 City Life Suite contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+
+import hashlib
+from datetime import timedelta
+
+import pytz
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import SQL
+
+from odoo.addons.city_base.tools.allocation import from_fen
+
+from ..engine import bill as billmod
+
+BILL_TZ = "Asia/Shanghai"  # WeChat Pay bills are in Beijing time
+
+
+class CityPaymentBill(models.Model):
+    """A payment channel's daily bill, imported from its file (WeChat Pay or a generic CSV)."""
+
+    _name = "city.payment.bill"
+    _description = "Payment Channel Bill"
+    _inherit = ["mail.thread"]
+    _order = "bill_date desc, id desc"
+    _check_company_auto = True
+
+    name = fields.Char(required=True, readonly=True, copy=False)
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, readonly=True, default=lambda self: self.env.company
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    bill_format = fields.Selection(
+        [("wechat", "WeChat Pay trade bill"), ("csv", "Generic CSV")], string="Format", required=True, readonly=True
+    )
+    mapping_id = fields.Many2one("city.payment.bill.mapping", string="CSV Mapping", readonly=True, ondelete="restrict")
+    provider_id = fields.Many2one(
+        "payment.provider", string="Payment Provider", readonly=True, ondelete="restrict", check_company=True
+    )
+    channel = fields.Char(required=True, readonly=True, index=True)
+    bill_date = fields.Date(readonly=True, index=True)
+    date_from = fields.Datetime(string="First Trade", readonly=True)
+    date_to = fields.Datetime(string="Last Trade", readonly=True)
+    file_name = fields.Char(readonly=True)
+    checksum = fields.Char(readonly=True, index=True, copy=False)
+    attachment_id = fields.Many2one("ir.attachment", string="File", readonly=True, ondelete="set null")
+    line_ids = fields.One2many("city.payment.bill.line", "bill_id", string="Lines", readonly=True)
+    line_count = fields.Integer(string="Trades", readonly=True)
+    skipped_count = fields.Integer(string="Lines Already Imported", readonly=True)
+    amount_paid = fields.Monetary(string="Payments", readonly=True)
+    amount_refunded = fields.Monetary(string="Refunds", readonly=True)
+    amount_fee = fields.Monetary(string="Channel Fees", readonly=True)
+    amount_net = fields.Monetary(string="Net", readonly=True)
+    summary_count = fields.Integer(string="Stated Trades", readonly=True)
+    summary_amount = fields.Monetary(string="Stated Payments", readonly=True)
+    summary_refund = fields.Monetary(string="Stated Refunds", readonly=True)
+    summary_fee = fields.Monetary(string="Stated Fees", readonly=True)
+    state = fields.Selection(
+        [("imported", "Imported"), ("reconciled", "Reconciled"), ("difference", "Differences")],
+        default="imported",
+        required=True,
+        readonly=True,
+        tracking=True,
+    )
+
+    _sql_constraints = [
+        ("checksum_company_unique", "UNIQUE(checksum, company_id)", "This bill file has already been imported.")
+    ]
+
+    # ------------------------------------------------------------------
+    # Import
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _import_file(self, data, file_name=None, bill_format="wechat", mapping=None, provider=None):
+        """Import a bill file; the same file twice returns the first bill, and lines
+        already imported from another file of the same channel are skipped.
+
+        :param bytes data: the file's content
+        :param mapping: a ``city.payment.bill.mapping`` for ``bill_format == "csv"``
+        :return: the ``city.payment.bill``
+        :raise UserError: the file cannot be read (with the line number)
+        """
+        if not data:
+            raise UserError(_("The bill file is empty."))
+        checksum = hashlib.sha256(data).hexdigest()
+        existing = self.search([("checksum", "=", checksum), ("company_id", "=", self.env.company.id)], limit=1)
+        if existing:
+            return existing
+        try:
+            if bill_format == "wechat":
+                parsed = billmod.parse_wechat_bill(data)
+                channel = "wechat"
+            elif bill_format == "csv":
+                if not mapping:
+                    raise UserError(_("Choose the CSV mapping of this bill."))
+                parsed = billmod.parse_csv_bill(data, mapping._get_csv_mapping())
+                channel = f"csv:{mapping.code}"
+            else:
+                raise UserError(_("Unknown bill format %s.", bill_format))
+        except billmod.BillError as exc:
+            if exc.line:
+                raise UserError(
+                    _("The bill cannot be read (line %(line)s): %(error)s", line=exc.line, error=exc.detail)
+                ) from exc
+            raise UserError(_("The bill cannot be read: %s", exc.detail)) from exc
+        if not parsed.lines:
+            raise UserError(_("The bill has no trades."))
+        return self._create_from_parsed(parsed, channel, data, checksum, file_name, mapping, provider)
+
+    @api.model
+    def _create_from_parsed(self, parsed, channel, data, checksum, file_name, mapping, provider):
+        tz = pytz.timezone(BILL_TZ)
+
+        def utc(local):
+            return tz.localize(local).astimezone(pytz.utc).replace(tzinfo=None)
+
+        keys = [line.key for line in parsed.lines]
+        self.env["city.payment.bill.line"].flush_model(["company_id", "channel", "line_key"])
+        self.env.cr.execute(
+            SQL(
+                """SELECT line_key FROM city_payment_bill_line
+                    WHERE company_id = %s AND channel = %s AND line_key = ANY(%s)""",
+                self.env.company.id,
+                channel,
+                keys,
+            )
+        )
+        known = {row[0] for row in self.env.cr.fetchall()}
+        new_lines, seen = [], set()
+        for line in parsed.lines:
+            if line.key in known or line.key in seen:
+                continue
+            seen.add(line.key)
+            new_lines.append(line)
+        totals = billmod.Bill(parsed.format, new_lines).totals()
+        summary = parsed.summary
+        first_local = parsed.date_from
+        label = _("WeChat Pay bill") if parsed.format == "wechat" else (mapping.name if mapping else _("CSV bill"))
+        bill = self.create(
+            {
+                "name": f"{label} {first_local.date().isoformat()}",
+                "bill_format": parsed.format,
+                "mapping_id": mapping.id if mapping else False,
+                "provider_id": provider.id if provider else False,
+                "channel": channel,
+                "bill_date": first_local.date(),
+                "date_from": utc(parsed.date_from),
+                "date_to": utc(parsed.date_to),
+                "file_name": file_name,
+                "checksum": checksum,
+                "line_count": len(new_lines),
+                "skipped_count": len(parsed.lines) - len(new_lines),
+                "amount_paid": from_fen(totals["amount"]),
+                "amount_refunded": from_fen(totals["refund_amount"]),
+                "amount_fee": from_fen(totals["fee"]),
+                "amount_net": from_fen(totals["net"]),
+                "summary_count": summary.count if summary else len(parsed.lines),
+                "summary_amount": from_fen(summary.amount) if summary else 0,
+                "summary_refund": from_fen(summary.refund_amount) if summary else 0,
+                "summary_fee": from_fen(summary.fee) if summary else 0,
+            }
+        )
+        bill.attachment_id = self.env["ir.attachment"].create(
+            {
+                "name": file_name or f"{bill.name}.csv",
+                "raw": data,
+                "res_model": bill._name,
+                "res_id": bill.id,
+                "mimetype": "text/csv",
+            }
+        )
+        self.env["city.payment.bill.line"].create([bill._prepare_line_vals(line, utc(line.date)) for line in new_lines])
+        return bill
+
+    def _prepare_line_vals(self, line, date_utc):
+        self.ensure_one()
+        return {
+            "bill_id": self.id,
+            "company_id": self.company_id.id,
+            "channel": self.channel,
+            "line_key": line.key,
+            "line_no": line.line_no,
+            "date": date_utc,
+            "kind": line.kind,
+            "reference": line.reference,
+            "channel_reference": line.channel_reference or False,
+            "refund_reference": line.refund_reference or False,
+            "channel_refund_reference": line.channel_refund_reference or False,
+            "amount": from_fen(line.amount),
+            "refund_amount": from_fen(line.refund_amount),
+            "fee": from_fen(line.fee),
+            "fee_rate": float(line.fee_rate * 100) if line.fee_rate is not None else 0.0,
+            "status": line.status,
+            "refund_status": line.refund_status or False,
+            "trade_type": line.trade_type or False,
+            "description": line.description or False,
+            "payer": line.payer or False,
+        }
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+
+    def action_reconcile(self):
+        """Reconcile the days this bill covers and open the reconciliation."""
+        self.ensure_one()
+        tz = pytz.timezone(BILL_TZ)
+        local_from = pytz.utc.localize(self.date_from).astimezone(tz).date()
+        local_to = pytz.utc.localize(self.date_to).astimezone(tz).date()
+        run = self.env["city.reconciliation"]._get_or_create(local_from, local_to, provider=self.provider_id)
+        run.action_reconcile()
+        return run._get_form_action()
+
+    def action_view_lines(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Bill Lines"),
+            "res_model": "city.payment.bill.line",
+            "view_mode": "list,form",
+            "domain": [("bill_id", "=", self.id)],
+            "context": {"default_bill_id": self.id},
+        }
+
+    # ------------------------------------------------------------------
+    # Demo
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _city_create_demo_bill(self):
+        """Demo: yesterday's WeChat Pay trade bill (payments, a refund, fees), imported and reconciled.
+
+        The demo orders were paid by registered payments, not through a channel, so
+        the reconciliation lists the bill's trades as missing in Odoo.
+        """
+        day = fields.Date.context_today(self) - timedelta(days=1)
+        header = (
+            "交易时间,公众账号ID,商户号,特约商户号,设备号,微信订单号,商户订单号,用户标识,交易类型,交易状态,付款银行,"
+            "货币种类,应结订单金额,代金券金额,微信退款单号,商户退款单号,退款金额,充值券退款金额,退款类型,退款状态,"
+            "商品名称,商户数据包,手续费,费率,订单金额,申请退款金额,费率备注"
+        )
+        trades = [
+            ("10:12:31", "4200002401202611240011223301", "WX-DEMO-0001", "SUCCESS", "199.00", "", "", "0.00", "1.19"),
+            ("12:40:05", "4200002401202611240011223302", "WX-DEMO-0002", "SUCCESS", "38.50", "", "", "0.00", "0.23"),
+            (
+                "19:03:44",
+                "4200002401202611240011223302",
+                "WX-DEMO-0002",
+                "REFUND",
+                "0.00",
+                "50300000012026112400001",
+                "WX-DEMO-0002-R1",
+                "18.50",
+                "-0.11",
+            ),
+        ]
+        rows = [header]
+        for clock, transaction_id, reference, status, amount, refund_id, refund_ref, refund, fee in trades:
+            cells = [
+                f"{day} {clock}",
+                "wx2421b1c4370ec43b",
+                "1900000109",
+                "0",
+                "",
+                transaction_id,
+                reference,
+                "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o",
+                "JSAPI",
+                status,
+                "OTHERS",
+                "CNY",
+                amount,
+                "0.00",
+                refund_id or "0",
+                refund_ref or "0",
+                refund,
+                "0.00",
+                "ORIGINAL" if refund_id else "",
+                "SUCCESS" if refund_id else "",
+                "同城商圈套餐",
+                "",
+                f"{fee}000",
+                "0.60%",
+                amount,
+                refund,
+                "",
+            ]
+            rows.append(",".join("`" + cell for cell in cells))
+        rows.append("总交易单数,应结订单总金额,退款总金额,充值券退款总金额,手续费总金额,订单总金额,申请退款总金额")
+        rows.append("`3,`237.50,`18.50,`0.00,`1.31000,`237.50,`18.50")
+        data = ("\r\n".join(rows) + "\r\n").encode("utf-8-sig")
+        bill = self._import_file(data, file_name=f"wechat_trade_bill_{day}.csv", bill_format="wechat")
+        bill.action_reconcile()
+        return bill
