@@ -216,7 +216,9 @@ install_into() { # db, then odoo arguments
     shift
     mkdir -p "$DATA_DIR/logs"
     : >"$logfile"
-    odoo -d "$db" "$@" --stop-after-init --log-level=warn --logfile="$logfile" ||
+    # --workers=0: a prefork server binds its HTTP port even with --stop-after-init,
+    # which fails while another checkout serves on the same port.
+    odoo -d "$db" "$@" --workers=0 --stop-after-init --log-level=warn --logfile="$logfile" ||
         { tail -n 40 "$logfile" >&2; die "installing into '$db' failed (log: $logfile)"; }
     if grep -E ' (ERROR|CRITICAL) ' "$logfile" >&2; then
         die "errors were logged while installing into '$db' (log: $logfile)"
