@@ -9,7 +9,7 @@
     "author": "City Life Suite contributors",
     "website": "https://github.com/city-life-suite/city-life-suite",
     "license": "LGPL-3",
-    "depends": ["city_base", "account", "payment", "sale_stock", "event"],
+    "depends": ["city_settlement", "sale_stock", "event"],
     "external_dependencies": {"python": ["qrcode"]},
     "data": [
         "security/city_ticketing_security.xml",

@@ -264,6 +264,7 @@ class CityTicket(models.Model):
                 raise CityTicketError(
                     "bad_check_digit", _("The check digit is wrong: check the code and type it again.")
                 )
+            self.flush_model(["manual_code"])
             self.env.cr.execute(SQL("SELECT id FROM city_ticket WHERE manual_code = %s", code))
             row = self.env.cr.fetchone()
             if not row:
@@ -294,7 +295,9 @@ class CityTicket(models.Model):
         """Lock the ticket row (NOWAIT): a concurrent scan gets "busy", never a double redemption."""
         try:
             with self.env.cr.savepoint(flush=False):
-                self.env.cr.execute(SQL("SELECT id FROM city_ticket WHERE id = %s FOR UPDATE NOWAIT", ticket_id))
+                self.env.cr.execute(
+                    SQL("SELECT id FROM city_ticket WHERE id = %s FOR UPDATE NOWAIT", ticket_id), log_exceptions=False
+                )
                 found = self.env.cr.fetchone()
         except (psycopg2.errors.LockNotAvailable, psycopg2.errors.SerializationFailure) as exc:
             raise CityTicketError("busy", _("This ticket is being redeemed right now: retry in a moment.")) from exc
@@ -438,6 +441,7 @@ class CityTicket(models.Model):
         version, new manual code); the chain of holders is kept in ``transfer_ids``.
         """
         digest = hashlib.sha256(codes.normalize_claim_code(claim_code).encode()).hexdigest()
+        self.flush_model(["claim_code_hash"])
         self.env.cr.execute(SQL("SELECT id FROM city_ticket WHERE claim_code_hash = %s", digest))
         row = self.env.cr.fetchone()
         if not row:

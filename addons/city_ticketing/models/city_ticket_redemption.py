@@ -57,7 +57,7 @@ class CityTicketRedemption(models.Model):
             "uses_done": ticket.uses_done,
             "uses_total": ticket.uses_total,
             "state": ticket.state,
-            "amount": from_fen(self.amount_fen),
+            "amount": float(from_fen(self.amount_fen)),
         }
 
     @api.model

@@ -18,7 +18,7 @@ class CityTicketSlot(models.Model):
     date_begin = fields.Datetime(string="Start", required=True)
     date_end = fields.Datetime(string="End", required=True)
     capacity = fields.Integer(default=1, required=True)
-    booked_qty = fields.Integer(string="Booked", readonly=True, copy=False)
+    booked_qty = fields.Integer(string="Booked", default=0, readonly=True, copy=False)
 
     _sql_constraints = [
         ("capacity_not_exceeded", "CHECK(booked_qty >= 0 AND booked_qty <= capacity)", "A slot cannot be overbooked."),

@@ -47,8 +47,8 @@ class ProductTemplate(models.Model):
     city_slot_ids = fields.One2many("city.ticket.slot", "product_tmpl_id", string="Time Slots")
     city_is_combo = fields.Boolean(string="Multi-merchant Combo")
     city_component_ids = fields.One2many("city.ticket.component", "product_tmpl_id", string="Combo Components")
-    city_quota = fields.Integer(string="Presale Quota", help="Units on sale in total; 0 means no quota.")
-    city_sold_qty = fields.Integer(string="Presale Sold", readonly=True, copy=False)
+    city_quota = fields.Integer(string="Presale Quota", default=0, help="Units on sale in total; 0 means no quota.")
+    city_sold_qty = fields.Integer(string="Presale Sold", default=0, readonly=True, copy=False)
     city_remaining_qty = fields.Integer(string="Remaining", compute="_compute_city_remaining_qty")
     city_tier_ids = fields.One2many("city.ticket.price.tier", "product_tmpl_id", string="Price Tiers")
     city_current_price = fields.Float(
@@ -170,12 +170,14 @@ class ProductTemplate(models.Model):
         self.flush_recordset(["city_quota", "city_sold_qty"])
         self.env.cr.execute(
             SQL(
-                """UPDATE product_template SET city_sold_qty = city_sold_qty + %(qty)s
-                    WHERE id = %(id)s AND (city_quota = 0 OR city_sold_qty + %(qty)s <= city_quota)
+                """UPDATE product_template SET city_sold_qty = COALESCE(city_sold_qty, 0) + %(qty)s
+                    WHERE id = %(id)s
+                      AND (COALESCE(city_quota, 0) = 0 OR COALESCE(city_sold_qty, 0) + %(qty)s <= city_quota)
                 RETURNING city_sold_qty""",
                 qty=int(quantity),
                 id=self.id,
-            )
+            ),
+            log_exceptions=False,  # a concurrent buyer's serialization failure is retried, not an error
         )
         row = self.env.cr.fetchone()
         self.invalidate_recordset(["city_sold_qty"])
@@ -194,7 +196,7 @@ class ProductTemplate(models.Model):
         self.flush_recordset(["city_sold_qty"])
         self.env.cr.execute(
             SQL(
-                "UPDATE product_template SET city_sold_qty = GREATEST(city_sold_qty - %s, 0) WHERE id = %s",
+                "UPDATE product_template SET city_sold_qty = GREATEST(COALESCE(city_sold_qty, 0) - %s, 0) WHERE id = %s",
                 int(quantity),
                 self.id,
             )

@@ -11,7 +11,7 @@ class CityTicketingCommon(CitySettlementCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.env.user.lang = "en_US"
+        cls.env = cls.env(context=dict(cls.env.context, lang="en_US"))
         cls.member_2 = cls.env["res.partner"].create({"name": "会员李四", "is_member": True})
         cls.voucher_a = cls._create_ticket_product(cls.merchant_a, 99.0, name="双人火锅套餐券", city_quota=100)
         cls.voucher_b = cls._create_ticket_product(cls.merchant_b, 59.0, name="私教体验课")
