@@ -196,7 +196,8 @@ class ProductTemplate(models.Model):
         self.flush_recordset(["city_sold_qty"])
         self.env.cr.execute(
             SQL(
-                "UPDATE product_template SET city_sold_qty = GREATEST(COALESCE(city_sold_qty, 0) - %s, 0) WHERE id = %s",
+                """UPDATE product_template SET city_sold_qty = GREATEST(COALESCE(city_sold_qty, 0) - %s, 0)
+                    WHERE id = %s""",
                 int(quantity),
                 self.id,
             )
