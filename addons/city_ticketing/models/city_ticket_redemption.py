@@ -26,6 +26,11 @@ class CityTicketRedemption(models.Model):
     device = fields.Char(readonly=True)
     date = fields.Datetime(related="create_date", string="Date")
 
+    def _check_merchant_id(self):
+        # Hot path: a redemption's merchant is copied from its ticket, checked when the
+        # ticket was issued; skip the mixin's re-read of the merchant partner.
+        return
+
     @api.depends("amount_fen")
     def _compute_amount(self):
         for redemption in self:
