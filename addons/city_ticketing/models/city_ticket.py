@@ -248,6 +248,26 @@ class CityTicket(models.Model):
             "expires_in": ROTATING_STEP - int(now % ROTATING_STEP),
         }
 
+    def _to_api(self):
+        """The JSON shape of a ticket for the mini-program (no codes: see _get_rotating_code)."""
+        self.ensure_one()
+        ticket_sudo = self.sudo()  # sudo: serialising a ticket the caller was allowed to read
+        return {
+            "id": ticket_sudo.id,
+            "product": ticket_sudo.product_id.name,
+            "component": ticket_sudo.component_name or None,
+            "merchant": {"id": ticket_sudo.merchant_id.id, "name": ticket_sudo.merchant_id.name},
+            "type": ticket_sudo.ticket_type,
+            "state": ticket_sudo.state,
+            "uses_total": ticket_sudo.uses_total,
+            "uses_left": ticket_sudo.uses_total - ticket_sudo.uses_done,
+            "valid_from": fields.Datetime.to_string(ticket_sudo.valid_from) if ticket_sudo.valid_from else None,
+            "valid_to": fields.Datetime.to_string(ticket_sudo.valid_to) if ticket_sudo.valid_to else None,
+            "refund_policy": ticket_sudo.refund_policy,
+            "amount_paid": float(from_fen(ticket_sudo.paid_fen)),
+            "terms": ticket_sudo.terms or "",
+        }
+
     # ----------------------------------------------------------- redemption
     @api.model
     def _resolve_code(self, code):

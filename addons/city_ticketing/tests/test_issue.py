@@ -43,6 +43,9 @@ class TestIssue(CityTicketingCommon):
         self.assertTrue(tokens.check_rotating_code(key, ticket.token, display["code"], step=30, now=1_000_000))
         self.assertEqual(display["qr"], f"{ticket.token}~{display['code']}")
         self.assertNotEqual(ticket._get_rotating_code(now=1_000_000 + 300)["code"], display["code"])
+        api_shape = ticket._to_api()
+        self.assertEqual((api_shape["state"], api_shape["uses_left"], api_shape["amount_paid"]), ("issued", 1, 99.0))
+        self.assertEqual(api_shape["merchant"]["id"], self.merchant_a.id)
 
     def test_combo_issues_one_ticket_per_component_linked_to_its_escrow(self):
         combo = self._create_ticket_product(
