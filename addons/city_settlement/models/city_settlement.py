@@ -65,7 +65,8 @@ class CitySettlement(models.Model):
     payout_channel = fields.Selection(
         selection="_get_payout_channel_selection", default="bank", required=True, tracking=True
     )
-    payment_id = fields.Many2one("account.payment", string="Payout", readonly=True, copy=False, ondelete="restrict")
+    payment_id = fields.Many2one("account.payment", string="Payment", readonly=True, copy=False, ondelete="restrict")
+    payout_ids = fields.One2many("city.settlement.payout", "settlement_id", string="Payouts")
     payout_ref = fields.Char(string="Payout Reference", readonly=True, copy=False)
 
     def init(self):
@@ -225,6 +226,15 @@ class CitySettlement(models.Model):
     # ACTIONS
     # ------------------------------------------------------------
 
+    @api.model
+    def action_run_settlements(self):
+        """Run the settlements due today and show the statements created (accountants)."""
+        self.check_access("create")
+        created = self._run_settlements()
+        action = self.env["ir.actions.act_window"]._for_xml_id("city_settlement.city_settlement_action")
+        action["domain"] = [("id", "in", created.ids)]
+        return action
+
     def action_confirm(self):
         for settlement in self:
             if settlement.state != "draft":
@@ -261,6 +271,18 @@ class CitySettlement(models.Model):
     def _city_payout_done(self, amount, payment=None, reference=None):
         """Called by a payout channel once the money has left: record it, state ``paid``."""
         self.ensure_one()
+        self.env["city.settlement.payout"].sudo().create(
+            {
+                "settlement_id": self.id,
+                "merchant_id": self.merchant_id.id,
+                "company_id": self.company_id.id,
+                "currency_id": self.currency_id.id,
+                "amount": amount,
+                "channel": self.payout_channel,
+                "payment_id": payment.id if payment else False,
+                "reference": reference or (payment.name if payment else False),
+            }
+        )
         self.write(
             {
                 "amount_payout": amount,
@@ -278,8 +300,10 @@ class CitySettlement(models.Model):
             self._city_payout_done(0.0, reference=_("Nothing to pay"))
             return
         accounts = self.company_id._city_get_accounts()
-        journal = self.env["account.journal"].search(
-            [("type", "=", "bank"), ("company_id", "=", self.company_id.id)], limit=1
+        journal = (
+            self.env["account.journal"]
+            .sudo()
+            .search([("type", "=", "bank"), ("company_id", "=", self.company_id.id)], limit=1)
         )
         if not journal:
             raise UserError(_("Create a bank journal to pay settlements by bank transfer."))
