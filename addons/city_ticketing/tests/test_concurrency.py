@@ -67,13 +67,17 @@ class TestConcurrency(TransactionCase):
         env["res.partner"].browse(cls.ids["member"]).unlink()
         env["res.partner"].browse(cls.ids["merchant"]).active = False  # merchants keep their history
 
-    def _run_parallel(self, count, func):
+    def _run_parallel(self, count, func, connections=None):
+        """Run ``func`` in ``count`` threads released at once; at most ``connections``
+        of them hold a database connection at a time (the PostgreSQL server is shared)."""
         barrier = threading.Barrier(count)
+        slots = threading.BoundedSemaphore(connections or count)
         results = [None] * count
 
         def worker(index):
             barrier.wait()
-            results[index] = func()
+            with slots:
+                results[index] = func()
 
         threads = [threading.Thread(target=worker, args=(i,)) for i in range(count)]
         for thread in threads:
@@ -124,7 +128,7 @@ class TestConcurrency(TransactionCase):
         return "gave_up"
 
     def test_50_buyers_for_the_last_10_units(self):
-        results = self._run_parallel(50, self._buy_one)
+        results = self._run_parallel(50, self._buy_one, connections=16)
         self.assertEqual(results.count("sold"), 10, results)
         self.assertEqual(results.count("sold_out"), 40, results)
         with self.registry.cursor() as cr:
