@@ -338,7 +338,9 @@ class CityTicket(models.Model):
         ``altered``, ``stale_code``, ``revoked``, ``busy``, ``wrong_merchant``,
         ``not_yet_valid``, ``expired``, ``already_redeemed``, ``refunded``,
         ``not_enough_uses``. Every use releases its share of the escrow through
-        city_settlement.
+        city_settlement: in the redemption batch (``_cron_release_escrow``, one
+        ``escrow._release_many`` per batch) by default, or at once when the system
+        parameter ``city_ticketing.escrow_release`` is ``immediate``.
 
         :param merchant: the redeeming merchant (default: the user's merchant)
         :return: the ``city.ticket.redemption`` record created
@@ -403,6 +405,7 @@ class CityTicket(models.Model):
                 "state": "redeemed" if done >= self.uses_total else "partial",
             }
         )
+        to_release = bool(self.escrow_id and amount_fen)
         redemption = (
             self.env["city.ticket.redemption"]
             .sudo()
@@ -416,11 +419,12 @@ class CityTicket(models.Model):
                     "use_index": done,
                     "amount_fen": amount_fen,
                     "device": device,
+                    "escrow_pending": to_release,
                 }
             )
         )
-        if self.escrow_id and amount_fen:
-            self.escrow_id._release(from_fen(amount_fen), redemption)
+        if to_release and redemption._get_release_mode() == "immediate":
+            redemption._release_escrow()
         if self.event_registration_id and self.event_registration_id.state != "done":
             self.event_registration_id.state = "done"
         return redemption
@@ -504,6 +508,7 @@ class CityTicket(models.Model):
 
     def _refund(self, reason):
         """Refund what is left of the ticket to the member through its escrow."""
+        self.redemption_ids._release_escrow()  # deliveries first, then what is left goes back
         for ticket in self:
             amount = ticket._residual_fen()
             if amount and ticket.escrow_id:
@@ -512,6 +517,7 @@ class CityTicket(models.Model):
 
     def _forfeit(self):
         """An expired non-refundable ticket: what is left of it goes to income."""
+        self.redemption_ids._release_escrow()
         for ticket in self:
             amount = ticket._residual_fen()
             if amount and ticket.escrow_id:

@@ -2,6 +2,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 
 from odoo import _, api, fields, models
+from odoo.tools import SQL
 
 from odoo.addons.city_base.tools.allocation import from_fen
 
@@ -25,6 +26,7 @@ class CityTicketRedemption(models.Model):
     amount = fields.Monetary(string="Released", compute="_compute_amount")
     device = fields.Char(readonly=True)
     date = fields.Datetime(related="create_date", string="Date")
+    escrow_pending = fields.Boolean(string="Escrow Release Pending", readonly=True, index="btree_not_null", copy=False)
 
     def _check_merchant_id(self):
         # Hot path: a redemption's merchant is copied from its ticket, checked when the
@@ -35,6 +37,51 @@ class CityTicketRedemption(models.Model):
     def _compute_amount(self):
         for redemption in self:
             redemption.amount = from_fen(redemption.amount_fen)
+
+    # ------------------------------------------------------- escrow release
+    @api.model
+    def _get_release_mode(self):
+        """``batch`` (default): redemptions release escrow in batches; ``immediate``: at once."""
+        mode = self.env["ir.config_parameter"].sudo().get_param("city_ticketing.escrow_release", "batch")
+        return "immediate" if mode == "immediate" else "batch"
+
+    def _release_escrow(self):
+        """Release the escrow of these redemptions (those still pending) through city_settlement.
+
+        One ``city.escrow._release_many`` call: one lock statement, one batched insert
+        of allocation lines; idempotent per redemption (its ``source``).
+        """
+        pending = self.sudo().filtered("escrow_pending")
+        if not pending:
+            return self.env["city.settlement.allocation"]
+        allocations = (
+            self.env["city.escrow"]
+            .sudo()
+            ._release_many([(r.ticket_id.escrow_id, from_fen(r.amount_fen), r) for r in pending])
+        )
+        pending.write({"escrow_pending": False})
+        return allocations
+
+    @api.model
+    def _cron_release_escrow(self, batch_size=1000):
+        """The redemption batch: release the escrow of pending redemptions.
+
+        Rows are taken with ``FOR NO KEY UPDATE SKIP LOCKED`` so that parallel runs
+        never wait on each other or release twice.
+        """
+        self.env["city.ticket.redemption"].flush_model(["escrow_pending"])
+        self.env.cr.execute(
+            SQL(
+                """SELECT id FROM city_ticket_redemption WHERE escrow_pending
+                    ORDER BY id LIMIT %s FOR NO KEY UPDATE SKIP LOCKED""",
+                batch_size,
+            )
+        )
+        batch = self.sudo().browse([row[0] for row in self.env.cr.fetchall()])
+        batch._release_escrow()
+        if len(batch) == batch_size:
+            self.env.ref("city_ticketing.ir_cron_release_escrow")._trigger()
+        return batch
 
     def _get_success_message(self):
         self.ensure_one()

@@ -80,6 +80,7 @@ class SaleOrder(models.Model):
         first = orders[:1].city_ticket_ids.sorted("id")[:1]
         if first:
             self.env["city.ticket"]._redeem_code(first.manual_code, merchant=first.merchant_id, device="demo")
+            self.env["city.ticket.redemption"]._cron_release_escrow()
         return orders
 
 
