@@ -22,5 +22,8 @@
         "report/city_settlement_report.xml",
         "views/city_settlement_menus.xml",
     ],
+    "demo": [
+        "demo/city_settlement_demo.xml",
+    ],
     "post_init_hook": "_city_settlement_post_init",
 }

@@ -65,7 +65,7 @@ class CitySettlement(models.Model):
     payout_channel = fields.Selection(
         selection="_get_payout_channel_selection", default="bank", required=True, tracking=True
     )
-    payment_id = fields.Many2one("account.payment", string="Payment", readonly=True, copy=False, ondelete="restrict")
+    payment_id = fields.Many2one("account.payment", readonly=True, copy=False, ondelete="restrict")
     payout_ids = fields.One2many("city.settlement.payout", "settlement_id", string="Payouts")
     payout_ref = fields.Char(string="Payout Reference", readonly=True, copy=False)
 
@@ -263,6 +263,39 @@ class CitySettlement(models.Model):
 
     def action_print_statement(self):
         return self.env.ref("city_settlement.action_report_city_settlement").report_action(self)
+
+    @api.model
+    def _city_create_demo_data(self):
+        """Demo: two orders paid by registered payments (Odoo's own flow), one delivery
+        released, posted in a batch entry, and a draft settlement of the merchant."""
+        ref = self.env.ref
+        orders = self.env["sale.order"]
+        for member, products in (
+            ("city_base.demo_member_03", ["demo_product_hotpot_set", "demo_product_tea_voucher"]),
+            ("city_base.demo_member_05", ["demo_product_cinema_ticket"]),
+        ):
+            order = self.env["sale.order"].create(
+                {
+                    "partner_id": ref(member).id,
+                    "order_line": [
+                        fields.Command.create({"product_id": ref(f"city_settlement.{p}").id, "product_uom_qty": 1})
+                        for p in products
+                    ],
+                }
+            )
+            order.action_confirm()
+            invoice = order._create_invoices()
+            invoice.action_post()
+            self.env["account.payment.register"].with_context(
+                active_model="account.move", active_ids=invoice.ids
+            ).create({})._create_payments()
+            orders |= order
+        hotpot = orders[0].city_escrow_ids.filtered(
+            lambda e: e.merchant_id == ref("city_base.demo_merchant_hotpot_shu")
+        )
+        if hotpot:
+            hotpot._release(hotpot.amount_residual, "city.demo.redemption,1")
+            self._run_settlements(merchants=hotpot.merchant_id)
 
     # ------------------------------------------------------------
     # PAYOUT CHANNELS

@@ -166,9 +166,16 @@ class TestSettlement(CitySettlementCommon):
         self.assertIn(f"#{victim.id}", result["message"])
         with self.assertRaises(UserError):
             Allocation._verify_hash_chain(raise_if_broken=True)
-        # The nightly check covers allocations and payouts.
-        heads = self.env["city.hash.chain.head"].search([("res_model", "=", "city.settlement.allocation")])
-        self.assertTrue(heads)
+        # The nightly check covers allocations and payouts, and names the altered line.
+        Head = self.env["city.hash.chain.head"]
+        self.assertIn("city.settlement.allocation", Head._hash_chain_model_names())
+        self.assertIn("city.settlement.payout", Head._hash_chain_model_names())
+        with self.assertLogs("odoo.addons.city_base.models.city_hash_chain_head", level="ERROR"):
+            Head._cron_verify_hash_chains()
+        check = self.env["city.hash.chain.check"].search(
+            [("res_model", "=", "city.settlement.allocation")], order="id desc", limit=1
+        )
+        self.assertEqual((check.state, check.broken_res_id), ("broken", victim.id))
 
     def test_payout_chain(self):
         self._deliver(1)
