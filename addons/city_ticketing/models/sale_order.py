@@ -1,0 +1,139 @@
+# Copyright 2026 City Life Suite contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+
+from odoo import Command, _, api, fields, models
+from odoo.exceptions import UserError
+
+
+class SaleOrder(models.Model):
+    _inherit = "sale.order"
+
+    city_ticket_ids = fields.One2many("city.ticket", "order_id", string="Tickets", readonly=True)
+    city_ticket_count = fields.Integer(string="Ticket Count", compute="_compute_city_ticket_count")
+
+    def _compute_city_ticket_count(self):
+        counts = dict(self.env["city.ticket"]._read_group([("order_id", "in", self.ids)], ["order_id"], ["__count"]))
+        for order in self:
+            order.city_ticket_count = counts.get(order, 0)
+
+    def action_confirm(self):
+        # Take the presale quota (and slot places) before anything else: a sold-out
+        # product refuses the whole confirmation, nothing half-written.
+        for order in self.filtered(lambda o: o.state in ("draft", "sent")):
+            order.order_line._city_reserve_quota()
+        return super().action_confirm()
+
+    def _action_cancel(self):
+        confirmed = self.filtered(lambda o: o.state == "sale")
+        result = super()._action_cancel()
+        for order in confirmed:
+            if order.city_ticket_ids:
+                continue  # tickets issued: refunds go through the tickets' policy, not the quota
+            order.order_line._city_release_quota()
+        return result
+
+    def _city_on_paid(self):
+        """The order is paid: city_settlement has taken the money into escrow; issue the tickets."""
+        result = super()._city_on_paid()
+        self._city_issue_tickets()
+        return result
+
+    def _city_issue_tickets(self):
+        """Issue the tickets of the paid orders and deliver them out of the ticket stock."""
+        lines = self.order_line.filtered(lambda line: line.product_id.city_ticket_type)
+        tickets = self.env["city.ticket"]._issue_for_order_lines(lines)
+        lines._city_deliver_tickets()
+        return tickets
+
+    def action_view_city_tickets(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("city_ticketing.city_ticket_action")
+        action["domain"] = [("order_id", "=", self.id)]
+        action["context"] = {}
+        return action
+
+    # ----------------------------------------------------------------- demo
+    @api.model
+    def _city_demo_sell(self, sales):
+        """Demo data: members buy tickets; the orders are invoiced and paid as an
+        accountant would, which issues the tickets; the first ticket is redeemed."""
+        orders = self.browse()
+        for member_xmlid, product_xmlid, quantity in sales:
+            product = self.env.ref(product_xmlid).product_variant_id
+            order = self.create(
+                {
+                    "partner_id": self.env.ref(member_xmlid).id,
+                    "order_line": [
+                        Command.create(
+                            {"product_id": product.id, "product_uom_qty": quantity, "tax_id": [Command.clear()]}
+                        )
+                    ],
+                }
+            )
+            order.action_confirm()
+            invoice = order._create_invoices()
+            invoice.action_post()
+            self.env["account.payment.register"].with_context(
+                active_model="account.move", active_ids=invoice.ids
+            ).create({"payment_date": invoice.invoice_date or invoice.date})._create_payments()
+            orders |= order
+        first = orders[:1].city_ticket_ids.sorted("id")[:1]
+        if first:
+            self.env["city.ticket"]._redeem_code(first.manual_code, merchant=first.merchant_id, device="demo")
+            self.env["city.ticket.redemption"]._cron_release_escrow()
+        return orders
+
+
+class SaleOrderLine(models.Model):
+    _inherit = "sale.order.line"
+
+    city_slot_id = fields.Many2one(
+        "city.ticket.slot",
+        string="Time Slot",
+        ondelete="restrict",
+        domain="[('product_tmpl_id', '=', product_template_id)]",
+    )
+    city_ticket_ids = fields.One2many("city.ticket", "order_line_id", string="Tickets", readonly=True)
+
+    def _get_display_price(self):
+        template = self.product_id.product_tmpl_id
+        if template.city_ticket_type and template.city_tier_ids:
+            return template._city_get_price()
+        return super()._get_display_price()
+
+    def _city_reserve_quota(self):
+        for line in self.filtered(lambda line: line.product_id.city_ticket_type):
+            quantity = int(line.product_uom_qty)
+            if quantity != line.product_uom_qty:
+                raise UserError(_("Tickets are sold in whole units."))
+            # sudo: the quota counter belongs to the product, whoever sells it.
+            line.product_id.product_tmpl_id.sudo()._city_reserve_quota(quantity)
+            if line.city_slot_id:
+                line.city_slot_id.sudo()._book(quantity)
+            elif line.product_id.city_ticket_type == "appointment" and line.product_id.city_slot_ids:
+                raise UserError(_("Choose a time slot for %s.", line.product_id.display_name))
+
+    def _city_release_quota(self):
+        for line in self.filtered(lambda line: line.product_id.city_ticket_type):
+            line.product_id.product_tmpl_id.sudo()._city_release_quota(int(line.product_uom_qty))
+            if line.city_slot_id:
+                line.city_slot_id.sudo()._book(-int(line.product_uom_qty))
+
+    def _city_get_escrow(self, component_key):
+        """The escrow of this paid line (for a combo: of the component ``component_key``)."""
+        self.ensure_one()
+        escrows = self.sudo().city_escrow_ids
+        if component_key:
+            escrows = escrows.filtered(lambda e: e.component_key == component_key)
+        return escrows[:1]
+
+    def _city_deliver_tickets(self):
+        """Issued tickets leave the ticket stock: the order's delivery moves are done."""
+        # sudo: tickets are issued by the payment flow; the stock moves are the platform's.
+        moves_sudo = self.sudo().move_ids.filtered(lambda m: m.state not in ("done", "cancel"))
+        if not moves_sudo:
+            return
+        for move in moves_sudo:
+            move.quantity = move.product_uom_qty
+        moves_sudo.picked = True
+        moves_sudo._action_done()
