@@ -1,0 +1,25 @@
+# Copyright 2026 City Life Suite contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+{
+    "name": "City Life: Loyalty Points",
+    "summary": "One points wallet across the district: ledger, earning rules, tiers, expiry lots, points mall, clearing (会员积分)",
+    "version": "18.0.1.0.0",
+    "category": "City Life",
+    "author": "City Life Suite contributors",
+    "website": "https://github.com/city-life-suite/city-life-suite",
+    "license": "LGPL-3",
+    "depends": ["city_base", "account", "payment", "loyalty", "sale", "stock"],
+    "data": [
+        "security/city_loyalty_security.xml",
+        "security/ir.model.access.csv",
+        "data/city_loyalty_data.xml",
+        "views/city_points_ledger_views.xml",
+        "views/city_points_wallet_views.xml",
+        "views/city_points_rule_views.xml",
+        "views/city_points_reward_views.xml",
+        "views/city_points_report_views.xml",
+        "views/res_partner_views.xml",
+        "views/city_loyalty_menus.xml",
+    ],
+    "demo": [],
+}

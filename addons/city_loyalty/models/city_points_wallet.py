@@ -1,0 +1,792 @@
+# Copyright 2026 City Life Suite contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+
+import logging
+from datetime import timedelta
+
+from psycopg2 import errors as pg_errors
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import SQL
+
+_logger = logging.getLogger(__name__)
+
+POSITIVE_KINDS = ("earn", "adjust", "transfer_in")
+NEGATIVE_KINDS = ("spend", "expire", "adjust", "transfer_out")
+
+
+class CityPointsBusy(UserError):
+    """The wallet is locked by another transaction (NOWAIT): retry."""
+
+
+class CityPointsWallet(models.Model):
+    """One member's points in one company.
+
+    The balance is stored and guarded by a database CHECK; it only changes in
+    :meth:`_post_entries`, which locks the wallet rows, appends ledger lines,
+    creates or consumes lots and updates the balance in the same transaction,
+    so the balance always equals the sum of the ledger.
+    """
+
+    _name = "city.points.wallet"
+    _description = "Points Wallet"
+    _order = "id desc"
+    _rec_name = "partner_id"
+    _check_company_auto = True
+
+    partner_id = fields.Many2one("res.partner", string="Member", required=True, index=True, ondelete="restrict")
+    company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company, ondelete="restrict")
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    balance = fields.Integer(readonly=True, default=0)
+    tier_id = fields.Many2one("city.points.tier", readonly=True, ondelete="set null", check_company=True)
+    rolling_spend = fields.Monetary(readonly=True, help="Spend over the tier window, as of the last tier update.")
+    tier_date = fields.Datetime(string="Tier Updated", readonly=True)
+    is_flagged = fields.Boolean(string="Suspicious", readonly=True, index="btree_not_null")
+    flag_reason = fields.Char(readonly=True)
+    ledger_ids = fields.One2many("city.points.ledger", "wallet_id", string="Ledger")
+    lot_ids = fields.One2many("city.points.lot", "wallet_id", string="Lots")
+    expiring_points = fields.Integer(compute="_compute_expiring", string="Expiring Soon")
+    next_expiry_date = fields.Date(compute="_compute_expiring")
+
+    _sql_constraints = [
+        ("balance_not_negative", "CHECK(balance >= 0)", "A points balance can never be negative."),
+        ("partner_company_uniq", "unique(partner_id, company_id)", "A member has one wallet per company."),
+    ]
+
+    # ------------------------------------------------------------
+    # COMPUTE
+    # ------------------------------------------------------------
+
+    def _compute_expiring(self):
+        horizon = fields.Date.context_today(self) + timedelta(days=self.env.company.city_points_notice_days)
+        groups = self.env["city.points.lot"]._read_group(
+            [("wallet_id", "in", self.ids), ("remaining", ">", 0), ("expiry_date", "<=", horizon)],
+            ["wallet_id"],
+            ["remaining:sum", "expiry_date:min"],
+        )
+        data = {wallet: (points, day) for wallet, points, day in groups}
+        for wallet in self:
+            wallet.expiring_points, wallet.next_expiry_date = data.get(wallet, (0, False))
+
+    # ------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------
+
+    def write(self, vals):
+        if "balance" in vals and not self.env.context.get("city_loyalty_post"):
+            raise UserError(_("A points balance only changes through its ledger."))
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_history(self):
+        if self.env["city.points.ledger"].sudo().search_count([("wallet_id", "in", self.ids)], limit=1):
+            raise UserError(_("A wallet with ledger lines cannot be deleted."))
+
+    # ------------------------------------------------------------
+    # WALLETS
+    # ------------------------------------------------------------
+
+    @api.model
+    def _get_wallets(self, partners, company=None):
+        """The wallets of ``partners`` in ``company`` (default: current), created when missing.
+
+        Concurrent first calls for one member do not fail: the row is inserted
+        with ON CONFLICT DO NOTHING on the (partner, company) unique key.
+        """
+        company = company or self.env.company
+        partners = partners.exists()
+        if not partners:
+            return self.browse()
+        self.flush_model(["partner_id", "company_id"])
+        self.env.cr.execute(
+            SQL(
+                """
+                INSERT INTO city_points_wallet (partner_id, company_id, balance, create_uid, write_uid,
+                                                create_date, write_date)
+                SELECT p, %(company)s, 0, %(uid)s, %(uid)s, now() at time zone 'UTC', now() at time zone 'UTC'
+                  FROM unnest(%(partners)s::int[]) AS p
+                ON CONFLICT (partner_id, company_id) DO NOTHING
+                """,
+                company=company.id,
+                uid=self.env.uid,
+                partners=partners.ids,
+            )
+        )
+        self.env.cr.execute(
+            SQL(
+                "SELECT partner_id, id FROM city_points_wallet WHERE company_id = %s AND partner_id = ANY(%s)",
+                company.id,
+                partners.ids,
+            )
+        )
+        by_partner = dict(self.env.cr.fetchall())
+        return self.browse([by_partner[p] for p in partners.ids])
+
+    def _lock_rows(self, nowait=False):
+        """Lock the wallet rows (id order, so two batches never deadlock); return {id: balance}."""
+        if not self:
+            return {}
+        query = SQL(
+            "SELECT id, balance FROM city_points_wallet WHERE id = ANY(%s) ORDER BY id FOR NO KEY UPDATE%s",
+            sorted(self.ids),
+            SQL(" NOWAIT") if nowait else SQL(""),
+        )
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(query)
+                rows = self.env.cr.fetchall()
+        except pg_errors.LockNotAvailable as exc:
+            raise CityPointsBusy(_("This points wallet is busy, please retry.")) from exc
+        return dict(rows)
+
+    # ------------------------------------------------------------
+    # THE ONE METHOD THAT CHANGES BALANCES
+    # ------------------------------------------------------------
+
+    @api.model
+    def _post_entries(self, entries, on_duplicate="raise", nowait=False):
+        """Append ledger lines and move balances, atomically, under the wallet locks.
+
+        :param entries: list of dicts with ``wallet_id``, ``kind`` (earn, spend,
+            expire, adjust, transfer_in, transfer_out), ``points`` (signed int,
+            not 0) and optionally ``event_key`` (unique per wallet: the same
+            event never counts twice), ``merchant_id``, ``rule_id``,
+            ``source_ref`` ("model,id"), ``note``, ``value_fen``, ``spend_fen``,
+            ``expiry_date`` / ``lot_date`` / ``lot_merchant_id`` (positive
+            entries: the lot they create) and ``lot_ids`` (expiry: exactly the
+            lots to consume; other negative entries consume the oldest lots first).
+        :param on_duplicate: ``"raise"`` a UserError or ``"skip"`` entries whose
+            event key is already on the ledger (or twice in the batch).
+        :param nowait: fail at once with :class:`CityPointsBusy` if a wallet is locked.
+        :return: (ledger lines, skipped entries)
+
+        Raw SQL on purpose: this is the hot path of every purchase and spend
+        (one lock per wallet, one multi-row INSERT per table); it writes the
+        same columns the ORM would and invalidates the cache afterwards.
+        """
+        Ledger = self.env["city.points.ledger"]
+        Lot = self.env["city.points.lot"]
+        if not entries:
+            return Ledger, []
+        for entry in entries:
+            points = entry.get("points")
+            if not isinstance(points, int) or isinstance(points, bool) or not points:
+                raise UserError(_("Points must be a non-zero whole number."))
+            kind = entry.get("kind")
+            if (points > 0 and kind not in POSITIVE_KINDS) or (points < 0 and kind not in NEGATIVE_KINDS):
+                raise UserError(_("Invalid points movement: %(kind)s %(points)s.", kind=kind, points=points))
+        self.env.flush_all()
+        wallets = self.browse({e["wallet_id"] for e in entries})
+        balances = wallets._lock_rows(nowait=nowait)
+        if len(balances) != len(wallets):
+            raise UserError(_("Unknown points wallet."))
+        cr = self.env.cr
+
+        # Duplicate events: checked under the wallet locks, backed by the unique index.
+        keys = [e["event_key"] for e in entries if e.get("event_key")]
+        existing = set()
+        if keys:
+            cr.execute(
+                SQL(
+                    "SELECT wallet_id, event_key FROM city_points_ledger WHERE wallet_id = ANY(%s) AND event_key = ANY(%s)",
+                    wallets.ids,
+                    keys,
+                )
+            )
+            existing = set(cr.fetchall())
+        accepted, skipped = [], []
+        for entry in entries:
+            key = entry.get("event_key") and (entry["wallet_id"], entry["event_key"])
+            if key and key in existing:
+                if on_duplicate == "raise":
+                    raise UserError(_("This event has already earned points."))
+                skipped.append(entry)
+                continue
+            if key:
+                existing.add(key)
+            accepted.append(entry)
+        if not accepted:
+            return Ledger, skipped
+
+        # Open lots of the wallets that spend, oldest first.
+        spenders = sorted({e["wallet_id"] for e in accepted if e["points"] < 0})
+        open_lots = {}
+        lot_by_id = {}
+        if spenders:
+            cr.execute(
+                SQL(
+                    """SELECT id, wallet_id, remaining, merchant_id FROM city_points_lot
+                        WHERE wallet_id = ANY(%s) AND remaining > 0 ORDER BY date, id""",
+                    spenders,
+                )
+            )
+            for lot_id, wallet_id, remaining, merchant_id in cr.fetchall():
+                lot = {"id": lot_id, "wallet_id": wallet_id, "remaining": remaining, "merchant_id": merchant_id}
+                open_lots.setdefault(wallet_id, []).append(lot)
+                lot_by_id[lot_id] = lot
+
+        now = fields.Datetime.now()
+        today = fields.Date.context_today(self)
+        company_by_wallet = {w.id: w.company_id for w in wallets}
+        partner_by_wallet = {w.id: w.partner_id.id for w in wallets}
+        ledger_rows, consumptions, touched_lots = [], [], {}
+        for entry in accepted:
+            wallet_id, points = entry["wallet_id"], entry["points"]
+            balance = balances[wallet_id] + points
+            if balance < 0:
+                raise UserError(
+                    _("Not enough points: the balance is %(balance)s, %(points)s needed.",
+                      balance=balances[wallet_id], points=-points)
+                )
+            balances[wallet_id] = balance
+            entry["_consumed"] = []
+            if points < 0:
+                needed = -points
+                if entry.get("lot_ids"):
+                    candidates = [lot_by_id[i] for i in entry["lot_ids"] if i in lot_by_id]
+                else:
+                    candidates = open_lots.get(wallet_id, [])
+                for lot in candidates:
+                    if not needed:
+                        break
+                    take = min(lot["remaining"], needed)
+                    if take <= 0:
+                        continue
+                    lot["remaining"] -= take
+                    needed -= take
+                    touched_lots[lot["id"]] = (lot, entry["kind"])
+                    entry["_consumed"].append((lot, take))
+                if needed:
+                    # The balance covers it but the lots do not: the books are broken, stop.
+                    raise UserError(_("The points lots of this wallet do not cover its balance; run the self-check."))
+            ledger_rows.append(
+                (
+                    wallet_id,
+                    partner_by_wallet[wallet_id],
+                    company_by_wallet[wallet_id].id,
+                    entry["kind"],
+                    points,
+                    balance,
+                    entry.get("date") or now,
+                    entry.get("event_key"),
+                    entry.get("merchant_id"),
+                    entry.get("rule_id"),
+                    entry.get("source_ref"),
+                    entry.get("note"),
+                    entry.get("value_fen", 0),
+                    entry.get("spend_fen", 0),
+                    self.env.uid,
+                    self.env.uid,
+                    now,
+                    now,
+                )
+            )
+        cr.execute(
+            SQL(
+                """
+                INSERT INTO city_points_ledger (wallet_id, partner_id, company_id, kind, points, balance_after, date,
+                    event_key, merchant_id, rule_id, source_ref, note, value_fen, spend_fen,
+                    create_uid, write_uid, create_date, write_date)
+                VALUES %s RETURNING id
+                """,
+                SQL(", ").join(SQL("%s", row) for row in ledger_rows),
+            )
+        )
+        ledger_ids = [row[0] for row in cr.fetchall()]
+
+        # Lots created by positive entries, consumptions of negative ones.
+        lot_rows = []
+        for entry, ledger_id in zip(accepted, ledger_ids, strict=True):
+            if entry["points"] > 0:
+                company = company_by_wallet[entry["wallet_id"]]
+                expiry = entry.get("expiry_date") or today + timedelta(days=company.city_points_validity_days)
+                lot_rows.append(
+                    (
+                        entry["wallet_id"],
+                        partner_by_wallet[entry["wallet_id"]],
+                        company.id,
+                        ledger_id,
+                        entry.get("lot_merchant_id", entry.get("merchant_id")),
+                        entry["points"],
+                        entry["points"],
+                        entry.get("lot_date") or now,
+                        expiry,
+                        "open",
+                        self.env.uid,
+                        self.env.uid,
+                        now,
+                        now,
+                    )
+                )
+            for lot, take in entry["_consumed"]:
+                consumptions.append((lot["id"], ledger_id, entry["wallet_id"], take, self.env.uid, self.env.uid, now, now))
+        if lot_rows:
+            cr.execute(
+                SQL(
+                    """
+                    INSERT INTO city_points_lot (wallet_id, partner_id, company_id, ledger_id, merchant_id, points,
+                        remaining, date, expiry_date, state, create_uid, write_uid, create_date, write_date)
+                    VALUES %s
+                    """,
+                    SQL(", ").join(SQL("%s", row) for row in lot_rows),
+                )
+            )
+        if consumptions:
+            cr.execute(
+                SQL(
+                    """
+                    INSERT INTO city_points_lot_consumption (lot_id, ledger_id, wallet_id, points,
+                        create_uid, write_uid, create_date, write_date)
+                    VALUES %s
+                    """,
+                    SQL(", ").join(SQL("%s", row) for row in consumptions),
+                )
+            )
+            cr.execute(
+                SQL(
+                    """
+                    UPDATE city_points_lot AS lot
+                       SET remaining = v.remaining,
+                           state = CASE WHEN v.remaining > 0 THEN 'open'
+                                        WHEN v.kind = 'expire' THEN 'expired' ELSE 'consumed' END,
+                           write_date = %s, write_uid = %s
+                      FROM (VALUES %s) AS v(id, remaining, kind)
+                     WHERE lot.id = v.id
+                    """,
+                    now,
+                    self.env.uid,
+                    SQL(", ").join(
+                        SQL("(%s, %s, %s)", lot["id"], lot["remaining"], kind) for lot, kind in touched_lots.values()
+                    ),
+                )
+            )
+        cr.execute(
+            SQL(
+                """
+                UPDATE city_points_wallet AS w SET balance = v.balance, write_date = %s, write_uid = %s
+                  FROM (VALUES %s) AS v(id, balance) WHERE w.id = v.id
+                """,
+                now,
+                self.env.uid,
+                SQL(", ").join(SQL("(%s, %s)", wid, bal) for wid, bal in balances.items()),
+            )
+        )
+        wallets.invalidate_recordset(["balance"])
+        Lot.invalidate_model()
+        Ledger.invalidate_model()
+        self.env["city.points.lot.consumption"].invalidate_model()
+        for entry in accepted:
+            entry.pop("_consumed", None)
+        return Ledger.browse(ledger_ids), skipped
+
+    # ------------------------------------------------------------
+    # MOVEMENTS (each goes through _post_entries)
+    # ------------------------------------------------------------
+
+    def _earn(self, points, merchant=None, rule=None, event_key=None, source_ref=None, note=None,
+              expiry_date=None, book=True, spend_fen=0):
+        """Credit ``points`` (a new lot) to this wallet; the merchant, if any, funds them."""
+        self.ensure_one()
+        lines, _skipped = self._post_entries(
+            [
+                {
+                    "wallet_id": self.id,
+                    "kind": "earn",
+                    "points": points,
+                    "merchant_id": merchant.id if merchant else None,
+                    "rule_id": rule.id if rule else None,
+                    "event_key": event_key,
+                    "source_ref": source_ref,
+                    "note": note,
+                    "expiry_date": expiry_date,
+                    "spend_fen": spend_fen,
+                }
+            ]
+        )
+        if book:
+            lines._book_money()
+        return lines
+
+    def _spend(self, points, merchant=None, source_ref=None, note=None, event_key=None, nowait=False, book=True):
+        """Debit ``points`` from the oldest lots; ``merchant`` (accepting them) is reimbursed."""
+        self.ensure_one()
+        if not isinstance(points, int) or isinstance(points, bool) or points <= 0:
+            raise UserError(_("Points to spend must be a positive whole number."))
+        lines, _skipped = self._post_entries(
+            [
+                {
+                    "wallet_id": self.id,
+                    "kind": "spend",
+                    "points": -points,
+                    "merchant_id": merchant.id if merchant else None,
+                    "source_ref": source_ref,
+                    "note": note,
+                    "event_key": event_key,
+                }
+            ],
+            nowait=nowait,
+        )
+        if book:
+            lines._book_money()
+        return lines
+
+    def _adjust(self, points, note, source_ref=None):
+        """Operator correction: positive creates a lot, negative consumes the oldest lots."""
+        self.ensure_one()
+        lines, _skipped = self._post_entries(
+            [{"wallet_id": self.id, "kind": "adjust", "points": points, "note": note, "source_ref": source_ref}]
+        )
+        return lines
+
+    def _transfer(self, target, points, note=None):
+        """Move points to another member's wallet; the received lots keep their dates and issuers."""
+        self.ensure_one()
+        target.ensure_one()
+        if target == self or target.company_id != self.company_id:
+            raise UserError(_("Points can only be transferred to another member of the same company."))
+        if not isinstance(points, int) or points <= 0:
+            raise UserError(_("Points to transfer must be a positive whole number."))
+        (self | target)._lock_rows()
+        out, _skipped = self._post_entries(
+            [{"wallet_id": self.id, "kind": "transfer_out", "points": -points, "note": note,
+              "source_ref": f"city.points.wallet,{target.id}"}]
+        )
+        entries = [
+            {
+                "wallet_id": target.id,
+                "kind": "transfer_in",
+                "points": consumption.points,
+                "note": note,
+                "source_ref": f"city.points.ledger,{out.id}",
+                "lot_date": consumption.lot_id.date,
+                "expiry_date": consumption.lot_id.expiry_date,
+                "lot_merchant_id": consumption.lot_id.merchant_id.id or None,
+            }
+            for consumption in out.consumption_ids
+        ]
+        received, _skipped = self._post_entries(entries)
+        return out, received
+
+    # ------------------------------------------------------------
+    # ACTIONS
+    # ------------------------------------------------------------
+
+    def action_view_ledger(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("city_loyalty.city_points_ledger_action")
+        action["domain"] = [("wallet_id", "=", self.id)]
+        action["context"] = {"create": False}
+        return action
+
+    def action_recompute_tier(self):
+        self._update_tiers()
+
+    # ------------------------------------------------------------
+    # TIERS
+    # ------------------------------------------------------------
+
+    def _update_tiers(self):
+        """Recompute rolling spend and tier of these wallets."""
+        Spend = self.env["city.member.spend"].sudo()
+        Tier = self.env["city.points.tier"].sudo()
+        now = fields.Datetime.now()
+        for company, wallets in self.grouped("company_id").items():
+            since = now - timedelta(days=company.city_points_tier_days)
+            spends = dict(
+                Spend._read_group(
+                    [("partner_id", "in", wallets.partner_id.ids), ("company_id", "=", company.id), ("date", ">=", since)],
+                    ["partner_id"],
+                    ["amount_fen:sum"],
+                )
+            )
+            for wallet in wallets:
+                spend = spends.get(wallet.partner_id, 0) / 100.0
+                tier = Tier._for_spend(company, spend)
+                if wallet.tier_id != tier or wallet.currency_id.compare_amounts(wallet.rolling_spend, spend):
+                    wallet.sudo().write({"tier_id": tier.id, "rolling_spend": spend, "tier_date": now})
+
+    # ------------------------------------------------------------
+    # CRONS
+    # ------------------------------------------------------------
+
+    @api.model
+    def _cron_update_tiers(self):
+        self.sudo().search([])._update_tiers()
+
+    @api.model
+    def _cron_birthday_gifts(self):
+        """Birthday points for members whose tier offers them (once a year, event key per year)."""
+        today = fields.Date.context_today(self)
+        partners = self.env["res.partner"].sudo().search([("city_birthday", "!=", False), ("is_member", "=", True)])
+        partners = partners.filtered(lambda p: (p.city_birthday.month, p.city_birthday.day) == (today.month, today.day))
+        if not partners:
+            return
+        wallets = self.sudo()._get_wallets(partners)
+        wallets._update_tiers()
+        entries = [
+            {
+                "wallet_id": wallet.id,
+                "kind": "earn",
+                "points": wallet.tier_id.birthday_points,
+                "event_key": f"birthday:{today.year}",
+                "note": _("Birthday gift (%s)", wallet.tier_id.name),
+            }
+            for wallet in wallets
+            if wallet.tier_id.birthday_points
+        ]
+        self._post_entries(entries, on_duplicate="skip")
+
+    @api.model
+    def _cron_self_check(self):
+        """Nightly: every balance equals its ledger's sum and its open lots; mismatches are flagged."""
+        bad = self._find_inconsistent()
+        for wallet_id, balance, ledger_sum, lot_sum in bad:
+            _logger.error(
+                "points wallet %s: balance %s, ledger sum %s, open lots %s", wallet_id, balance, ledger_sum, lot_sum
+            )
+            self.browse(wallet_id).sudo().write(
+                {"is_flagged": True, "flag_reason": _("Self-check: balance does not match the ledger.")}
+            )
+        return bad
+
+    @api.model
+    def _find_inconsistent(self):
+        """[(wallet id, balance, ledger sum, open lot sum)] of wallets whose books do not agree."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT w.id, w.balance, COALESCE(l.total, 0), COALESCE(o.total, 0)
+                  FROM city_points_wallet w
+             LEFT JOIN (SELECT wallet_id, SUM(points) AS total FROM city_points_ledger GROUP BY wallet_id) l
+                    ON l.wallet_id = w.id
+             LEFT JOIN (SELECT wallet_id, SUM(remaining) AS total FROM city_points_lot GROUP BY wallet_id) o
+                    ON o.wallet_id = w.id
+                 WHERE w.balance != COALESCE(l.total, 0) OR w.balance != COALESCE(o.total, 0)
+                """
+            )
+        )
+        return self.env.cr.fetchall()
+
+    def _flag(self, reason):
+        self.sudo().write({"is_flagged": True, "flag_reason": reason})
+
+    def action_clear_flag(self):
+        self.write({"is_flagged": False, "flag_reason": False})
+
+    # ------------------------------------------------------------
+    # EARNING (rules, tiers, caps, anti-abuse)
+    # ------------------------------------------------------------
+
+    @api.model
+    def _earn_events(self, events, company=None):
+        """Earn points for a batch of events; refused ones are recorded as rejections.
+
+        :param events: dicts with ``partner`` (res.partner), ``event`` (purchase,
+            sign_in, review, first_purchase, referral, birthday), ``event_key``
+            (unique per member), optional ``merchant`` (res.partner),
+            ``amount_fen`` (purchases), ``source_ref``, ``date``, ``rule``
+            (force a rule), ``points`` (force points, e.g. birthday gifts).
+        :return: (ledger lines, rejections)
+
+        One lock per wallet for the whole batch; caps and velocity are checked
+        under the locks, so concurrent batches cannot overrun them.
+        """
+        company = company or self.env.company
+        self_sudo = self.sudo()  # earning is a system action on behalf of the member, checks are below
+        Rule = self.env["city.points.rule"].sudo()
+        Rejection = self.env["city.points.rejection"].sudo()
+        if not events:
+            return self.env["city.points.ledger"], Rejection
+        partners = self.env["res.partner"].union(*(e["partner"] for e in events))
+        wallets = self_sudo._get_wallets(partners, company)
+        wallet_by_partner = dict(zip(partners.ids, wallets, strict=True))
+        wallets._lock_rows()
+        now = fields.Datetime.now()
+        today = fields.Date.context_today(self)
+        day_start = fields.Datetime.to_datetime(today)
+
+        # Everything the checks need, in three queries for the whole batch.
+        rules = Rule.search(
+            [
+                ("company_id", "=", company.id),
+                ("event", "in", list({e["event"] for e in events})),
+                "|", ("date_from", "=", False), ("date_from", "<=", today),
+                "|", ("date_to", "=", False), ("date_to", ">=", today),
+            ]
+        )
+        rules_by_event = rules.grouped("event")
+        keys = [e["event_key"] for e in events if e.get("event_key")]
+        self.env.cr.execute(
+            SQL(
+                "SELECT wallet_id, event_key FROM city_points_ledger WHERE wallet_id = ANY(%s) AND event_key = ANY(%s)",
+                wallets.ids,
+                keys or [""],
+            )
+        )
+        seen = set(self.env.cr.fetchall())
+        self.env.cr.execute(
+            SQL(
+                """SELECT wallet_id, rule_id, SUM(points), COUNT(*) FILTER (WHERE date >= %s)
+                     FROM city_points_ledger
+                    WHERE wallet_id = ANY(%s) AND kind = 'earn' AND date >= %s
+                 GROUP BY wallet_id, rule_id""",
+                now - timedelta(hours=1),
+                wallets.ids,
+                min(day_start, now - timedelta(hours=1)),
+            )
+        )
+        daily, hourly = {}, {}
+        for wallet_id, rule_id, points, count in self.env.cr.fetchall():
+            daily[(wallet_id, rule_id)] = points
+            hourly[wallet_id] = hourly.get(wallet_id, 0) + count
+        velocity_max = company.city_points_velocity_max
+
+        entries, rejections, to_flag = [], [], {}
+        for event in events:
+            partner = event["partner"]
+            wallet = wallet_by_partner[partner.id]
+            merchant = event.get("merchant") or self.env["res.partner"]
+            reject = {
+                "partner_id": partner.id,
+                "wallet_id": wallet.id,
+                "company_id": company.id,
+                "event": event["event"],
+                "event_key": event.get("event_key"),
+                "merchant_id": merchant.id or False,
+                "source_ref": event.get("source_ref"),
+            }
+            rule = event.get("rule") or Rule._pick_rule(rules_by_event.get(event["event"], Rule), merchant)
+            reject["rule_id"] = rule.id or False
+            if not partner.is_member:
+                rejections.append(dict(reject, reason="not_member"))
+                continue
+            if wallet.is_flagged:
+                rejections.append(dict(reject, reason="flagged", message=wallet.flag_reason))
+                continue
+            if event.get("event_key") and (wallet.id, event["event_key"]) in seen:
+                rejections.append(dict(reject, reason="duplicate"))
+                continue
+            if "points" in event:
+                points = event["points"]
+            elif not rule:
+                rejections.append(dict(reject, reason="no_rule"))
+                continue
+            else:
+                multiplier = event.get("multiplier") or wallet.tier_id.multiplier or 1.0
+                points = rule._points_for(event.get("amount_fen", 0), multiplier)
+            reject["points"] = points
+            if points <= 0:
+                rejections.append(dict(reject, reason="zero"))
+                continue
+            if hourly.get(wallet.id, 0) >= velocity_max:
+                rejections.append(dict(reject, reason="velocity"))
+                to_flag[wallet.id] = wallet
+                continue
+            if rule and rule.daily_cap:
+                used = daily.get((wallet.id, rule.id), 0)
+                if used >= rule.daily_cap:
+                    rejections.append(dict(reject, reason="daily_cap"))
+                    continue
+                points = min(points, rule.daily_cap - used)
+                daily[(wallet.id, rule.id)] = used + points
+            hourly[wallet.id] = hourly.get(wallet.id, 0) + 1
+            if event.get("event_key"):
+                seen.add((wallet.id, event["event_key"]))
+            validity = rule.validity_days or company.city_points_validity_days
+            entries.append(
+                {
+                    "wallet_id": wallet.id,
+                    "kind": "earn",
+                    "points": points,
+                    "event_key": event.get("event_key"),
+                    "merchant_id": merchant.id or None,
+                    "rule_id": rule.id or None,
+                    "source_ref": event.get("source_ref"),
+                    "note": event.get("note"),
+                    "spend_fen": event.get("amount_fen", 0),
+                    "expiry_date": today + timedelta(days=validity),
+                }
+            )
+        lines, skipped = self_sudo._post_entries(entries, on_duplicate="skip")
+        for entry in skipped:
+            rejections.append(
+                {"partner_id": self.browse(entry["wallet_id"]).partner_id.id, "wallet_id": entry["wallet_id"],
+                 "company_id": company.id, "event": "earn", "event_key": entry.get("event_key"),
+                 "reason": "duplicate", "points": entry["points"]}
+            )
+        if to_flag:
+            self.browse(list(to_flag))._flag(_("Too many earnings within an hour."))
+        lines._book_money()
+        return lines, Rejection._record(rejections) if rejections else Rejection
+
+    @api.model
+    def _earn_purchases(self, purchases, company=None):
+        """Earn points for paid purchases, in one batch.
+
+        :param purchases: dicts with ``partner``, ``merchant``, ``amount_fen``,
+            ``source_ref`` (the order) and optional ``date``. Records the spend
+            (tiers), recomputes the members' tiers, then earns the purchase
+            points, first-purchase bonuses and referral points.
+        """
+        company = company or self.env.company
+        if not purchases:
+            return self.env["city.points.ledger"], self.env["city.points.rejection"]
+        partners = self.env["res.partner"].union(*(p["partner"] for p in purchases))
+        members = partners.filtered("is_member")
+        # Who already bought before this batch (first purchase bonus).
+        self.env["city.member.spend"].flush_model()
+        self.env.cr.execute(
+            SQL("SELECT DISTINCT partner_id FROM city_member_spend WHERE company_id = %s AND partner_id = ANY(%s)",
+                company.id, members.ids)
+        )
+        returning = {row[0] for row in self.env.cr.fetchall()}
+        now = fields.Datetime.now()
+        rows = [
+            SQL("(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)", p["partner"].id, company.id,
+                p["merchant"].id if p.get("merchant") else None, p.get("date") or now, p["amount_fen"],
+                p.get("source_ref"), self.env.uid, self.env.uid, now, now)
+            for p in purchases
+            if p["partner"].is_member and p["amount_fen"] > 0
+        ]
+        if rows:
+            # Bulk insert on the purchase hot path; a purchase counted twice is ignored.
+            self.env.cr.execute(
+                SQL(
+                    """INSERT INTO city_member_spend (partner_id, company_id, merchant_id, date, amount_fen, source_ref,
+                                                      create_uid, write_uid, create_date, write_date)
+                       VALUES %s ON CONFLICT DO NOTHING""",
+                    SQL(", ").join(rows),
+                )
+            )
+            self.env["city.member.spend"].invalidate_model()
+        self.sudo()._get_wallets(members, company)._update_tiers()
+        events = []
+        first_seen = set()
+        for purchase in purchases:
+            partner = purchase["partner"]
+            merchant = purchase.get("merchant")
+            events.append(
+                {
+                    "partner": partner,
+                    "event": "purchase",
+                    "merchant": merchant,
+                    "amount_fen": purchase["amount_fen"],
+                    "event_key": f"purchase:{purchase['source_ref']}:{merchant.id if merchant else 0}",
+                    "source_ref": purchase.get("source_ref"),
+                }
+            )
+            if partner.is_member and partner.id not in returning and partner.id not in first_seen:
+                first_seen.add(partner.id)
+                events.append(
+                    {"partner": partner, "event": "first_purchase", "merchant": merchant,
+                     "event_key": "first_purchase", "source_ref": purchase.get("source_ref")}
+                )
+                referrer = partner.city_referrer_id if "city_referrer_id" in partner._fields else None
+                if referrer and referrer != partner:
+                    events.append(
+                        {"partner": referrer, "event": "referral", "event_key": f"referral:{partner.id}",
+                         "source_ref": f"res.partner,{partner.id}"}
+                    )
+        return self._earn_events(events, company)
