@@ -2,3 +2,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 
 from . import test_wallet
+from . import test_earning
+from . import test_wallet_property
+from . import test_concurrency
