@@ -2,7 +2,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 {
     "name": "City Life: Loyalty Points",
-    "summary": "One points wallet across the district: ledger, earning rules, tiers, expiry lots, points mall, clearing (会员积分)",
+    "summary": "District-wide points wallet: ledger, earning rules, tiers, expiry, points mall, clearing (会员积分)",
     "version": "18.0.1.0.0",
     "category": "City Life",
     "author": "City Life Suite contributors",
@@ -21,5 +21,7 @@
         "views/res_partner_views.xml",
         "views/city_loyalty_menus.xml",
     ],
-    "demo": [],
+    "demo": [
+        "demo/city_loyalty_demo.xml",
+    ],
 }

@@ -21,8 +21,9 @@ class CityMemberNotification(models.Model):
     title = fields.Char(required=True)
     body = fields.Text()
     payload = fields.Json()
-    state = fields.Selection([("pending", "Pending"), ("sent", "Sent"), ("failed", "Failed")], default="pending",
-                             index=True)
+    state = fields.Selection(
+        [("pending", "Pending"), ("sent", "Sent"), ("failed", "Failed")], default="pending", index=True
+    )
     dedupe_key = fields.Char(index="btree_not_null")
     sent_date = fields.Datetime()
 

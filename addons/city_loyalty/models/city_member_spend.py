@@ -5,19 +5,17 @@ from odoo import fields, models
 
 
 class CityMemberSpend(models.Model):
-    """What a member paid at a merchant (one line per paid order and merchant): tiers sum it."""
+    """What a member paid per day (purchases that earned points): member tiers sum it over their window."""
 
     _name = "city.member.spend"
-    _description = "Member Spend"
-    _order = "date desc, id desc"
+    _description = "Member Daily Spend"
+    _order = "day desc, id desc"
 
-    partner_id = fields.Many2one("res.partner", string="Member", required=True, index=True, ondelete="cascade")
+    partner_id = fields.Many2one("res.partner", string="Member", required=True, ondelete="cascade")
     company_id = fields.Many2one("res.company", required=True, ondelete="cascade")
-    merchant_id = fields.Many2one("res.partner", ondelete="set null", index="btree_not_null")
-    date = fields.Datetime(required=True, index=True)
+    day = fields.Date(required=True)
     amount_fen = fields.Integer(required=True)
-    source_ref = fields.Char()
 
     _sql_constraints = [
-        ("source_uniq", "unique(partner_id, merchant_id, source_ref)", "This purchase is already counted."),
+        ("partner_day_uniq", "unique(partner_id, company_id, day)", "One spend line per member and day."),
     ]

@@ -39,47 +39,56 @@ class CityPointsBooking(models.Model):
         return company.city_points_clearing_fen if kind == "redeem" else company.city_points_issue_fen
 
     @api.model
-    def _book_lines(self, lines):
-        """Group ledger lines by (company, merchant, kind), price them cent-exact and book each group."""
+    def _prepare_entries(self, entries, company_by_wallet, partner_by_wallet):
+        """Price ledger entries before they are written: one booking per (company, merchant, kind).
+
+        earn → the issuing merchant funds the points ('issue'); spend → the
+        accepting merchant is reimbursed at the clearing rate ('redeem');
+        expire → the issuing merchant's liability goes to income ('expire').
+        Entries without a merchant are the platform's own points: nothing to
+        book. Each group's total is rounded once and spread over its entries
+        with allocate(), so the entries' ``value_fen`` sum to it exactly.
+        Sets ``booking_id`` and ``value_fen`` on the entries; returns the bookings.
+        """
         groups = {}
-        for line in lines:
-            kind = LEDGER_KIND_TO_BOOKING.get(line.kind)
-            if not kind or not line.merchant_id or line.booking_id:
-                continue
-            groups.setdefault((line.company_id, line.merchant_id, kind), []).append(line)
-        bookings = self.browse()
-        for (company, merchant, kind), group in groups.items():
+        for entry in entries:
+            kind = LEDGER_KIND_TO_BOOKING.get(entry["kind"])
+            if kind and entry.get("merchant_id"):
+                company = company_by_wallet[entry["wallet_id"]]
+                groups.setdefault((company, entry["merchant_id"], kind), []).append(entry)
+        vals_list, grouped = [], []
+        for (company, merchant_id, kind), group in groups.items():
             rate = self._rate_for(company, kind)
-            points = [abs(line.points) for line in group]
-            # The group's total is rounded once; allocate() spreads it so lines sum exactly.
+            points = [abs(entry["points"]) for entry in group]
             total_fen = to_fen(Decimal(sum(points)) * Decimal(repr(rate)) / 100)
             parts = allocate(total_fen, points) if total_fen else [0] * len(points)
-            members = {line.partner_id for line in group}
-            booking = self.create(
+            for entry, part in zip(group, parts, strict=True):
+                entry["value_fen"] = part
+            members = {partner_by_wallet[entry["wallet_id"]] for entry in group}
+            vals_list.append(
                 {
-                    "merchant_id": merchant.id,
+                    "merchant_id": merchant_id,
                     "company_id": company.id,
                     "kind": kind,
-                    "partner_id": members.pop().id if len(members) == 1 else False,
+                    "partner_id": members.pop() if len(members) == 1 else False,
                     "points": sum(points),
                     "rate_fen": rate,
                     "amount_fen": total_fen,
                     "amount": float(from_fen(total_fen)),
                 }
             )
-            ledger = self.env["city.points.ledger"].with_context(city_loyalty_post=True)
-            for line, part in zip(group, parts, strict=True):
-                ledger.browse(line.id).write({"booking_id": booking.id, "value_fen": part})
-            if total_fen:
-                booking._post_to_settlement()
-            bookings |= booking
+            grouped.append(group)
+        bookings = self.sudo().create(vals_list) if vals_list else self.browse()
+        for booking, group in zip(bookings, grouped, strict=True):
+            for entry in group:
+                entry["booking_id"] = booking.id
         return bookings
 
     def _post_to_settlement(self):
         """Hand the booking to city_settlement (allocation lines now, journal entries in its batch)."""
         if "city.settlement.allocation" not in self.env:  # TODO(loyalty): drop once merged with settlement
             return
-        for booking in self:
+        for booking in self.filtered("amount_fen"):
             self.env["city.settlement.allocation"].sudo()._book_points(
                 booking.merchant_id, booking.amount, booking.kind, booking, member=booking.partner_id or None
             )

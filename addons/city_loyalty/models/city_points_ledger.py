@@ -1,7 +1,7 @@
 # Copyright 2026 City Life Suite contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 KINDS = [
@@ -23,12 +23,12 @@ class CityPointsLedger(models.Model):
 
     _name = "city.points.ledger"
     _description = "Points Ledger Line"
+    _log_access = False  # lean: its own date, inserted in bulk on the hot path
     _order = "date desc, id desc"
     _rec_name = "kind"
 
     wallet_id = fields.Many2one("city.points.wallet", required=True, index=True, ondelete="restrict", readonly=True)
-    partner_id = fields.Many2one("res.partner", string="Member", required=True, index=True, ondelete="restrict",
-                                 readonly=True)
+    partner_id = fields.Many2one("res.partner", string="Member", required=True, ondelete="restrict", readonly=True)
     company_id = fields.Many2one("res.company", required=True, ondelete="restrict", readonly=True)
     kind = fields.Selection(KINDS, required=True, readonly=True)
     points = fields.Integer(required=True, readonly=True)
@@ -36,7 +36,10 @@ class CityPointsLedger(models.Model):
     date = fields.Datetime(required=True, index=True, readonly=True, default=fields.Datetime.now)
     event_key = fields.Char(readonly=True, help="Identifies the event that earned: the same event never earns twice.")
     merchant_id = fields.Many2one(
-        "res.partner", index="btree_not_null", ondelete="restrict", readonly=True,
+        "res.partner",
+        index="btree_not_null",
+        ondelete="restrict",
+        readonly=True,
         help="The merchant that issued (earn) or accepted (spend) these points.",
     )
     rule_id = fields.Many2one("city.points.rule", ondelete="restrict", readonly=True, index="btree_not_null")
@@ -50,27 +53,29 @@ class CityPointsLedger(models.Model):
     _sql_constraints = [
         ("event_key_uniq", "unique(wallet_id, event_key)", "This event has already earned points."),
         ("points_not_zero", "CHECK(points != 0)", "A ledger line moves points."),
-        ("points_sign",
-         "CHECK((kind IN ('earn', 'transfer_in') AND points > 0) OR (kind IN ('spend', 'expire', 'transfer_out') "
-         "AND points < 0) OR kind = 'adjust')",
-         "Earnings are positive and spending negative."),
+        (
+            "points_sign",
+            "CHECK((kind IN ('earn', 'transfer_in') AND points > 0) OR (kind IN ('spend', 'expire', 'transfer_out') "
+            "AND points < 0) OR kind = 'adjust')",
+            "Earnings are positive and spending negative.",
+        ),
     ]
 
     @api.model_create_multi
     def create(self, vals_list):
         # Only the wallet's locked posting (or a benchmark baseline) writes ledger lines.
         if not self.env.context.get("city_loyalty_post"):
-            raise UserError(_("Ledger lines are written by the points wallet only."))
+            raise UserError(self.env._("Ledger lines are written by the points wallet only."))
         return super().create(vals_list)
 
     def write(self, vals):
         if set(vals) - {"booking_id", "value_fen"} or not self.env.context.get("city_loyalty_post"):
-            raise UserError(_("The points ledger is append-only: lines cannot be changed."))
+            raise UserError(self.env._("The points ledger is append-only: lines cannot be changed."))
         return super().write(vals)
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_append_only(self):
-        raise UserError(_("The points ledger is append-only: lines cannot be deleted."))
+        raise UserError(self.env._("The points ledger is append-only: lines cannot be deleted."))
 
     def action_open_source(self):
         self.ensure_one()
@@ -80,20 +85,6 @@ class CityPointsLedger(models.Model):
         if model not in self.env or not res_id.isdigit():
             return False
         return {"type": "ir.actions.act_window", "res_model": model, "res_id": int(res_id), "view_mode": "form"}
-
-    # ------------------------------------------------------------
-    # POINTS AS MONEY
-    # ------------------------------------------------------------
-
-    def _book_money(self, source=None):
-        """Book what these lines are worth through city_settlement, one booking per merchant and kind.
-
-        earn → the issuing merchant funds the points ('issue'); spend → the
-        accepting merchant is reimbursed at the clearing rate ('redeem');
-        expire → the issuing merchant's liability goes to income ('expire').
-        Lines without a merchant are the platform's own points: nothing to book.
-        """
-        return self.env["city.points.booking"].sudo()._book_lines(self.sudo())
 
     def _api_values(self):
         """Serializable values of ledger lines for the member API."""

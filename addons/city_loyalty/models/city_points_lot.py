@@ -3,7 +3,7 @@
 
 from datetime import timedelta
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 
@@ -12,34 +12,40 @@ class CityPointsLot(models.Model):
 
     _name = "city.points.lot"
     _description = "Points Lot"
+    _log_access = False  # lean: its own date, inserted in bulk on the hot path
     _order = "date, id"
 
     wallet_id = fields.Many2one("city.points.wallet", required=True, index=True, ondelete="restrict", readonly=True)
-    partner_id = fields.Many2one("res.partner", string="Member", required=True, ondelete="restrict", readonly=True)
-    company_id = fields.Many2one("res.company", required=True, ondelete="restrict", readonly=True)
+    partner_id = fields.Many2one(related="wallet_id.partner_id", string="Member")
+    company_id = fields.Many2one(related="wallet_id.company_id")
     ledger_id = fields.Many2one("city.points.ledger", string="Earned By", ondelete="restrict", readonly=True)
-    merchant_id = fields.Many2one("res.partner", string="Issued By", ondelete="restrict", readonly=True,
-                                  index="btree_not_null")
+    merchant_id = fields.Many2one(
+        "res.partner", string="Issued By", ondelete="restrict", readonly=True, index="btree_not_null"
+    )
     points = fields.Integer(readonly=True)
     remaining = fields.Integer(readonly=True)
     date = fields.Datetime(string="Earned On", required=True, readonly=True)
     expiry_date = fields.Date(required=True, index=True, readonly=True)
     state = fields.Selection(
-        [("open", "Open"), ("consumed", "Used"), ("expired", "Expired")], default="open", readonly=True, index=True
+        [("open", "Open"), ("consumed", "Used"), ("expired", "Expired")], default="open", readonly=True
     )
     notified = fields.Boolean(string="Expiry Notified", readonly=True)
 
     _sql_constraints = [
-        ("remaining_range", "CHECK(remaining >= 0 AND remaining <= points)", "A lot's remaining points are out of range."),
+        (
+            "remaining_range",
+            "CHECK(remaining >= 0 AND remaining <= points)",
+            "A lot's remaining points are out of range.",
+        ),
     ]
 
     @api.model_create_multi
     def create(self, vals_list):
-        raise UserError(_("Points lots are created by the points wallet only."))
+        raise UserError(self.env._("Points lots are created by the points wallet only."))
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_history(self):
-        raise UserError(_("Points lots cannot be deleted."))
+        raise UserError(self.env._("Points lots cannot be deleted."))
 
     # ------------------------------------------------------------
     # CRONS
@@ -62,14 +68,13 @@ class CityPointsLot(models.Model):
                 "merchant_id": lot.merchant_id.id or None,
                 "event_key": f"expire:lot:{lot.id}",
                 "source_ref": f"city.points.lot,{lot.id}",
-                "note": _("Points expired on %s", lot.expiry_date),
+                "note": self.env._("Points expired on %s", lot.expiry_date),
             }
             for lot in self
             if lot.remaining > 0
         ]
         Wallet = self.env["city.points.wallet"].sudo()
-        lines, _skipped = Wallet._post_entries(entries, on_duplicate="skip")
-        lines._book_money()
+        lines, _skipped = Wallet._post_entries(entries, on_duplicate="skip", book=True)
         return lines
 
     @api.model
@@ -80,8 +85,13 @@ class CityPointsLot(models.Model):
         for company in self.env["res.company"].sudo().search([]):
             horizon = today + timedelta(days=company.city_points_notice_days)
             lots = self.sudo().search(
-                [("company_id", "=", company.id), ("remaining", ">", 0), ("notified", "=", False),
-                 ("expiry_date", "<=", horizon), ("expiry_date", ">=", today)]
+                [
+                    ("company_id", "=", company.id),
+                    ("remaining", ">", 0),
+                    ("notified", "=", False),
+                    ("expiry_date", "<=", horizon),
+                    ("expiry_date", ">=", today),
+                ]
             )
             for partner, partner_lots in lots.grouped("partner_id").items():
                 points = sum(partner_lots.mapped("remaining"))
@@ -89,8 +99,10 @@ class CityPointsLot(models.Model):
                 Notification._queue(
                     partner,
                     "points_expiring",
-                    _("Your points are expiring"),
-                    _("%(points)s points expire on %(date)s. Use them in the points mall!", points=points, date=first),
+                    self.env._("Your points are expiring"),
+                    self.env._(
+                        "%(points)s points expire on %(date)s. Use them in the points mall!", points=points, date=first
+                    ),
                     payload={"points": points, "expiry_date": fields.Date.to_string(first)},
                     dedupe_key=f"points_expiring:{partner.id}:{min(partner_lots.ids)}:{len(partner_lots)}",
                     company=company,

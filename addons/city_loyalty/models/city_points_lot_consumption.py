@@ -9,6 +9,7 @@ class CityPointsLotConsumption(models.Model):
 
     _name = "city.points.lot.consumption"
     _description = "Points Lot Consumption"
+    _log_access = False  # lean: its own date, inserted in bulk on the hot path
     _order = "id"
 
     lot_id = fields.Many2one("city.points.lot", required=True, index=True, ondelete="restrict", readonly=True)

@@ -1,7 +1,7 @@
 # Copyright 2026 City Life Suite contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
@@ -16,12 +16,14 @@ class CityPointsRedemption(models.Model):
     name = fields.Char(compute="_compute_name")
     reward_id = fields.Many2one("city.points.reward", required=True, index=True, ondelete="restrict", readonly=True)
     kind = fields.Selection(related="reward_id.kind", store=True)
-    partner_id = fields.Many2one("res.partner", string="Member", required=True, index=True, ondelete="restrict",
-                                 readonly=True)
+    partner_id = fields.Many2one(
+        "res.partner", string="Member", required=True, index=True, ondelete="restrict", readonly=True
+    )
     wallet_id = fields.Many2one("city.points.wallet", required=True, ondelete="restrict", readonly=True)
     company_id = fields.Many2one("res.company", required=True, readonly=True)
-    merchant_id = fields.Many2one("res.partner", string="Accepting Merchant", ondelete="restrict", readonly=True,
-                                  index="btree_not_null")
+    merchant_id = fields.Many2one(
+        "res.partner", string="Accepting Merchant", ondelete="restrict", readonly=True, index="btree_not_null"
+    )
     points = fields.Integer(readonly=True)
     ledger_id = fields.Many2one("city.points.ledger", ondelete="restrict", readonly=True)
     loyalty_card_id = fields.Many2one("loyalty.card", string="Coupon", ondelete="set null", readonly=True)
@@ -50,20 +52,23 @@ class CityPointsRedemption(models.Model):
         company = company or self.env.company
         reward = reward.sudo()  # the member acts through the API; the reward's checks are below
         if not reward.active or reward.company_id != company:
-            raise UserError(_("This reward is not available."))
+            raise UserError(self.env._("This reward is not available."))
         if not partner.is_member:
-            raise UserError(_("Only members can redeem rewards."))
+            raise UserError(self.env._("Only members can redeem rewards."))
         Wallet = self.env["city.points.wallet"].sudo()
         wallet = Wallet._get_wallets(partner, company)
         wallet._lock_rows()
         if reward.per_member_limit:
             taken = self.sudo().search_count([("reward_id", "=", reward.id), ("partner_id", "=", partner.id)])
             if taken >= reward.per_member_limit:
-                raise UserError(_("You have already redeemed this reward %s times.", taken))
+                raise UserError(self.env._("You have already redeemed this reward %s times.", taken))
         if wallet.balance < reward.points_cost:
             raise UserError(
-                _("Not enough points: %(cost)s needed, %(balance)s available.", cost=reward.points_cost,
-                  balance=wallet.balance)
+                self.env._(
+                    "Not enough points: %(cost)s needed, %(balance)s available.",
+                    cost=reward.points_cost,
+                    balance=wallet.balance,
+                )
             )
         if reward.quantity_limited:
             reward.flush_recordset(["quantity_available"])
@@ -75,7 +80,7 @@ class CityPointsRedemption(models.Model):
                 )
             )
             if not self.env.cr.fetchone():
-                raise UserError(_("This reward is out of stock."))
+                raise UserError(self.env._("This reward is out of stock."))
             reward.invalidate_recordset(["quantity_available"])
         redemption = self.sudo().create(
             {
@@ -96,16 +101,27 @@ class CityPointsRedemption(models.Model):
         redemption.ledger_id = ledger
         getattr(redemption, f"_deliver_{reward.kind}")()
         self.env["city.member.notification"]._queue(
-            partner, "reward", _("Reward redeemed"), reward.name,
-            payload={"redemption_id": redemption.id, "points": reward.points_cost}, company=company,
+            partner,
+            "reward",
+            self.env._("Reward redeemed"),
+            reward.name,
+            payload={"redemption_id": redemption.id, "points": reward.points_cost},
+            company=company,
         )
         return redemption
 
     def _deliver_coupon(self):
         reward = self.reward_id
-        self.loyalty_card_id = self.env["loyalty.card"].sudo().create(
-            {"program_id": reward.loyalty_program_id.id, "partner_id": self.partner_id.id,
-             "points": reward.coupon_points}
+        self.loyalty_card_id = (
+            self.env["loyalty.card"]
+            .sudo()
+            .create(
+                {
+                    "program_id": reward.loyalty_program_id.id,
+                    "partner_id": self.partner_id.id,
+                    "points": reward.coupon_points,
+                }
+            )
         )
 
     def _deliver_service(self):
@@ -117,19 +133,30 @@ class CityPointsRedemption(models.Model):
         modules (city_ticketing) deliver the service.
         """
         reward = self.reward_id
-        order = self.env["sale.order"].sudo().create(
-            {
-                "partner_id": self.partner_id.id,
-                "company_id": self.company_id.id,
-                "city_points_redemption_id": self.id,
-                "order_line": [
-                    fields.Command.create(
-                        {"product_id": reward.product_id.id, "product_uom_qty": 1, "price_unit": 0.0,
-                         "name": _("%(reward)s (paid with %(points)s points)", reward=reward.product_id.display_name,
-                                   points=self.points)}
-                    )
-                ],
-            }
+        order = (
+            self.env["sale.order"]
+            .sudo()
+            .create(
+                {
+                    "partner_id": self.partner_id.id,
+                    "company_id": self.company_id.id,
+                    "city_points_redemption_id": self.id,
+                    "order_line": [
+                        fields.Command.create(
+                            {
+                                "product_id": reward.product_id.id,
+                                "product_uom_qty": 1,
+                                "price_unit": 0.0,
+                                "name": self.env._(
+                                    "%(reward)s (paid with %(points)s points)",
+                                    reward=reward.product_id.display_name,
+                                    points=self.points,
+                                ),
+                            }
+                        )
+                    ],
+                }
+            )
         )
         order.action_confirm()
         self.sale_order_id = order
@@ -139,28 +166,32 @@ class CityPointsRedemption(models.Model):
         reward = self.reward_id
         warehouse = self.env["stock.warehouse"].sudo().search([("company_id", "=", self.company_id.id)], limit=1)
         if not warehouse:
-            raise UserError(_("No warehouse to ship the gift from."))
+            raise UserError(self.env._("No warehouse to ship the gift from."))
         picking_type = warehouse.out_type_id
-        picking = self.env["stock.picking"].sudo().create(
-            {
-                "partner_id": self.partner_id.id,
-                "picking_type_id": picking_type.id,
-                "location_id": picking_type.default_location_src_id.id,
-                "location_dest_id": self.env.ref("stock.stock_location_customers").id,
-                "origin": self.name,
-                "move_ids": [
-                    fields.Command.create(
-                        {
-                            "name": reward.product_id.display_name,
-                            "product_id": reward.product_id.id,
-                            "product_uom_qty": 1,
-                            "product_uom": reward.product_id.uom_id.id,
-                            "location_id": picking_type.default_location_src_id.id,
-                            "location_dest_id": self.env.ref("stock.stock_location_customers").id,
-                        }
-                    )
-                ],
-            }
+        picking = (
+            self.env["stock.picking"]
+            .sudo()
+            .create(
+                {
+                    "partner_id": self.partner_id.id,
+                    "picking_type_id": picking_type.id,
+                    "location_id": picking_type.default_location_src_id.id,
+                    "location_dest_id": self.env.ref("stock.stock_location_customers").id,
+                    "origin": self.name,
+                    "move_ids": [
+                        fields.Command.create(
+                            {
+                                "name": reward.product_id.display_name,
+                                "product_id": reward.product_id.id,
+                                "product_uom_qty": 1,
+                                "product_uom": reward.product_id.uom_id.id,
+                                "location_id": picking_type.default_location_src_id.id,
+                                "location_dest_id": self.env.ref("stock.stock_location_customers").id,
+                            }
+                        )
+                    ],
+                }
+            )
         )
         picking.action_confirm()
         picking.action_assign()

@@ -22,8 +22,14 @@ class CityPointsReport(models.Model):
     merchant_id = fields.Many2one("res.partner", string="Merchant", readonly=True)
     partner_id = fields.Many2one("res.partner", string="Member", readonly=True)
     kind = fields.Selection(
-        [("earn", "Earned"), ("spend", "Spent"), ("expire", "Expired"), ("adjust", "Adjusted"),
-         ("transfer_in", "Transferred In"), ("transfer_out", "Transferred Out")],
+        [
+            ("earn", "Earned"),
+            ("spend", "Spent"),
+            ("expire", "Expired"),
+            ("adjust", "Adjusted"),
+            ("transfer_in", "Transferred In"),
+            ("transfer_out", "Transferred Out"),
+        ],
         readonly=True,
     )
     issued_points = fields.Integer(readonly=True)
@@ -65,5 +71,7 @@ class CityPointsReport(models.Model):
         if wants_rate:
             for group in groups:
                 issued = group.get("issued_points") or 0
-                group["redemption_rate"] = round(100.0 * (group.get("redeemed_points") or 0) / issued, 2) if issued else 0.0
+                group["redemption_rate"] = (
+                    round(100.0 * (group.get("redeemed_points") or 0) / issued, 2) if issued else 0.0
+                )
         return groups

@@ -1,7 +1,7 @@
 # Copyright 2026 City Life Suite contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 
@@ -17,19 +17,28 @@ class CityPointsReward(models.Model):
     description = fields.Text(translate=True)
     sequence = fields.Integer(default=10)
     active = fields.Boolean(default=True)
-    company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company, ondelete="cascade")
+    company_id = fields.Many2one(
+        "res.company", required=True, default=lambda self: self.env.company, ondelete="cascade"
+    )
     kind = fields.Selection(
-        [("coupon", "Coupon"), ("service", "Merchant Service"), ("gift", "Physical Gift")], required=True,
+        [("coupon", "Coupon"), ("service", "Merchant Service"), ("gift", "Physical Gift")],
+        required=True,
         default="coupon",
     )
     points_cost = fields.Integer(string="Points", required=True)
     merchant_id = fields.Many2one(
-        "res.partner", string="Accepting Merchant", ondelete="restrict", index="btree_not_null",
+        "res.partner",
+        string="Accepting Merchant",
+        ondelete="restrict",
+        index="btree_not_null",
         domain=[("is_merchant", "=", True)],
         help="The merchant that delivers the reward and is reimbursed for the points at the clearing rate.",
     )
     loyalty_program_id = fields.Many2one(
-        "loyalty.program", string="Coupon Program", ondelete="restrict", check_company=True,
+        "loyalty.program",
+        string="Coupon Program",
+        ondelete="restrict",
+        check_company=True,
         domain=[("program_type", "in", ("coupons", "gift_card", "promo_code", "next_order_coupons"))],
     )
     coupon_points = fields.Float(string="Coupon Value (program points)", default=1.0)
@@ -58,14 +67,14 @@ class CityPointsReward(models.Model):
     def _check_kind(self):
         for reward in self:
             if reward.kind == "coupon" and not reward.loyalty_program_id:
-                raise ValidationError(_("A coupon reward needs a coupon program."))
+                raise ValidationError(self.env._("A coupon reward needs a coupon program."))
             if reward.kind == "service":
                 if not reward.product_id or not reward.merchant_id:
-                    raise ValidationError(_("A service reward needs the merchant and its product."))
+                    raise ValidationError(self.env._("A service reward needs the merchant and its product."))
                 if reward.product_id.merchant_id and reward.product_id.merchant_id != reward.merchant_id:
-                    raise ValidationError(_("The service must be a product of the accepting merchant."))
+                    raise ValidationError(self.env._("The service must be a product of the accepting merchant."))
             if reward.kind == "gift" and (not reward.product_id or reward.product_id.type != "consu"):
-                raise ValidationError(_("A gift reward needs a goods product."))
+                raise ValidationError(self.env._("A gift reward needs a goods product."))
 
     def action_view_redemptions(self):
         self.ensure_one()

@@ -1,7 +1,7 @@
 # Copyright 2026 City Life Suite contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 
 EVENTS = [
@@ -29,7 +29,9 @@ class CityPointsRule(models.Model):
     name = fields.Char(required=True, translate=True)
     sequence = fields.Integer(default=10)
     active = fields.Boolean(default=True)
-    company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company, ondelete="cascade")
+    company_id = fields.Many2one(
+        "res.company", required=True, default=lambda self: self.env.company, ondelete="cascade"
+    )
     event = fields.Selection(EVENTS, required=True, default="purchase")
     merchant_id = fields.Many2one(
         "res.partner",
@@ -56,9 +58,12 @@ class CityPointsRule(models.Model):
     date_to = fields.Date()
 
     _sql_constraints = [
-        ("amounts_positive",
-         "CHECK(points_per_yuan >= 0 AND points >= 0 AND per_event_cap >= 0 AND daily_cap >= 0 AND validity_days >= 0)",
-         "Points, caps and validity cannot be negative."),
+        (
+            "amounts_positive",
+            "CHECK(points_per_yuan >= 0 AND points >= 0 AND per_event_cap >= 0 AND daily_cap >= 0 "
+            "AND validity_days >= 0)",
+            "Points, caps and validity cannot be negative.",
+        ),
     ]
 
     # ------------------------------------------------------------
@@ -72,20 +77,20 @@ class CityPointsRule(models.Model):
             return
         for rule in self:
             if rule.merchant_id != user.merchant_id:
-                raise AccessError(_("Merchant staff can only manage their own merchant's rules."))
+                raise AccessError(self.env._("Merchant staff can only manage their own merchant's rules."))
             if rule.event != "purchase":
-                raise ValidationError(_("Merchant staff can only manage purchase rules."))
+                raise ValidationError(self.env._("Merchant staff can only manage purchase rules."))
             limit = rule.company_id.city_points_merchant_max_per_yuan
             if rule.points_per_yuan > limit:
                 raise ValidationError(
-                    _("A merchant rule can give at most %(limit)s points per yuan.", limit=limit)
+                    self.env._("A merchant rule can give at most %(limit)s points per yuan.", limit=limit)
                 )
 
     @api.constrains("date_from", "date_to")
     def _check_dates(self):
         for rule in self:
             if rule.date_from and rule.date_to and rule.date_from > rule.date_to:
-                raise ValidationError(_("The rule ends before it starts."))
+                raise ValidationError(self.env._("The rule ends before it starts."))
 
     # ------------------------------------------------------------
     # BUSINESS
@@ -99,8 +104,12 @@ class CityPointsRule(models.Model):
             [
                 ("company_id", "=", company.id),
                 ("event", "=", event),
-                "|", ("date_from", "=", False), ("date_from", "<=", day),
-                "|", ("date_to", "=", False), ("date_to", ">=", day),
+                "|",
+                ("date_from", "=", False),
+                ("date_from", "<=", day),
+                "|",
+                ("date_to", "=", False),
+                ("date_to", ">=", day),
             ]
         )
         return self._pick_rule(rules, merchant)
@@ -113,8 +122,12 @@ class CityPointsRule(models.Model):
         if own:
             return own[0]
         category = rules.filtered(
-            lambda r: not r.merchant_id and merchant and r.merchant_category_id
-            and r.merchant_category_id == merchant.merchant_category_id
+            lambda r: (
+                not r.merchant_id
+                and merchant
+                and r.merchant_category_id
+                and r.merchant_category_id == merchant.merchant_category_id
+            )
         )
         if category:
             return category[0]

@@ -15,10 +15,13 @@ class CityPointsTier(models.Model):
     name = fields.Char(required=True, translate=True)
     sequence = fields.Integer(default=10)
     active = fields.Boolean(default=True)
-    company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company, ondelete="cascade")
+    company_id = fields.Many2one(
+        "res.company", required=True, default=lambda self: self.env.company, ondelete="cascade"
+    )
     currency_id = fields.Many2one(related="company_id.currency_id")
     min_spend = fields.Monetary(
-        string="Rolling Spend From", help="Spend over the company's tier window (default 30 days) that reaches this tier."
+        string="Rolling Spend From",
+        help="Spend over the company's tier window (default 30 days) that reaches this tier.",
     )
     multiplier = fields.Float(default=1.0, help="Purchase points are multiplied by this factor.")
     birthday_points = fields.Integer(

@@ -1,12 +1,13 @@
 # Copyright 2026 City Life Suite contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 
+import io
 import logging
 from datetime import timedelta
 
 from psycopg2 import errors as pg_errors
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
@@ -14,6 +15,33 @@ _logger = logging.getLogger(__name__)
 
 POSITIVE_KINDS = ("earn", "adjust", "transfer_in")
 NEGATIVE_KINDS = ("spend", "expire", "adjust", "transfer_out")
+
+
+def _copy_text(value):
+    return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+def _copy_value(value):
+    if value is None:
+        return "\\N"
+    if value is True or value is False:
+        return "t" if value else "f"
+    if isinstance(value, str):
+        return _copy_text(value)
+    return str(value)
+
+
+def _copy_rows(cr, table, columns, rows):
+    """Bulk insert with COPY (the purchase hot path: ~10× fewer round trips and no SQL parsing per row).
+
+    ``table`` and ``columns`` are constants of this module, never user input.
+    """
+    buffer = io.StringIO()
+    buffer.write("\n".join("\t".join(map(_copy_value, row)) for row in rows))
+    buffer.write("\n")
+    buffer.seek(0)
+    statement = SQL("COPY %s (%s) FROM STDIN", SQL.identifier(table), SQL(", ").join(map(SQL.identifier, columns)))
+    cr._obj.copy_expert(statement.code, buffer)
 
 
 class CityPointsBusy(UserError):
@@ -36,7 +64,9 @@ class CityPointsWallet(models.Model):
     _check_company_auto = True
 
     partner_id = fields.Many2one("res.partner", string="Member", required=True, index=True, ondelete="restrict")
-    company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company, ondelete="restrict")
+    company_id = fields.Many2one(
+        "res.company", required=True, default=lambda self: self.env.company, ondelete="restrict"
+    )
     currency_id = fields.Many2one(related="company_id.currency_id")
     balance = fields.Integer(readonly=True, default=0)
     tier_id = fields.Many2one("city.points.tier", readonly=True, ondelete="set null", check_company=True)
@@ -75,13 +105,13 @@ class CityPointsWallet(models.Model):
 
     def write(self, vals):
         if "balance" in vals and not self.env.context.get("city_loyalty_post"):
-            raise UserError(_("A points balance only changes through its ledger."))
+            raise UserError(self.env._("A points balance only changes through its ledger."))
         return super().write(vals)
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_history(self):
         if self.env["city.points.ledger"].sudo().search_count([("wallet_id", "in", self.ids)], limit=1):
-            raise UserError(_("A wallet with ledger lines cannot be deleted."))
+            raise UserError(self.env._("A wallet with ledger lines cannot be deleted."))
 
     # ------------------------------------------------------------
     # WALLETS
@@ -137,7 +167,7 @@ class CityPointsWallet(models.Model):
                 self.env.cr.execute(query)
                 rows = self.env.cr.fetchall()
         except pg_errors.LockNotAvailable as exc:
-            raise CityPointsBusy(_("This points wallet is busy, please retry.")) from exc
+            raise CityPointsBusy(self.env._("This points wallet is busy, please retry.")) from exc
         return dict(rows)
 
     # ------------------------------------------------------------
@@ -145,7 +175,7 @@ class CityPointsWallet(models.Model):
     # ------------------------------------------------------------
 
     @api.model
-    def _post_entries(self, entries, on_duplicate="raise", nowait=False):
+    def _post_entries(self, entries, on_duplicate="raise", nowait=False, book=False):
         """Append ledger lines and move balances, atomically, under the wallet locks.
 
         :param entries: list of dicts with ``wallet_id``, ``kind`` (earn, spend,
@@ -159,6 +189,8 @@ class CityPointsWallet(models.Model):
         :param on_duplicate: ``"raise"`` a UserError or ``"skip"`` entries whose
             event key is already on the ledger (or twice in the batch).
         :param nowait: fail at once with :class:`CityPointsBusy` if a wallet is locked.
+        :param book: book the points money of merchant entries through city_settlement
+            (``city.points.booking``): issue, redeem, expire.
         :return: (ledger lines, skipped entries)
 
         Raw SQL on purpose: this is the hot path of every purchase and spend
@@ -172,15 +204,15 @@ class CityPointsWallet(models.Model):
         for entry in entries:
             points = entry.get("points")
             if not isinstance(points, int) or isinstance(points, bool) or not points:
-                raise UserError(_("Points must be a non-zero whole number."))
+                raise UserError(self.env._("Points must be a non-zero whole number."))
             kind = entry.get("kind")
             if (points > 0 and kind not in POSITIVE_KINDS) or (points < 0 and kind not in NEGATIVE_KINDS):
-                raise UserError(_("Invalid points movement: %(kind)s %(points)s.", kind=kind, points=points))
+                raise UserError(self.env._("Invalid points movement: %(kind)s %(points)s.", kind=kind, points=points))
         self.env.flush_all()
         wallets = self.browse({e["wallet_id"] for e in entries})
         balances = wallets._lock_rows(nowait=nowait)
         if len(balances) != len(wallets):
-            raise UserError(_("Unknown points wallet."))
+            raise UserError(self.env._("Unknown points wallet."))
         cr = self.env.cr
 
         # Duplicate events: checked under the wallet locks, backed by the unique index.
@@ -189,7 +221,8 @@ class CityPointsWallet(models.Model):
         if keys:
             cr.execute(
                 SQL(
-                    "SELECT wallet_id, event_key FROM city_points_ledger WHERE wallet_id = ANY(%s) AND event_key = ANY(%s)",
+                    "SELECT wallet_id, event_key FROM city_points_ledger "
+                    "WHERE wallet_id = ANY(%s) AND event_key = ANY(%s)",
                     wallets.ids,
                     keys,
                 )
@@ -200,7 +233,7 @@ class CityPointsWallet(models.Model):
             key = entry.get("event_key") and (entry["wallet_id"], entry["event_key"])
             if key and key in existing:
                 if on_duplicate == "raise":
-                    raise UserError(_("This event has already earned points."))
+                    raise UserError(self.env._("This event has already earned points."))
                 skipped.append(entry)
                 continue
             if key:
@@ -228,18 +261,22 @@ class CityPointsWallet(models.Model):
 
         now = fields.Datetime.now()
         today = fields.Date.context_today(self)
+        uid = self.env.uid
         company_by_wallet = {w.id: w.company_id for w in wallets}
         partner_by_wallet = {w.id: w.partner_id.id for w in wallets}
-        ledger_rows, consumptions, touched_lots = [], [], {}
+        consumptions, touched_lots = [], {}
         for entry in accepted:
             wallet_id, points = entry["wallet_id"], entry["points"]
             balance = balances[wallet_id] + points
             if balance < 0:
                 raise UserError(
-                    _("Not enough points: the balance is %(balance)s, %(points)s needed.",
-                      balance=balances[wallet_id], points=-points)
+                    self.env._(
+                        "Not enough points: the balance is %(balance)s, %(points)s needed.",
+                        balance=balances[wallet_id],
+                        points=-points,
+                    )
                 )
-            balances[wallet_id] = balance
+            balances[wallet_id] = entry["_balance"] = balance
             entry["_consumed"] = []
             if points < 0:
                 needed = -points
@@ -259,15 +296,46 @@ class CityPointsWallet(models.Model):
                     entry["_consumed"].append((lot, take))
                 if needed:
                     # The balance covers it but the lots do not: the books are broken, stop.
-                    raise UserError(_("The points lots of this wallet do not cover its balance; run the self-check."))
-            ledger_rows.append(
+                    raise UserError(
+                        self.env._("The points lots of this wallet do not cover its balance; run the self-check.")
+                    )
+        bookings = (
+            self.env["city.points.booking"]._prepare_entries(accepted, company_by_wallet, partner_by_wallet)
+            if book
+            else self.env["city.points.booking"]
+        )
+
+        ledger_ids = self._next_ids("city_points_ledger", len(accepted))
+        _copy_rows(
+            cr,
+            "city_points_ledger",
+            (
+                "id",
+                "wallet_id",
+                "partner_id",
+                "company_id",
+                "kind",
+                "points",
+                "balance_after",
+                "date",
+                "event_key",
+                "merchant_id",
+                "rule_id",
+                "source_ref",
+                "note",
+                "value_fen",
+                "spend_fen",
+                "booking_id",
+            ),
+            (
                 (
-                    wallet_id,
-                    partner_by_wallet[wallet_id],
-                    company_by_wallet[wallet_id].id,
+                    ledger_id,
+                    entry["wallet_id"],
+                    partner_by_wallet[entry["wallet_id"]],
+                    company_by_wallet[entry["wallet_id"]].id,
                     entry["kind"],
-                    points,
-                    balance,
+                    entry["points"],
+                    entry["_balance"],
                     entry.get("date") or now,
                     entry.get("event_key"),
                     entry.get("merchant_id"),
@@ -276,24 +344,11 @@ class CityPointsWallet(models.Model):
                     entry.get("note"),
                     entry.get("value_fen", 0),
                     entry.get("spend_fen", 0),
-                    self.env.uid,
-                    self.env.uid,
-                    now,
-                    now,
+                    entry.get("booking_id"),
                 )
-            )
-        cr.execute(
-            SQL(
-                """
-                INSERT INTO city_points_ledger (wallet_id, partner_id, company_id, kind, points, balance_after, date,
-                    event_key, merchant_id, rule_id, source_ref, note, value_fen, spend_fen,
-                    create_uid, write_uid, create_date, write_date)
-                VALUES %s RETURNING id
-                """,
-                SQL(", ").join(SQL("%s", row) for row in ledger_rows),
-            )
+                for ledger_id, entry in zip(ledger_ids, accepted, strict=True)
+            ),
         )
-        ledger_ids = [row[0] for row in cr.fetchall()]
 
         # Lots created by positive entries, consumptions of negative ones.
         lot_rows = []
@@ -304,8 +359,6 @@ class CityPointsWallet(models.Model):
                 lot_rows.append(
                     (
                         entry["wallet_id"],
-                        partner_by_wallet[entry["wallet_id"]],
-                        company.id,
                         ledger_id,
                         entry.get("lot_merchant_id", entry.get("merchant_id")),
                         entry["points"],
@@ -313,35 +366,34 @@ class CityPointsWallet(models.Model):
                         entry.get("lot_date") or now,
                         expiry,
                         "open",
-                        self.env.uid,
-                        self.env.uid,
-                        now,
-                        now,
+                        False,
                     )
                 )
             for lot, take in entry["_consumed"]:
-                consumptions.append((lot["id"], ledger_id, entry["wallet_id"], take, self.env.uid, self.env.uid, now, now))
+                consumptions.append((lot["id"], ledger_id, entry["wallet_id"], take))
         if lot_rows:
-            cr.execute(
-                SQL(
-                    """
-                    INSERT INTO city_points_lot (wallet_id, partner_id, company_id, ledger_id, merchant_id, points,
-                        remaining, date, expiry_date, state, create_uid, write_uid, create_date, write_date)
-                    VALUES %s
-                    """,
-                    SQL(", ").join(SQL("%s", row) for row in lot_rows),
-                )
+            _copy_rows(
+                cr,
+                "city_points_lot",
+                (
+                    "wallet_id",
+                    "ledger_id",
+                    "merchant_id",
+                    "points",
+                    "remaining",
+                    "date",
+                    "expiry_date",
+                    "state",
+                    "notified",
+                ),
+                lot_rows,
             )
         if consumptions:
-            cr.execute(
-                SQL(
-                    """
-                    INSERT INTO city_points_lot_consumption (lot_id, ledger_id, wallet_id, points,
-                        create_uid, write_uid, create_date, write_date)
-                    VALUES %s
-                    """,
-                    SQL(", ").join(SQL("%s", row) for row in consumptions),
-                )
+            _copy_rows(
+                cr,
+                "city_points_lot_consumption",
+                ("lot_id", "ledger_id", "wallet_id", "points"),
+                consumptions,
             )
             cr.execute(
                 SQL(
@@ -349,13 +401,10 @@ class CityPointsWallet(models.Model):
                     UPDATE city_points_lot AS lot
                        SET remaining = v.remaining,
                            state = CASE WHEN v.remaining > 0 THEN 'open'
-                                        WHEN v.kind = 'expire' THEN 'expired' ELSE 'consumed' END,
-                           write_date = %s, write_uid = %s
+                                        WHEN v.kind = 'expire' THEN 'expired' ELSE 'consumed' END
                       FROM (VALUES %s) AS v(id, remaining, kind)
                      WHERE lot.id = v.id
                     """,
-                    now,
-                    self.env.uid,
                     SQL(", ").join(
                         SQL("(%s, %s, %s)", lot["id"], lot["remaining"], kind) for lot, kind in touched_lots.values()
                     ),
@@ -368,7 +417,7 @@ class CityPointsWallet(models.Model):
                   FROM (VALUES %s) AS v(id, balance) WHERE w.id = v.id
                 """,
                 now,
-                self.env.uid,
+                uid,
                 SQL(", ").join(SQL("(%s, %s)", wid, bal) for wid, bal in balances.items()),
             )
         )
@@ -378,14 +427,31 @@ class CityPointsWallet(models.Model):
         self.env["city.points.lot.consumption"].invalidate_model()
         for entry in accepted:
             entry.pop("_consumed", None)
+            entry.pop("_balance", None)
+        bookings._post_to_settlement()
         return Ledger.browse(ledger_ids), skipped
+
+    def _next_ids(self, table, count):
+        """Reserve ``count`` ids of ``table``'s sequence (COPY cannot return them)."""
+        self.env.cr.execute(SQL("SELECT nextval(%s) FROM generate_series(1, %s)", f"{table}_id_seq", count))
+        return [row[0] for row in self.env.cr.fetchall()]
 
     # ------------------------------------------------------------
     # MOVEMENTS (each goes through _post_entries)
     # ------------------------------------------------------------
 
-    def _earn(self, points, merchant=None, rule=None, event_key=None, source_ref=None, note=None,
-              expiry_date=None, book=True, spend_fen=0):
+    def _earn(
+        self,
+        points,
+        merchant=None,
+        rule=None,
+        event_key=None,
+        source_ref=None,
+        note=None,
+        expiry_date=None,
+        book=True,
+        spend_fen=0,
+    ):
         """Credit ``points`` (a new lot) to this wallet; the merchant, if any, funds them."""
         self.ensure_one()
         lines, _skipped = self._post_entries(
@@ -402,17 +468,16 @@ class CityPointsWallet(models.Model):
                     "expiry_date": expiry_date,
                     "spend_fen": spend_fen,
                 }
-            ]
+            ],
+            book=book,
         )
-        if book:
-            lines._book_money()
         return lines
 
     def _spend(self, points, merchant=None, source_ref=None, note=None, event_key=None, nowait=False, book=True):
         """Debit ``points`` from the oldest lots; ``merchant`` (accepting them) is reimbursed."""
         self.ensure_one()
         if not isinstance(points, int) or isinstance(points, bool) or points <= 0:
-            raise UserError(_("Points to spend must be a positive whole number."))
+            raise UserError(self.env._("Points to spend must be a positive whole number."))
         lines, _skipped = self._post_entries(
             [
                 {
@@ -426,9 +491,8 @@ class CityPointsWallet(models.Model):
                 }
             ],
             nowait=nowait,
+            book=book,
         )
-        if book:
-            lines._book_money()
         return lines
 
     def _adjust(self, points, note, source_ref=None):
@@ -444,13 +508,20 @@ class CityPointsWallet(models.Model):
         self.ensure_one()
         target.ensure_one()
         if target == self or target.company_id != self.company_id:
-            raise UserError(_("Points can only be transferred to another member of the same company."))
+            raise UserError(self.env._("Points can only be transferred to another member of the same company."))
         if not isinstance(points, int) or points <= 0:
-            raise UserError(_("Points to transfer must be a positive whole number."))
+            raise UserError(self.env._("Points to transfer must be a positive whole number."))
         (self | target)._lock_rows()
         out, _skipped = self._post_entries(
-            [{"wallet_id": self.id, "kind": "transfer_out", "points": -points, "note": note,
-              "source_ref": f"city.points.wallet,{target.id}"}]
+            [
+                {
+                    "wallet_id": self.id,
+                    "kind": "transfer_out",
+                    "points": -points,
+                    "note": note,
+                    "source_ref": f"city.points.wallet,{target.id}",
+                }
+            ]
         )
         entries = [
             {
@@ -495,16 +566,35 @@ class CityPointsWallet(models.Model):
             since = now - timedelta(days=company.city_points_tier_days)
             spends = dict(
                 Spend._read_group(
-                    [("partner_id", "in", wallets.partner_id.ids), ("company_id", "=", company.id), ("date", ">=", since)],
+                    [
+                        ("partner_id", "in", wallets.partner_id.ids),
+                        ("company_id", "=", company.id),
+                        ("day", ">=", since.date()),
+                    ],
                     ["partner_id"],
                     ["amount_fen:sum"],
                 )
             )
+            tiers = Tier.search([("company_id", "=", company.id)], order="min_spend desc, id desc")
+            changes = []
             for wallet in wallets:
                 spend = spends.get(wallet.partner_id, 0) / 100.0
-                tier = Tier._for_spend(company, spend)
+                tier = next((t for t in tiers if spend >= t.min_spend), Tier)
                 if wallet.tier_id != tier or wallet.currency_id.compare_amounts(wallet.rolling_spend, spend):
-                    wallet.sudo().write({"tier_id": tier.id, "rolling_spend": spend, "tier_date": now})
+                    changes.append(SQL("(%s, %s, %s)", wallet.id, tier.id or None, spend))
+            if changes:
+                # One UPDATE for all changed wallets: every purchase batch recomputes its members' tiers.
+                self.flush_model(["tier_id", "rolling_spend", "tier_date"])
+                self.env.cr.execute(
+                    SQL(
+                        """UPDATE city_points_wallet AS w
+                              SET tier_id = v.tier_id::int, rolling_spend = v.spend::numeric, tier_date = %s
+                             FROM (VALUES %s) AS v(id, tier_id, spend) WHERE w.id = v.id""",
+                        now,
+                        SQL(", ").join(changes),
+                    )
+                )
+                wallets.invalidate_recordset(["tier_id", "rolling_spend", "tier_date"])
 
     # ------------------------------------------------------------
     # CRONS
@@ -530,7 +620,7 @@ class CityPointsWallet(models.Model):
                 "kind": "earn",
                 "points": wallet.tier_id.birthday_points,
                 "event_key": f"birthday:{today.year}",
-                "note": _("Birthday gift (%s)", wallet.tier_id.name),
+                "note": self.env._("Birthday gift (%s)", wallet.tier_id.name),
             }
             for wallet in wallets
             if wallet.tier_id.birthday_points
@@ -546,7 +636,7 @@ class CityPointsWallet(models.Model):
                 "points wallet %s: balance %s, ledger sum %s, open lots %s", wallet_id, balance, ledger_sum, lot_sum
             )
             self.browse(wallet_id).sudo().write(
-                {"is_flagged": True, "flag_reason": _("Self-check: balance does not match the ledger.")}
+                {"is_flagged": True, "flag_reason": self.env._("Self-check: balance does not match the ledger.")}
             )
         return bad
 
@@ -612,8 +702,12 @@ class CityPointsWallet(models.Model):
             [
                 ("company_id", "=", company.id),
                 ("event", "in", list({e["event"] for e in events})),
-                "|", ("date_from", "=", False), ("date_from", "<=", today),
-                "|", ("date_to", "=", False), ("date_to", ">=", today),
+                "|",
+                ("date_from", "=", False),
+                ("date_from", "<=", today),
+                "|",
+                ("date_to", "=", False),
+                ("date_to", ">=", today),
             ]
         )
         rules_by_event = rules.grouped("event")
@@ -643,7 +737,7 @@ class CityPointsWallet(models.Model):
             hourly[wallet_id] = hourly.get(wallet_id, 0) + count
         velocity_max = company.city_points_velocity_max
 
-        entries, rejections, to_flag = [], [], {}
+        entries, rejections, to_flag, picked = [], [], {}, {}
         for event in events:
             partner = event["partner"]
             wallet = wallet_by_partner[partner.id]
@@ -657,7 +751,12 @@ class CityPointsWallet(models.Model):
                 "merchant_id": merchant.id or False,
                 "source_ref": event.get("source_ref"),
             }
-            rule = event.get("rule") or Rule._pick_rule(rules_by_event.get(event["event"], Rule), merchant)
+            rule = event.get("rule")
+            if not rule:
+                pick_key = (event["event"], merchant.id)
+                if pick_key not in picked:
+                    picked[pick_key] = Rule._pick_rule(rules_by_event.get(event["event"], Rule), merchant)
+                rule = picked[pick_key]
             reject["rule_id"] = rule.id or False
             if not partner.is_member:
                 rejections.append(dict(reject, reason="not_member"))
@@ -709,16 +808,21 @@ class CityPointsWallet(models.Model):
                     "expiry_date": today + timedelta(days=validity),
                 }
             )
-        lines, skipped = self_sudo._post_entries(entries, on_duplicate="skip")
+        lines, skipped = self_sudo._post_entries(entries, on_duplicate="skip", book=True)
         for entry in skipped:
             rejections.append(
-                {"partner_id": self.browse(entry["wallet_id"]).partner_id.id, "wallet_id": entry["wallet_id"],
-                 "company_id": company.id, "event": "earn", "event_key": entry.get("event_key"),
-                 "reason": "duplicate", "points": entry["points"]}
+                {
+                    "partner_id": self.browse(entry["wallet_id"]).partner_id.id,
+                    "wallet_id": entry["wallet_id"],
+                    "company_id": company.id,
+                    "event": "earn",
+                    "event_key": entry.get("event_key"),
+                    "reason": "duplicate",
+                    "points": entry["points"],
+                }
             )
         if to_flag:
-            self.browse(list(to_flag))._flag(_("Too many earnings within an hour."))
-        lines._book_money()
+            self.browse(list(to_flag))._flag(self.env._("Too many earnings within an hour."))
         return lines, Rejection._record(rejections) if rejections else Rejection
 
     @api.model
@@ -726,42 +830,82 @@ class CityPointsWallet(models.Model):
         """Earn points for paid purchases, in one batch.
 
         :param purchases: dicts with ``partner``, ``merchant``, ``amount_fen``,
-            ``source_ref`` (the order) and optional ``date``. Records the spend
-            (tiers), recomputes the members' tiers, then earns the purchase
-            points, first-purchase bonuses and referral points.
+            ``source_ref`` (the order) and optional ``date``. Adds the spend of
+            new purchases to the members' daily spend (tiers), recomputes their
+            tiers, then earns the purchase points, first-purchase bonuses and
+            referral points.
         """
         company = company or self.env.company
+        Rejection = self.env["city.points.rejection"]
         if not purchases:
-            return self.env["city.points.ledger"], self.env["city.points.rejection"]
+            return self.env["city.points.ledger"], Rejection
         partners = self.env["res.partner"].union(*(p["partner"] for p in purchases))
         members = partners.filtered("is_member")
-        # Who already bought before this batch (first purchase bonus).
-        self.env["city.member.spend"].flush_model()
+        wallets = self.sudo()._get_wallets(members, company)
+        wallets._lock_rows()
+        for purchase in purchases:
+            merchant = purchase.get("merchant")
+            purchase["event_key"] = f"purchase:{purchase['source_ref']}:{merchant.id if merchant else 0}"
+        # Purchases already earned (a repeated notice) add no spend.
         self.env.cr.execute(
-            SQL("SELECT DISTINCT partner_id FROM city_member_spend WHERE company_id = %s AND partner_id = ANY(%s)",
-                company.id, members.ids)
+            SQL(
+                "SELECT event_key FROM city_points_ledger WHERE wallet_id = ANY(%s) AND event_key = ANY(%s)",
+                wallets.ids,
+                [p["event_key"] for p in purchases],
+            )
+        )
+        earned = {row[0] for row in self.env.cr.fetchall()}
+        self.env.cr.execute(
+            SQL(
+                "SELECT DISTINCT partner_id FROM city_member_spend WHERE company_id = %s AND partner_id = ANY(%s)",
+                company.id,
+                members.ids,
+            )
         )
         returning = {row[0] for row in self.env.cr.fetchall()}
-        now = fields.Datetime.now()
-        rows = [
-            SQL("(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)", p["partner"].id, company.id,
-                p["merchant"].id if p.get("merchant") else None, p.get("date") or now, p["amount_fen"],
-                p.get("source_ref"), self.env.uid, self.env.uid, now, now)
-            for p in purchases
-            if p["partner"].is_member and p["amount_fen"] > 0
-        ]
-        if rows:
-            # Bulk insert on the purchase hot path; a purchase counted twice is ignored.
+        today = fields.Date.context_today(self)
+        daily = {}
+        for purchase in purchases:
+            if purchase["partner"].is_member and purchase["amount_fen"] > 0 and purchase["event_key"] not in earned:
+                day = fields.Date.to_date(purchase.get("date")) if purchase.get("date") else today
+                key = (purchase["partner"].id, day)
+                daily[key] = daily.get(key, 0) + purchase["amount_fen"]
+        if daily:
+            # One row per member and day, added to: no row per purchase on the hot path.
+            now = fields.Datetime.now()
+            self.env["city.member.spend"].flush_model()
             self.env.cr.execute(
                 SQL(
-                    """INSERT INTO city_member_spend (partner_id, company_id, merchant_id, date, amount_fen, source_ref,
+                    """INSERT INTO city_member_spend (partner_id, company_id, day, amount_fen,
                                                       create_uid, write_uid, create_date, write_date)
-                       VALUES %s ON CONFLICT DO NOTHING""",
-                    SQL(", ").join(rows),
+                       VALUES %s
+                       ON CONFLICT (partner_id, company_id, day)
+                       DO UPDATE SET amount_fen = city_member_spend.amount_fen + EXCLUDED.amount_fen,
+                                     write_date = EXCLUDED.write_date""",
+                    SQL(", ").join(
+                        SQL(
+                            "(%s, %s, %s, %s, %s, %s, %s, %s)",
+                            partner_id,
+                            company.id,
+                            day,
+                            amount,
+                            self.env.uid,
+                            self.env.uid,
+                            now,
+                            now,
+                        )
+                        for (partner_id, day), amount in daily.items()
+                    ),
                 )
             )
             self.env["city.member.spend"].invalidate_model()
-        self.sudo()._get_wallets(members, company)._update_tiers()
+        wallets._update_tiers()
+        bonus_events = set(
+            self.env["city.points.rule"]
+            .sudo()
+            .search([("company_id", "=", company.id), ("event", "in", ("first_purchase", "referral"))])
+            .mapped("event")
+        )
         events = []
         first_seen = set()
         for purchase in purchases:
@@ -773,20 +917,69 @@ class CityPointsWallet(models.Model):
                     "event": "purchase",
                     "merchant": merchant,
                     "amount_fen": purchase["amount_fen"],
-                    "event_key": f"purchase:{purchase['source_ref']}:{merchant.id if merchant else 0}",
+                    "event_key": purchase["event_key"],
                     "source_ref": purchase.get("source_ref"),
                 }
             )
             if partner.is_member and partner.id not in returning and partner.id not in first_seen:
                 first_seen.add(partner.id)
-                events.append(
-                    {"partner": partner, "event": "first_purchase", "merchant": merchant,
-                     "event_key": "first_purchase", "source_ref": purchase.get("source_ref")}
-                )
-                referrer = partner.city_referrer_id if "city_referrer_id" in partner._fields else None
-                if referrer and referrer != partner:
+                if "first_purchase" in bonus_events:
                     events.append(
-                        {"partner": referrer, "event": "referral", "event_key": f"referral:{partner.id}",
-                         "source_ref": f"res.partner,{partner.id}"}
+                        {
+                            "partner": partner,
+                            "event": "first_purchase",
+                            "merchant": merchant,
+                            "event_key": "first_purchase",
+                            "source_ref": purchase.get("source_ref"),
+                        }
+                    )
+                referrer = partner.city_referrer_id if "city_referrer_id" in partner._fields else None
+                if "referral" in bonus_events and referrer and referrer != partner:
+                    events.append(
+                        {
+                            "partner": referrer,
+                            "event": "referral",
+                            "event_key": f"referral:{partner.id}",
+                            "source_ref": f"res.partner,{partner.id}",
+                        }
                     )
         return self._earn_events(events, company)
+
+    # ------------------------------------------------------------
+    # DEMO
+    # ------------------------------------------------------------
+
+    @api.model
+    def _load_demo_ledgers(self):
+        """Demo data: a few members with purchases, sign-ins, reviews, spends and an expired lot."""
+        ref = self.env.ref
+        tea = ref("city_base.demo_merchant_tea_time")
+        hotpot = ref("city_base.demo_merchant_hotpot_shu")
+        hair = ref("city_base.demo_merchant_hair_mode")
+        cinema = ref("city_base.demo_merchant_cinema_star")
+        members = [ref(f"city_base.demo_member_{i:02d}") for i in range(1, 7)]
+        purchases = []
+        for i, member in enumerate(members):
+            for j, (merchant, amount) in enumerate([(tea, 3600), (hotpot, 25800), (cinema, 9800), (hair, 16800)]):
+                if (i + j) % 3 != 2:
+                    purchases.append(
+                        {
+                            "partner": member,
+                            "merchant": merchant,
+                            "amount_fen": amount * (i + 1),
+                            "source_ref": f"demo:{member.id}:{j}",
+                        }
+                    )
+        self._earn_purchases(purchases)
+        for member in members[:4]:
+            member.city_points_api_sign_in()
+            member.city_points_api_review(f"demo-review-{member.id}", tea.id)
+        wallets = self._get_wallets(self.env["res.partner"].union(*members))
+        wallets[0]._spend(300, merchant=hair, note="到店抵扣")
+        wallets[1]._spend(150, merchant=tea, note="到店抵扣")
+        wallets[2]._earn(120, expiry_date=fields.Date.context_today(self) - timedelta(days=1), note="老积分")
+        wallets[3]._earn(80, expiry_date=fields.Date.context_today(self) + timedelta(days=10), note="即将过期")
+        self.env["city.points.lot"]._cron_expire()
+        self.env["city.points.lot"]._cron_notify_expiring()
+        if wallets[0].balance >= 500:
+            self.env["city.points.redemption"]._redeem(members[0], ref("city_loyalty.demo_reward_coupon"))

@@ -19,7 +19,9 @@ class ResCompany(models.Model):
     )
     city_points_validity_days = fields.Integer(string="Points Validity (days)", default=365)
     city_points_notice_days = fields.Integer(
-        string="Expiry Notice (days ahead)", default=30, help="Members are notified this many days before points expire."
+        string="Expiry Notice (days ahead)",
+        default=30,
+        help="Members are notified this many days before points expire.",
     )
     city_points_merchant_max_per_yuan = fields.Float(
         string="Merchant Rule Limit (points per yuan)",
@@ -34,6 +36,9 @@ class ResCompany(models.Model):
     city_points_tier_days = fields.Integer(string="Tier Spend Window (days)", default=30)
 
     _sql_constraints = [
-        ("city_points_rates_positive", "CHECK(city_points_issue_fen >= 0 AND city_points_clearing_fen >= 0)",
-         "Points rates cannot be negative."),
+        (
+            "city_points_rates_positive",
+            "CHECK(city_points_issue_fen >= 0 AND city_points_clearing_fen >= 0)",
+            "Points rates cannot be negative.",
+        ),
     ]

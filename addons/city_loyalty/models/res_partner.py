@@ -1,7 +1,7 @@
 # Copyright 2026 City Life Suite contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 
@@ -13,8 +13,10 @@ class ResPartner(models.Model):
     city_points_balance = fields.Integer(string="Points", compute="_compute_city_points_balance")
 
     def _compute_city_points_balance(self):
-        wallets = self.env["city.points.wallet"].sudo().search(
-            [("partner_id", "in", self.ids), ("company_id", "=", self.env.company.id)]
+        wallets = (
+            self.env["city.points.wallet"]
+            .sudo()
+            .search([("partner_id", "in", self.ids), ("company_id", "=", self.env.company.id)])
         )
         balances = {wallet.partner_id.id: wallet.balance for wallet in wallets}
         for partner in self:
@@ -40,7 +42,7 @@ class ResPartner(models.Model):
     def _city_wallet(self):
         self.ensure_one()
         if not self.is_member:
-            raise UserError(_("Only members have a points wallet."))
+            raise UserError(self.env._("Only members have a points wallet."))
         # The API authenticated this member; the wallet is theirs.
         return self.env["city.points.wallet"].sudo()._get_wallets(self)
 
@@ -78,7 +80,7 @@ class ResPartner(models.Model):
         return {
             "ok": False,
             "code": reason.reason or "rejected",
-            "message": reasons.get(reason.reason) or _("No points were earned."),
+            "message": reasons.get(reason.reason) or self.env._("No points were earned."),
         }
 
     def city_points_api_sign_in(self):
@@ -94,7 +96,7 @@ class ResPartner(models.Model):
         """Points for a review (``review_ref`` identifies it: one review earns once)."""
         wallet = self._city_wallet()
         if not review_ref:
-            raise UserError(_("A review reference is required."))
+            raise UserError(self.env._("A review reference is required."))
         merchant = merchant and self.env["res.partner"].sudo().browse(int(merchant)).exists()
         lines, rejections = wallet._earn_events(
             [
@@ -118,9 +120,9 @@ class ResPartner(models.Model):
         wallet = self._city_wallet()
         merchant = self.env["res.partner"].sudo().browse(int(merchant_id)).exists()
         if not merchant.is_merchant:
-            raise UserError(_("Unknown merchant."))
+            raise UserError(self.env._("Unknown merchant."))
         if not idempotency_key:
-            raise UserError(_("An idempotency key is required."))
+            raise UserError(self.env._("An idempotency key is required."))
         key = f"spend:{idempotency_key}"
         done = self.env["city.points.ledger"].sudo().search([("wallet_id", "=", wallet.id), ("event_key", "=", key)])
         if not done:
@@ -130,9 +132,17 @@ class ResPartner(models.Model):
     @api.model
     def city_points_api_rewards(self):
         """The points mall: active rewards of the current company."""
-        rewards = self.env["city.points.reward"].sudo().search(
-            [("company_id", "=", self.env.company.id), "|", ("quantity_limited", "=", False),
-             ("quantity_available", ">", 0)]
+        rewards = (
+            self.env["city.points.reward"]
+            .sudo()
+            .search(
+                [
+                    ("company_id", "=", self.env.company.id),
+                    "|",
+                    ("quantity_limited", "=", False),
+                    ("quantity_available", ">", 0),
+                ]
+            )
         )
         return rewards._api_values()
 
@@ -141,7 +151,7 @@ class ResPartner(models.Model):
         self._city_wallet()
         reward = self.env["city.points.reward"].sudo().browse(int(reward_id)).exists()
         if not reward:
-            raise UserError(_("This reward is not available."))
+            raise UserError(self.env._("This reward is not available."))
         redemption = self.env["city.points.redemption"]._redeem(self, reward)
         return {
             "ok": True,

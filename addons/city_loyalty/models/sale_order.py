@@ -10,7 +10,11 @@ class SaleOrder(models.Model):
     _inherit = "sale.order"
 
     city_points_redemption_id = fields.Many2one(
-        "city.points.redemption", string="Points Mall Redemption", readonly=True, copy=False, ondelete="set null",
+        "city.points.redemption",
+        string="Points Mall Redemption",
+        readonly=True,
+        copy=False,
+        ondelete="set null",
         index="btree_not_null",
     )
 

@@ -27,8 +27,9 @@ class CityLoyaltyCommon(CityTestCommon):
         cls.tier_gold = cls.env["city.points.tier"].create(
             {"name": "金卡", "min_spend": 500, "multiplier": 2.0, "birthday_points": 100}
         )
-        cls.rule_purchase = cls.Rule.create({"name": "每元1分", "event": "purchase", "points_per_yuan": 1.0,
-                                             "merchant_id": False})
+        cls.rule_purchase = cls.Rule.create(
+            {"name": "每元1分", "event": "purchase", "points_per_yuan": 1.0, "merchant_id": False}
+        )
         cls.rule_sign_in = cls.Rule.create({"name": "签到", "event": "sign_in", "points": 5, "merchant_id": False})
         cls.rule_review = cls.Rule.create(
             {"name": "评价", "event": "review", "points": 20, "daily_cap": 40, "merchant_id": False}

@@ -69,8 +69,11 @@ class TestConcurrentSpend(TransactionCase):
             cr.execute(SQL("SELECT balance FROM city_points_wallet WHERE id = %s", self.wallet_id))
             balance = cr.fetchone()[0]
             cr.execute(
-                SQL("SELECT COALESCE(SUM(points), 0), COUNT(*) FILTER (WHERE kind = 'spend') "
-                    "FROM city_points_ledger WHERE wallet_id = %s", self.wallet_id)
+                SQL(
+                    "SELECT COALESCE(SUM(points), 0), COUNT(*) FILTER (WHERE kind = 'spend') "
+                    "FROM city_points_ledger WHERE wallet_id = %s",
+                    self.wallet_id,
+                )
             )
             ledger_sum, spends = cr.fetchone()
         spent = spends * self.SPEND

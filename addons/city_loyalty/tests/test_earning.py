@@ -15,15 +15,23 @@ class TestEarning(CityLoyaltyCommon):
         )
 
     def test_purchase_rule_by_category_and_merchant(self):
-        self.Rule.create({"name": "茶饮双倍", "event": "purchase", "points_per_yuan": 2.0, "merchant_id": False,
-                          "merchant_category_id": self.category_tea.id})
+        self.Rule.create(
+            {
+                "name": "茶饮双倍",
+                "event": "purchase",
+                "points_per_yuan": 2.0,
+                "merchant_id": False,
+                "merchant_category_id": self.category_tea.id,
+            }
+        )
         lines, _rej = self._purchase(self.member, self.merchant_a, 3050, "sale.order,1")
         self.assertEqual(lines.points, 61)  # ¥30.50 × 2, tea category rule
         self.assertEqual(lines.merchant_id, self.merchant_a)
         lines, _rej = self._purchase(self.member, self.merchant_b, 3050, "sale.order,2")
         self.assertEqual(lines.points, 30)  # the generic rule
-        own = self.Rule.create({"name": "B 店三倍", "event": "purchase", "points_per_yuan": 3.0,
-                                "merchant_id": self.merchant_b.id})
+        own = self.Rule.create(
+            {"name": "B 店三倍", "event": "purchase", "points_per_yuan": 3.0, "merchant_id": self.merchant_b.id}
+        )
         lines, _rej = self._purchase(self.member, self.merchant_b, 1000, "sale.order,3")
         self.assertEqual(lines.points, 30)
         self.assertEqual(lines.rule_id, own)

@@ -65,8 +65,11 @@ class TestWalletProperty(CityLoyaltyCommon):
             @rule()
             def expire(self):
                 lots = env["city.points.lot"].search(
-                    [("wallet_id", "=", self.wallet.id), ("remaining", ">", 0),
-                     ("expiry_date", "<", fields.Date.today())]
+                    [
+                        ("wallet_id", "=", self.wallet.id),
+                        ("remaining", ">", 0),
+                        ("expiry_date", "<", fields.Date.today()),
+                    ]
                 )
                 lots._expire()
                 for lot in self.lots:
@@ -99,7 +102,9 @@ class TestWalletProperty(CityLoyaltyCommon):
         run_state_machine_as_test(
             WalletMachine,
             settings=settings(
-                max_examples=25, stateful_step_count=15, deadline=None,
+                max_examples=25,
+                stateful_step_count=15,
+                deadline=None,
                 suppress_health_check=list(HealthCheck),
             ),
         )

@@ -1,7 +1,7 @@
 # Copyright 2026 City Life Suite contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 
-from odoo import _, fields, models
+from odoo import fields, models
 from odoo.exceptions import UserError
 
 
@@ -18,6 +18,6 @@ class CityPointsAdjust(models.TransientModel):
     def action_confirm(self):
         self.ensure_one()
         if not self.points:
-            raise UserError(_("Enter the points to add or remove."))
+            raise UserError(self.env._("Enter the points to add or remove."))
         self.wallet_id._adjust(self.points, self.reason, source_ref=f"res.users,{self.env.uid}")
         return {"type": "ir.actions.act_window_close"}
