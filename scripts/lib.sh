@@ -216,7 +216,9 @@ install_into() { # db, then odoo arguments
     shift
     mkdir -p "$DATA_DIR/logs"
     : >"$logfile"
-    odoo -d "$db" "$@" --stop-after-init --log-level=warn --logfile="$logfile" ||
+    # Installs bind an HTTP port too (prefork server): use this checkout's port so
+    # parallel checkouts installing at the same time do not collide on 8069.
+    odoo -d "$db" "$@" --http-port="${CITY_PORT:-8069}" --stop-after-init --log-level=warn --logfile="$logfile" ||
         { tail -n 40 "$logfile" >&2; die "installing into '$db' failed (log: $logfile)"; }
     if grep -E ' (ERROR|CRITICAL) ' "$logfile" >&2; then
         die "errors were logged while installing into '$db' (log: $logfile)"

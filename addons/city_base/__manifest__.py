@@ -18,6 +18,7 @@
         "views/city_merchant_category_views.xml",
         "views/res_partner_views.xml",
         "views/res_users_views.xml",
+        "views/city_hash_chain_views.xml",
         "views/city_base_menus.xml",
     ],
     "demo": [

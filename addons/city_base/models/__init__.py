@@ -9,3 +9,6 @@ from . import city_token_service
 from . import product_template
 from . import res_partner
 from . import res_users
+from . import city_hash_chain_mixin
+from . import city_hash_chain_head
+from . import city_hash_chain_check

@@ -6,3 +6,5 @@ from . import test_allocation
 from . import test_merchant
 from . import test_tokens
 from . import test_tour
+from . import test_hashchain
+from . import test_hash_chain_mixin

@@ -1,0 +1,12 @@
+# Copyright 2026 City Life Suite contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+
+from . import res_company
+from . import res_partner
+from . import city_split_rule
+from . import city_escrow
+from . import city_settlement_allocation
+from . import city_settlement
+from . import sale_order
+from . import payment_transaction
+from . import account_move

@@ -1,0 +1,351 @@
+# Copyright 2026 City Life Suite contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+
+from collections import defaultdict
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import SQL
+
+from odoo.addons.city_base.tools.allocation import from_fen, to_fen
+
+from .city_escrow import source_reference
+
+ROLE_SELECTION = [
+    ("merchant", "Merchant"),
+    ("platform_fee", "Platform Fee"),
+    ("channel_fee", "Channel Fee"),
+    ("commission", "Commission"),
+    ("franchise", "Franchise"),
+    ("points_issue", "Points Issued"),
+    ("points_redeem", "Points Redeemed"),
+    ("points_expire", "Points Expired"),
+    ("refund", "Refund"),
+    ("forfeit", "Forfeit"),
+]
+MOVEMENT_SELECTION = [
+    ("release", "Delivery"),
+    ("refund", "Refund"),
+    ("forfeit", "Expiry"),
+    ("points", "Points"),
+    ("reversal", "Reversal"),
+]
+# Roles whose amounts change what the platform owes the merchant (its payable).
+MERCHANT_PAYABLE_ROLES = ("merchant", "points_issue", "points_redeem")
+
+
+class CitySettlementAllocation(models.Model):
+    """One beneficiary's part of one money movement (lean, append-only).
+
+    ``amount`` is signed in the beneficiary's favour: it is credited to the
+    account of the role (merchant payable, fee income, …) and debited to the
+    movement's contra account (escrow, or points liability). Journal entries are
+    posted per batch by :meth:`_post_batch`, never per line.
+    """
+
+    _name = "city.settlement.allocation"
+    _inherit = ["city.merchant.mixin"]
+    _description = "Settlement Allocation"
+    _order = "id desc"
+    _check_company_auto = True
+    _log_access = True
+
+    company_id = fields.Many2one("res.company", required=True, index=True, readonly=True)
+    currency_id = fields.Many2one("res.currency", required=True, readonly=True)
+    escrow_id = fields.Many2one("city.escrow", index="btree_not_null", ondelete="restrict", readonly=True)
+    order_id = fields.Many2one("sale.order", index="btree_not_null", ondelete="restrict", readonly=True)
+    partner_id = fields.Many2one("res.partner", string="Member", ondelete="restrict", readonly=True)
+    movement = fields.Selection(MOVEMENT_SELECTION, required=True, readonly=True)
+    role = fields.Selection(ROLE_SELECTION, required=True, readonly=True, index=True)
+    beneficiary_id = fields.Many2one("res.partner", required=True, ondelete="restrict", readonly=True, index=True)
+    amount = fields.Monetary(readonly=True)
+    rule_id = fields.Many2one("city.split.rule", ondelete="restrict", readonly=True)
+    rule_version = fields.Integer(readonly=True)
+    source_ref = fields.Char(string="Source", required=True, index=True, readonly=True)
+    name = fields.Char(string="Note", readonly=True)
+    date = fields.Date(required=True, index=True, readonly=True)
+    account_id = fields.Many2one("account.account", required=True, ondelete="restrict", readonly=True)
+    contra_account_id = fields.Many2one("account.account", required=True, ondelete="restrict", readonly=True)
+    move_id = fields.Many2one("account.move", string="Journal Entry", readonly=True, ondelete="restrict")
+    move_line_id = fields.Many2one("account.move.line", string="Journal Item", readonly=True, ondelete="set null")
+    settlement_id = fields.Many2one("city.settlement", readonly=True, ondelete="set null", index="btree_not_null")
+
+    def init(self):
+        # The posting queue: lines not yet in a journal entry.
+        self.env.cr.execute(
+            SQL(
+                "CREATE INDEX IF NOT EXISTS city_settlement_allocation_unposted_idx"
+                " ON city_settlement_allocation (company_id, id) WHERE move_id IS NULL"
+            )
+        )
+        self.env.cr.execute(
+            SQL(
+                "CREATE INDEX IF NOT EXISTS city_settlement_allocation_unsettled_idx"
+                " ON city_settlement_allocation (merchant_id, date) WHERE settlement_id IS NULL"
+            )
+        )
+
+    @api.depends("role", "amount", "source_ref")
+    def _compute_display_name(self):
+        roles = dict(self._fields["role"]._description_selection(self.env))
+        for allocation in self:
+            allocation.display_name = "%s %s (%s)" % (
+                roles.get(allocation.role, ""),
+                allocation.amount,
+                allocation.source_ref,
+            )
+
+    # ------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------
+
+    @api.model
+    def _create_batch(self, vals_list):
+        """Create allocation lines in one batch, filling their accounts from the role."""
+        if not vals_list:
+            return self.browse()
+        accounts_by_company = {}
+        for vals in vals_list:
+            company_id = vals["company_id"]
+            if company_id not in accounts_by_company:
+                accounts_by_company[company_id] = self.env["res.company"].browse(company_id)._city_get_accounts()
+            accounts = accounts_by_company[company_id]
+            vals.setdefault("account_id", self._get_role_account(accounts, vals["role"]).id)
+            vals.setdefault("contra_account_id", self._get_contra_account(accounts, vals["movement"]).id)
+            vals["amount"] = float(vals["amount"])
+        return self.sudo().create(vals_list)
+
+    @api.model
+    def _get_role_account(self, accounts, role):
+        return {
+            "merchant": accounts["city_merchant_payable_account_id"],
+            "points_issue": accounts["city_merchant_payable_account_id"],
+            "points_redeem": accounts["city_merchant_payable_account_id"],
+            "franchise": accounts["city_merchant_payable_account_id"],
+            "platform_fee": accounts["city_platform_income_account_id"],
+            "points_expire": accounts["city_platform_income_account_id"],
+            "channel_fee": accounts["city_channel_fee_account_id"],
+            "commission": accounts["city_commission_account_id"],
+            "refund": accounts["city_refund_account_id"],
+            "forfeit": accounts["city_forfeit_account_id"],
+        }[role]
+
+    @api.model
+    def _get_contra_account(self, accounts, movement):
+        if movement == "points":
+            return accounts["city_points_account_id"]
+        return accounts["city_escrow_account_id"]
+
+    def write(self, vals):
+        # Append-only: only the posting and settlement links are filled in later.
+        allowed = {"move_id", "move_line_id", "settlement_id"}
+        if set(vals) - allowed and not self.env.context.get("city_settlement_allow_write"):
+            raise UserError(_("Allocation lines cannot be changed; book a reversal instead."))
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_booked(self):
+        raise UserError(_("Allocation lines cannot be deleted; book a reversal instead."))
+
+    # ------------------------------------------------------------
+    # BUSINESS: points
+    # ------------------------------------------------------------
+
+    @api.model
+    def _book_points(self, merchant, amount, kind, source, member=None):
+        """Book the money value of points (issue, redeem or expire) for ``merchant``.
+
+        ``amount`` (>= 0, computed by the caller at the clearing rate) moves between
+        the points liability and the merchant's payable (issue, redeem) or the
+        platform's income (expire). Idempotent per (source, kind, merchant).
+        A points-clearing rule of the merchant (mode ``points``) keeps its fee on
+        redemptions for the platform.
+
+        :return: the allocation lines created
+        """
+        if kind not in ("issue", "redeem", "expire"):
+            raise UserError(_("Unknown points booking %s.", kind))
+        amount_fen = to_fen(amount)
+        if amount_fen < 0:
+            raise UserError(_("A points amount cannot be negative."))
+        merchant.ensure_one()
+        source_ref = source_reference(source)
+        role = f"points_{kind}"
+        self_sudo = self.sudo()  # called from loyalty flows by any user; the lines are settlement's own
+        # Serialise bookings of the same merchant's points for the idempotency check.
+        self.env.cr.execute(SQL("SELECT id FROM res_partner WHERE id = %s FOR NO KEY UPDATE", merchant.id))
+        existing = self_sudo.search(
+            [
+                ("movement", "=", "points"),
+                ("source_ref", "=", source_ref),
+                ("merchant_id", "=", merchant.id),
+                ("role", "in", (role, "platform_fee") if kind == "redeem" else (role,)),
+            ]
+        )
+        if existing or not amount_fen:
+            return existing.with_env(self.env)
+        company = self.env.company
+        now = fields.Datetime.now()
+        rule = self.env["city.split.rule"]._find_rule(merchant, at=now, company=company, modes=("points",))
+        base = {
+            "company_id": company.id,
+            "currency_id": company.currency_id.id,
+            "merchant_id": merchant.id,
+            "partner_id": member.id if member else False,
+            "movement": "points",
+            "source_ref": source_ref,
+            "date": now.date(),
+            "rule_id": rule.id or False,
+            "rule_version": rule.version or 0,
+        }
+        platform = company.partner_id.id
+        if kind == "issue":
+            vals_list = [dict(base, role=role, beneficiary_id=merchant.id, amount=-from_fen(amount_fen))]
+        elif kind == "expire":
+            vals_list = [dict(base, role=role, beneficiary_id=platform, amount=from_fen(amount_fen))]
+        else:
+            from ..engine.split import split as engine_split  # noqa: PLC0415
+
+            if rule:
+                shares = engine_split(amount_fen, rule._to_engine_rule(), None)
+                fee = sum(s.amount for s in shares if s.role != "merchant")
+            else:
+                fee = 0
+            vals_list = [dict(base, role=role, beneficiary_id=merchant.id, amount=from_fen(amount_fen - fee))]
+            if fee:
+                vals_list.append(dict(base, role="platform_fee", beneficiary_id=platform, amount=from_fen(fee)))
+        return self_sudo._create_batch(vals_list).with_env(self.env)
+
+    # ------------------------------------------------------------
+    # BUSINESS: batch posting
+    # ------------------------------------------------------------
+
+    @api.model
+    def _get_period_volume_fen(self, merchant, local_dt):
+        """The merchant's delivered volume (fen) in the month of ``local_dt``."""
+        start = local_dt.date().replace(day=1)
+        self.env["city.settlement.allocation"].flush_model(["merchant_id", "movement", "amount", "date"])
+        self.env.cr.execute(
+            SQL(
+                "SELECT COALESCE(SUM(amount), 0) FROM city_settlement_allocation"
+                " WHERE merchant_id = %s AND movement = 'release' AND date >= %s",
+                merchant.id,
+                start,
+            )
+        )
+        return to_fen(self.env.cr.fetchone()[0])
+
+    @api.model
+    def _post_batch(self, company=None, limit=None, date=None):
+        """Post every unposted allocation line as ONE journal entry (per company).
+
+        Lines are summed per (account, partner, merchant) on the credit side and per
+        (contra account, merchant) on the debit side; each allocation keeps the
+        link to its journal item, so the per-delivery detail (order, source) stays
+        on the allocation lines. Safe to run concurrently and to re-run: lines are
+        taken with ``FOR UPDATE SKIP LOCKED`` and a line already in an entry is never
+        taken again.
+
+        :return: the ``account.move`` posted (empty when there was nothing to post)
+        """
+        company = company or self.env.company
+        self.flush_model()
+        query = SQL(
+            "SELECT id, account_id, contra_account_id, merchant_id, beneficiary_id, amount"
+            " FROM city_settlement_allocation WHERE move_id IS NULL AND company_id = %s"
+            " ORDER BY id %s FOR UPDATE SKIP LOCKED",
+            company.id,
+            SQL("LIMIT %s", limit) if limit else SQL(""),
+        )
+        self.env.cr.execute(query)
+        rows = self.env.cr.fetchall()
+        if not rows:
+            return self.env["account.move"]
+        credit = defaultdict(int)
+        debit = defaultdict(int)
+        credit_ids = defaultdict(list)
+        for alloc_id, account_id, contra_id, merchant_id, beneficiary_id, amount in rows:
+            fen = to_fen(amount)
+            credit[(account_id, beneficiary_id, merchant_id)] += fen
+            credit_ids[(account_id, beneficiary_id, merchant_id)].append(alloc_id)
+            debit[(contra_id, merchant_id)] += fen
+        merchants = self.env["res.partner"].browse({m for (_a, m) in debit}).sudo()
+        names = {m.id: m.display_name for m in merchants}
+        accounts = self.env["res.company"].browse(company.id)._city_get_accounts()
+        line_vals, keys = [], []
+        for key, fen in credit.items():
+            account_id, beneficiary_id, merchant_id = key
+            if not fen:
+                continue
+            line_vals.append(
+                {
+                    "account_id": account_id,
+                    "partner_id": beneficiary_id,
+                    "city_merchant_id": merchant_id,
+                    "name": _(
+                        "%(merchant)s: %(count)s allocations", merchant=names[merchant_id], count=len(credit_ids[key])
+                    ),
+                    "debit": float(from_fen(-fen)) if fen < 0 else 0.0,
+                    "credit": float(from_fen(fen)) if fen > 0 else 0.0,
+                }
+            )
+            keys.append(key)
+        for (contra_id, merchant_id), fen in debit.items():
+            if not fen:
+                continue
+            line_vals.append(
+                {
+                    "account_id": contra_id,
+                    "partner_id": merchant_id,
+                    "city_merchant_id": merchant_id,
+                    "name": _("%(merchant)s: released", merchant=names[merchant_id]),
+                    "debit": float(from_fen(fen)) if fen > 0 else 0.0,
+                    "credit": float(from_fen(-fen)) if fen < 0 else 0.0,
+                }
+            )
+        move = (
+            self.env["account.move"]
+            .sudo()
+            .create(
+                {
+                    "move_type": "entry",
+                    "journal_id": accounts["city_settlement_journal_id"].id,
+                    "date": date or fields.Date.context_today(self),
+                    "ref": _("City settlement batch: %s allocation lines", len(rows)),
+                    "company_id": company.id,
+                    "line_ids": [fields.Command.create(v) for v in line_vals],
+                }
+            )
+        )
+        move._post(soft=False)
+        # Link each allocation to its entry and its summarised journal item, in one statement.
+        items = move.line_ids.sorted("id")[: len(keys)]
+        pairs = []
+        for key, item in zip(keys, items, strict=True):
+            pairs.extend((alloc_id, item.id) for alloc_id in credit_ids[key])
+        self.env.cr.execute(
+            SQL(
+                "UPDATE city_settlement_allocation a SET move_id = %s, move_line_id = v.line_id"
+                " FROM (SELECT unnest(%s::int[]) AS alloc_id, unnest(%s::int[]) AS line_id) v"
+                " WHERE a.id = v.alloc_id",
+                move.id,
+                [p[0] for p in pairs],
+                [p[1] for p in pairs],
+            )
+        )
+        self.env.cr.execute(
+            SQL(
+                "UPDATE city_settlement_allocation SET move_id = %s WHERE id = ANY(%s) AND move_id IS NULL",
+                move.id,
+                [row[0] for row in rows],
+            )
+        )
+        self.invalidate_model(["move_id", "move_line_id"])
+        return move
+
+    @api.model
+    def _cron_post_batches(self, batch_size=50000):
+        """Cron: post the pending allocation lines of every company, one entry per batch."""
+        for company in self.env["res.company"].sudo().search([]):
+            while self.with_company(company)._post_batch(company=company, limit=batch_size):
+                pass

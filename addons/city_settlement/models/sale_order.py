@@ -1,0 +1,208 @@
+# Copyright 2026 City Life Suite contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+
+from odoo import _, fields, models
+from odoo.tools import SQL
+
+from odoo.addons.city_base.tools.allocation import allocate, from_fen, to_fen
+
+
+class SaleOrder(models.Model):
+    _inherit = "sale.order"
+
+    city_paid_date = fields.Datetime(string="Paid On", readonly=True, copy=False, index="btree_not_null")
+    city_escrow_ids = fields.One2many("city.escrow", "order_id", string="Escrow")
+    city_escrow_move_id = fields.Many2one(
+        "account.move", string="Escrow Entry", readonly=True, copy=False, ondelete="restrict"
+    )
+
+    # ------------------------------------------------------------
+    # BUSINESS: the "order paid" event
+    # ------------------------------------------------------------
+
+    def _city_mark_paid(self):
+        """Fire ``_city_on_paid`` once for the orders of ``self`` not yet marked paid.
+
+        Locks the order rows first; a repeated or concurrent notice finds
+        ``city_paid_date`` set and does nothing.
+
+        :return: the orders that became paid now
+        """
+        if not self:
+            return self
+        self.flush_recordset(["city_paid_date"])
+        self.env.cr.execute(
+            SQL(
+                "SELECT id FROM sale_order WHERE id IN %s AND city_paid_date IS NULL ORDER BY id FOR UPDATE",
+                tuple(self.ids),
+            )
+        )
+        todo = self.browse([row[0] for row in self.env.cr.fetchall()])
+        self.invalidate_recordset(["city_paid_date"])
+        todo = todo.filtered(lambda o: not o.city_paid_date)
+        if todo:
+            todo.sudo().write({"city_paid_date": fields.Datetime.now()})
+            todo._city_on_paid()
+        return todo
+
+    def _city_on_paid(self):
+        """The order is fully paid (called exactly once per order).
+
+        city_settlement takes the paid amounts into escrow. Other modules override
+        it, call ``super()`` first, then act (issue tickets, earn points).
+        """
+        for order in self:
+            order.sudo()._city_take_into_escrow()
+
+    def _city_is_fully_paid(self):
+        """Paid by its transactions, or by payments on its posted invoices."""
+        self.ensure_one()
+        if self.state != "sale":
+            return False
+        if self._is_paid():
+            return True
+        invoices = self.invoice_ids.filtered(lambda m: m.state == "posted" and m.move_type == "out_invoice")
+        if not invoices:
+            return False
+        paid = invoices.filtered(lambda m: m.payment_state in ("paid", "in_payment"))
+        refunds = self.invoice_ids.filtered(lambda m: m.state == "posted" and m.move_type == "out_refund")
+        paid_total = sum(paid.mapped("amount_total")) - sum(refunds.mapped("amount_total"))
+        return self.currency_id.compare_amounts(paid_total, self.amount_total) >= 0
+
+    def _city_check_paid(self):
+        """Mark the orders of ``self`` that are now fully paid."""
+        return self.filtered(lambda o: not o.city_paid_date and o._city_is_fully_paid())._city_mark_paid()
+
+    # ------------------------------------------------------------
+    # BUSINESS: escrow
+    # ------------------------------------------------------------
+
+    def _city_take_into_escrow(self):
+        """Create the escrow records of the paid order and post its escrow entry."""
+        self.ensure_one()
+        vals_list = []
+        for line in self.order_line:
+            vals_list.extend(line._city_prepare_escrow_vals())
+        if not vals_list:
+            return self.env["city.escrow"]
+        escrows = self.env["city.escrow"].sudo().create(vals_list)
+        move = self._city_post_escrow_entry(escrows)
+        escrows.write({"intake_move_id": move.id})
+        self.city_escrow_move_id = move
+        return escrows
+
+    def _city_escrow_counterparts(self, total_fen):
+        """Where the escrowed money comes from: ``[(account, partner, fen)]``.
+
+        An order paid through invoices moved the money to income: the escrow takes
+        it back from the invoices' income accounts. Otherwise the payment credited
+        the member's receivable: the escrow entry debits it (and reconciles).
+        """
+        invoice_lines = self.order_line.invoice_lines.filtered(
+            lambda ln: ln.move_id.state == "posted" and ln.move_id.move_type == "out_invoice"
+        )
+        if invoice_lines:
+            by_account = {}
+            for line in self.order_line.filtered(lambda ln: ln.city_escrow_ids):
+                account = line.invoice_lines.filtered(lambda il: il.move_id.state == "posted")[:1].account_id
+                if not account:
+                    account = line.product_id.product_tmpl_id._get_product_accounts()["income"]
+                by_account[account] = by_account.get(account, 0) + sum(
+                    to_fen(e.amount_paid) for e in line.city_escrow_ids
+                )
+            return [(account, self.partner_id.commercial_partner_id, fen) for account, fen in by_account.items()]
+        partner = self.partner_invoice_id.commercial_partner_id
+        return [(partner.with_company(self.company_id).property_account_receivable_id, partner, total_fen)]
+
+    def _city_post_escrow_entry(self, escrows):
+        """One journal entry per paid order: the paid amount into escrow (liability)."""
+        self.ensure_one()
+        accounts = self.company_id._city_get_accounts()
+        total_fen = sum(to_fen(e.amount_paid) for e in escrows)
+        lines = []
+        for account, partner, fen in self._city_escrow_counterparts(total_fen):
+            lines.append(
+                {
+                    "account_id": account.id,
+                    "partner_id": partner.id,
+                    "name": _("%s: paid into escrow", self.name),
+                    "debit": float(from_fen(fen)),
+                    "credit": 0.0,
+                }
+            )
+        for escrow in escrows:
+            lines.append(
+                {
+                    "account_id": accounts["city_escrow_account_id"].id,
+                    "partner_id": escrow.merchant_id.id,
+                    "city_merchant_id": escrow.merchant_id.id,
+                    "name": _("%(order)s: escrow of %(item)s", order=self.name, item=escrow.display_name),
+                    "debit": 0.0,
+                    "credit": escrow.amount_paid,
+                }
+            )
+        move = self.env["account.move"].create(
+            {
+                "move_type": "entry",
+                "journal_id": accounts["city_settlement_journal_id"].id,
+                "date": fields.Date.context_today(self),
+                "ref": _("Escrow of %s", self.name),
+                "company_id": self.company_id.id,
+                "line_ids": [fields.Command.create(v) for v in lines],
+            }
+        )
+        move._post(soft=False)
+        self._city_reconcile_escrow_entry(move)
+        return move
+
+    def _city_reconcile_escrow_entry(self, move):
+        """Reconcile the escrow entry's receivable with the payments of the order."""
+        receivable = move.line_ids.filtered(lambda ln: ln.account_id.account_type == "asset_receivable")
+        if not receivable:
+            return
+        payments = self.transaction_ids.filtered(lambda tx: tx.state == "done").payment_id
+        counterpart = payments.move_id.line_ids.filtered(
+            lambda ln: ln.account_id == receivable.account_id and not ln.reconciled
+        )
+        if counterpart:
+            (receivable | counterpart).reconcile()
+
+
+class SaleOrderLine(models.Model):
+    _inherit = "sale.order.line"
+
+    city_escrow_ids = fields.One2many("city.escrow", "order_line_id", string="Escrow")
+
+    def _city_prepare_escrow_vals(self):
+        """Escrow values of a paid line: one per merchant component (combos) or one."""
+        self.ensure_one()
+        if self.display_type or self.is_downpayment or not self.product_id:
+            return []
+        amount_fen = to_fen(self.price_total)
+        if amount_fen <= 0:
+            return []
+        order = self.order_id
+        base = {
+            "company_id": order.company_id.id,
+            "currency_id": order.currency_id.id,
+            "order_id": order.id,
+            "order_line_id": self.id,
+            "partner_id": order.partner_id.id,
+            "product_id": self.product_id.id,
+            "paid_date": order.city_paid_date,
+        }
+        combo = self.env["city.split.rule"]._find_rule(
+            False, product=self.product_id, at=order.city_paid_date, company=order.company_id, modes=("combo",)
+        )
+        if combo and combo.product_tmpl_id == self.product_id.product_tmpl_id and combo.line_ids:
+            components = combo._combo_components()
+            parts = allocate(amount_fen, [weight for _k, _m, weight in components])
+            return [
+                dict(base, merchant_id=merchant.id, component_key=key, amount_paid=float(from_fen(part)))
+                for (key, merchant, _w), part in zip(components, parts, strict=True)
+                if part
+            ]
+        merchant = self.product_id.product_tmpl_id.merchant_id
+        if not merchant:
+            return []  # the platform's own products are income at once, not escrow
+        return [dict(base, merchant_id=merchant.id, component_key=False, amount_paid=float(from_fen(amount_fen)))]
