@@ -8,7 +8,7 @@
     "author": "City Life Suite contributors",
     "website": "https://github.com/city-life-suite/city-life-suite",
     "license": "LGPL-3",
-    "depends": ["city_base", "account", "payment", "loyalty", "sale", "stock"],
+    "depends": ["city_settlement", "loyalty", "stock"],
     "data": [
         "security/city_loyalty_security.xml",
         "security/ir.model.access.csv",

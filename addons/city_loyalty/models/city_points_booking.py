@@ -86,8 +86,6 @@ class CityPointsBooking(models.Model):
 
     def _post_to_settlement(self):
         """Hand the booking to city_settlement (allocation lines now, journal entries in its batch)."""
-        if "city.settlement.allocation" not in self.env:  # TODO(loyalty): drop once merged with settlement
-            return
         for booking in self.filtered("amount_fen"):
             self.env["city.settlement.allocation"].sudo()._book_points(
                 booking.merchant_id, booking.amount, booking.kind, booking, member=booking.partner_id or None

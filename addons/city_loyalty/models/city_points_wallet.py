@@ -933,7 +933,7 @@ class CityPointsWallet(models.Model):
                             "source_ref": purchase.get("source_ref"),
                         }
                     )
-                referrer = partner.city_referrer_id if "city_referrer_id" in partner._fields else None
+                referrer = partner.city_referrer_id
                 if "referral" in bonus_events and referrer and referrer != partner:
                     events.append(
                         {

@@ -52,5 +52,5 @@ class SaleOrder(models.Model):
                 self.env["city.points.wallet"].sudo()._earn_purchases(purchases, company)
 
     def _city_paid_with_points(self):
-        """Mark an order paid by points: fire the 'order paid' event of city_settlement."""
-        self._city_on_paid()
+        """Mark an order paid by points: city_settlement's 'order paid' trigger fires ``_city_on_paid``."""
+        return self._city_mark_paid()

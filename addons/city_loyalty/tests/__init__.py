@@ -6,3 +6,4 @@ from . import test_earning
 from . import test_wallet_property
 from . import test_concurrency
 from . import test_mall
+from . import test_settlement

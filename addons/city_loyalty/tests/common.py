@@ -2,10 +2,10 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """Test base of city_loyalty: members, earning rules and tiers of their own."""
 
-from odoo.addons.city_base.tests.common import CityTestCommon
+from odoo.addons.city_settlement.tests.common import CitySettlementCommon
 
 
-class CityLoyaltyCommon(CityTestCommon):
+class CityLoyaltyCommon(CitySettlementCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
