@@ -48,8 +48,6 @@ def run(bench):
 
     def batched():
         with bench.env() as env:
-            partners = env["res.partner"].browse(member_ids + merchant_ids)
-            partners.fetch(["is_member", "merchant_category_id"])
             browse = env["res.partner"].browse
             purchases = [
                 {

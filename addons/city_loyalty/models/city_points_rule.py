@@ -136,13 +136,14 @@ class CityPointsRule(models.Model):
 
     def _points_for(self, amount_fen=0, multiplier=1.0):
         """Points this rule gives for an event of ``amount_fen`` (purchases), before daily caps."""
-        self.ensure_one()
-        if self.event == "purchase":
-            points = int(amount_fen * self.points_per_yuan) // 100
-        else:
-            points = self.points
-        if self.apply_tier_multiplier and multiplier and multiplier != 1.0:
+        event, per_yuan, fixed, apply_multiplier, cap = self._points_params()
+        points = int(amount_fen * per_yuan) // 100 if event == "purchase" else fixed
+        if apply_multiplier and multiplier and multiplier != 1.0:
             points = int(points * multiplier)
-        if self.per_event_cap:
-            points = min(points, self.per_event_cap)
+        if cap:
+            points = min(points, cap)
         return max(points, 0)
+
+    def _points_params(self):
+        self.ensure_one()
+        return (self.event, self.points_per_yuan, self.points, self.apply_tier_multiplier, self.per_event_cap)

@@ -737,75 +737,98 @@ class CityPointsWallet(models.Model):
             hourly[wallet_id] = hourly.get(wallet_id, 0) + count
         velocity_max = company.city_points_velocity_max
 
+        # Plain values per wallet and rule: the loop below runs once per event of large batches.
+        wallet_info = {
+            w.id: (w.is_flagged, w.flag_reason, w.tier_id.multiplier or 1.0) for w in wallet_by_partner.values()
+        }
+        member_ids = set(partners.filtered("is_member").ids)
+        default_validity = company.city_points_validity_days
         entries, rejections, to_flag, picked = [], [], {}, {}
         for event in events:
             partner = event["partner"]
-            wallet = wallet_by_partner[partner.id]
+            wallet_id = wallet_by_partner[partner.id].id
             merchant = event.get("merchant") or self.env["res.partner"]
-            reject = {
-                "partner_id": partner.id,
-                "wallet_id": wallet.id,
-                "company_id": company.id,
-                "event": event["event"],
-                "event_key": event.get("event_key"),
-                "merchant_id": merchant.id or False,
-                "source_ref": event.get("source_ref"),
-            }
+            merchant_id = merchant.id
+            event_key = event.get("event_key")
             rule = event.get("rule")
             if not rule:
-                pick_key = (event["event"], merchant.id)
+                pick_key = (event["event"], merchant_id)
                 if pick_key not in picked:
                     picked[pick_key] = Rule._pick_rule(rules_by_event.get(event["event"], Rule), merchant)
                 rule = picked[pick_key]
-            reject["rule_id"] = rule.id or False
-            if not partner.is_member:
-                rejections.append(dict(reject, reason="not_member"))
+
+            def reject(
+                reason,
+                points=0,
+                message=False,
+                event=event,
+                partner=partner,
+                wallet_id=wallet_id,
+                merchant_id=merchant_id,
+                rule=rule,
+            ):
+                rejections.append(
+                    {
+                        "partner_id": partner.id,
+                        "wallet_id": wallet_id,
+                        "company_id": company.id,
+                        "event": event["event"],
+                        "event_key": event.get("event_key"),
+                        "merchant_id": merchant_id or False,
+                        "source_ref": event.get("source_ref"),
+                        "rule_id": rule.id or False,
+                        "reason": reason,
+                        "points": points,
+                        "message": message,
+                    }
+                )
+
+            flagged, flag_reason, multiplier = wallet_info[wallet_id]
+            if partner.id not in member_ids:
+                reject("not_member")
                 continue
-            if wallet.is_flagged:
-                rejections.append(dict(reject, reason="flagged", message=wallet.flag_reason))
+            if flagged:
+                reject("flagged", message=flag_reason)
                 continue
-            if event.get("event_key") and (wallet.id, event["event_key"]) in seen:
-                rejections.append(dict(reject, reason="duplicate"))
+            if event_key and (wallet_id, event_key) in seen:
+                reject("duplicate")
                 continue
             if "points" in event:
                 points = event["points"]
             elif not rule:
-                rejections.append(dict(reject, reason="no_rule"))
+                reject("no_rule")
                 continue
             else:
-                multiplier = event.get("multiplier") or wallet.tier_id.multiplier or 1.0
-                points = rule._points_for(event.get("amount_fen", 0), multiplier)
-            reject["points"] = points
+                points = rule._points_for(event.get("amount_fen", 0), event.get("multiplier") or multiplier)
             if points <= 0:
-                rejections.append(dict(reject, reason="zero"))
+                reject("zero", points)
                 continue
-            if hourly.get(wallet.id, 0) >= velocity_max:
-                rejections.append(dict(reject, reason="velocity"))
-                to_flag[wallet.id] = wallet
+            if hourly.get(wallet_id, 0) >= velocity_max:
+                reject("velocity", points)
+                to_flag[wallet_id] = True
                 continue
             if rule and rule.daily_cap:
-                used = daily.get((wallet.id, rule.id), 0)
+                used = daily.get((wallet_id, rule.id), 0)
                 if used >= rule.daily_cap:
-                    rejections.append(dict(reject, reason="daily_cap"))
+                    reject("daily_cap", points)
                     continue
                 points = min(points, rule.daily_cap - used)
-                daily[(wallet.id, rule.id)] = used + points
-            hourly[wallet.id] = hourly.get(wallet.id, 0) + 1
-            if event.get("event_key"):
-                seen.add((wallet.id, event["event_key"]))
-            validity = rule.validity_days or company.city_points_validity_days
+                daily[(wallet_id, rule.id)] = used + points
+            hourly[wallet_id] = hourly.get(wallet_id, 0) + 1
+            if event_key:
+                seen.add((wallet_id, event_key))
             entries.append(
                 {
-                    "wallet_id": wallet.id,
+                    "wallet_id": wallet_id,
                     "kind": "earn",
                     "points": points,
-                    "event_key": event.get("event_key"),
-                    "merchant_id": merchant.id or None,
+                    "event_key": event_key,
+                    "merchant_id": merchant_id or None,
                     "rule_id": rule.id or None,
                     "source_ref": event.get("source_ref"),
                     "note": event.get("note"),
                     "spend_fen": event.get("amount_fen", 0),
-                    "expiry_date": today + timedelta(days=validity),
+                    "expiry_date": today + timedelta(days=rule.validity_days or default_validity),
                 }
             )
         lines, skipped = self_sudo._post_entries(entries, on_duplicate="skip", book=True)
@@ -840,6 +863,11 @@ class CityPointsWallet(models.Model):
         if not purchases:
             return self.env["city.points.ledger"], Rejection
         partners = self.env["res.partner"].union(*(p["partner"] for p in purchases))
+        # Callers often pass records browsed one by one: read what the loops need in one query each.
+        partners.fetch(["is_member", "city_referrer_id"])
+        self.env["res.partner"].union(*(p["merchant"] for p in purchases if p.get("merchant"))).fetch(
+            ["merchant_category_id"]
+        )
         members = partners.filtered("is_member")
         wallets = self.sudo()._get_wallets(members, company)
         wallets._lock_rows()
