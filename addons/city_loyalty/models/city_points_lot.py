@@ -41,7 +41,10 @@ class CityPointsLot(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        raise UserError(self.env._("Points lots are created by the points wallet only."))
+        # Lots are inserted in bulk by the wallet's locked posting, never through the ORM.
+        if not self.env.context.get("city_loyalty_post"):
+            raise UserError(self.env._("Points lots are created by the points wallet only."))
+        return super().create(vals_list)
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_history(self):

@@ -19,7 +19,7 @@ class CityPointsReport(models.Model):
 
     date = fields.Datetime(readonly=True)
     company_id = fields.Many2one("res.company", readonly=True)
-    merchant_id = fields.Many2one("res.partner", string="Merchant", readonly=True)
+    merchant_id = fields.Many2one("res.partner", readonly=True)
     partner_id = fields.Many2one("res.partner", string="Member", readonly=True)
     kind = fields.Selection(
         [

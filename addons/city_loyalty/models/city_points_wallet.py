@@ -74,7 +74,7 @@ class CityPointsWallet(models.Model):
     tier_date = fields.Datetime(string="Tier Updated", readonly=True)
     is_flagged = fields.Boolean(string="Suspicious", readonly=True, index="btree_not_null")
     flag_reason = fields.Char(readonly=True)
-    ledger_ids = fields.One2many("city.points.ledger", "wallet_id", string="Ledger")
+    ledger_ids = fields.One2many("city.points.ledger", "wallet_id")
     lot_ids = fields.One2many("city.points.lot", "wallet_id", string="Lots")
     expiring_points = fields.Integer(compute="_compute_expiring", string="Expiring Soon")
     next_expiry_date = fields.Date(compute="_compute_expiring")
