@@ -42,12 +42,12 @@ class CityPointsLedger(models.Model):
         readonly=True,
         help="The merchant that issued (earn) or accepted (spend) these points.",
     )
-    rule_id = fields.Many2one("city.points.rule", ondelete="restrict", readonly=True, index="btree_not_null")
+    rule_id = fields.Many2one("city.points.rule", ondelete="restrict", readonly=True)
     source_ref = fields.Char(string="Source Document", readonly=True)
     note = fields.Char(readonly=True)
     value_fen = fields.Integer(string="Value (fen)", readonly=True, help="Money booked for these points, in fen.")
     spend_fen = fields.Integer(string="Purchase (fen)", readonly=True)
-    booking_id = fields.Many2one("city.points.booking", readonly=True, ondelete="restrict", index="btree_not_null")
+    booking_id = fields.Many2one("city.points.booking", readonly=True, ondelete="restrict")
     consumption_ids = fields.One2many("city.points.lot.consumption", "ledger_id", readonly=True)
 
     _sql_constraints = [

@@ -19,9 +19,7 @@ class CityPointsLot(models.Model):
     partner_id = fields.Many2one(related="wallet_id.partner_id", string="Member")
     company_id = fields.Many2one(related="wallet_id.company_id")
     ledger_id = fields.Many2one("city.points.ledger", string="Earned By", ondelete="restrict", readonly=True)
-    merchant_id = fields.Many2one(
-        "res.partner", string="Issued By", ondelete="restrict", readonly=True, index="btree_not_null"
-    )
+    merchant_id = fields.Many2one("res.partner", string="Issued By", ondelete="restrict", readonly=True)
     points = fields.Integer(readonly=True)
     remaining = fields.Integer(readonly=True)
     date = fields.Datetime(string="Earned On", required=True, readonly=True)

@@ -21,14 +21,16 @@ def _copy_text(value):
     return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
 
 
+_COPY_FORMAT = {
+    int: str,
+    type(None): lambda value: "\\N",
+    bool: lambda value: "t" if value else "f",
+    str: _copy_text,
+}
+
+
 def _copy_value(value):
-    if value is None:
-        return "\\N"
-    if value is True or value is False:
-        return "t" if value else "f"
-    if isinstance(value, str):
-        return _copy_text(value)
-    return str(value)
+    return _COPY_FORMAT.get(type(value), str)(value)
 
 
 def _copy_rows(cr, table, columns, rows):
@@ -299,6 +301,8 @@ class CityPointsWallet(models.Model):
                     raise UserError(
                         self.env._("The points lots of this wallet do not cover its balance; run the self-check.")
                     )
+        # Demo data only: sample ledgers without money, so the books of a demo database start empty.
+        book = book and not self.env.context.get("city_loyalty_demo_no_money")
         bookings = (
             self.env["city.points.booking"]._prepare_entries(accepted, company_by_wallet, partner_by_wallet)
             if book
@@ -952,11 +956,11 @@ class CityPointsWallet(models.Model):
             if partner.is_member and partner.id not in returning and partner.id not in first_seen:
                 first_seen.add(partner.id)
                 if "first_purchase" in bonus_events:
+                    # The welcome bonus is the platform's: no merchant funds it.
                     events.append(
                         {
                             "partner": partner,
                             "event": "first_purchase",
-                            "merchant": merchant,
                             "event_key": "first_purchase",
                             "source_ref": purchase.get("source_ref"),
                         }
@@ -979,8 +983,12 @@ class CityPointsWallet(models.Model):
 
     @api.model
     def _load_demo_ledgers(self):
-        """Demo data: a few members with purchases, sign-ins, reviews, spends and an expired lot."""
-        ref = self.env.ref
+        """Demo data: a few members with purchases, sign-ins, reviews, spends and an expired lot.
+
+        Without points money: other modules' tests check the settlement accounts of a demo database.
+        """
+        demo = self.with_context(city_loyalty_demo_no_money=True)
+        ref = demo.env.ref
         tea = ref("city_base.demo_merchant_tea_time")
         hotpot = ref("city_base.demo_merchant_hotpot_shu")
         hair = ref("city_base.demo_merchant_hair_mode")
@@ -998,16 +1006,16 @@ class CityPointsWallet(models.Model):
                             "source_ref": f"demo:{member.id}:{j}",
                         }
                     )
-        self._earn_purchases(purchases)
+        demo._earn_purchases(purchases)
         for member in members[:4]:
             member.city_points_api_sign_in()
             member.city_points_api_review(f"demo-review-{member.id}", tea.id)
-        wallets = self._get_wallets(self.env["res.partner"].union(*members))
+        wallets = demo._get_wallets(demo.env["res.partner"].union(*members))
         wallets[0]._spend(300, merchant=hair, note="到店抵扣")
         wallets[1]._spend(150, merchant=tea, note="到店抵扣")
-        wallets[2]._earn(120, expiry_date=fields.Date.context_today(self) - timedelta(days=1), note="老积分")
-        wallets[3]._earn(80, expiry_date=fields.Date.context_today(self) + timedelta(days=10), note="即将过期")
-        self.env["city.points.lot"]._cron_expire()
-        self.env["city.points.lot"]._cron_notify_expiring()
+        wallets[2]._earn(120, expiry_date=fields.Date.context_today(demo) - timedelta(days=1), note="老积分")
+        wallets[3]._earn(80, expiry_date=fields.Date.context_today(demo) + timedelta(days=10), note="即将过期")
+        demo.env["city.points.lot"]._cron_expire()
+        demo.env["city.points.lot"]._cron_notify_expiring()
         if wallets[0].balance >= 500:
-            self.env["city.points.redemption"]._redeem(members[0], ref("city_loyalty.demo_reward_coupon"))
+            demo.env["city.points.redemption"]._redeem(members[0], ref("city_loyalty.demo_reward_coupon"))
