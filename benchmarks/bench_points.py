@@ -33,9 +33,15 @@ def _setup(bench, tag):
             ]
         )
         members = env["res.partner"].create([{"name": f"基准会员{tag}-{i}", "is_member": True} for i in range(MEMBERS)])
-        if not env["city.points.rule"].search([("event", "=", "purchase")], limit=1):
+        if tag == "batch":
+            # A generic rule of its own (the demo's purchase rules belong to demo merchants).
             env["city.points.rule"].create(
-                {"name": "Benchmark 1 point per yuan", "event": "purchase", "points_per_yuan": 1.0}
+                {
+                    "name": "Benchmark 1 point per yuan",
+                    "event": "purchase",
+                    "points_per_yuan": 1.0,
+                    "merchant_id": False,
+                }
             )
         wallets = env["city.points.wallet"]._get_wallets(members)
         return merchants.ids, members.ids, wallets.ids

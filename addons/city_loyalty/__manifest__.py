@@ -24,4 +24,9 @@
     "demo": [
         "demo/city_loyalty_demo.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "city_loyalty/static/tests/tours/**/*",
+        ],
+    },
 }

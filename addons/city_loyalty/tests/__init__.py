@@ -7,3 +7,4 @@ from . import test_wallet_property
 from . import test_concurrency
 from . import test_mall
 from . import test_settlement
+from . import test_tour
