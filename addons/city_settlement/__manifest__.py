@@ -10,9 +10,20 @@
     "license": "LGPL-3",
     "depends": ["city_base", "account", "payment", "sale"],
     "data": [
+        "security/city_settlement_groups.xml",
         "security/city_settlement_security.xml",
         "security/ir.model.access.csv",
         "data/city_settlement_data.xml",
+        "views/city_split_rule_views.xml",
+        "views/city_escrow_views.xml",
+        "views/city_settlement_allocation_views.xml",
+        "views/city_settlement_views.xml",
+        "views/res_partner_views.xml",
+        "report/city_settlement_report.xml",
+        "views/city_settlement_menus.xml",
+    ],
+    "demo": [
+        "demo/city_settlement_demo.xml",
     ],
     "post_init_hook": "_city_settlement_post_init",
 }

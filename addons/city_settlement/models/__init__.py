@@ -7,6 +7,7 @@ from . import city_split_rule
 from . import city_escrow
 from . import city_settlement_allocation
 from . import city_settlement
+from . import city_settlement_payout
 from . import sale_order
 from . import payment_transaction
 from . import account_move

@@ -53,6 +53,9 @@ class CityEscrow(models.Model):
     amount_released = fields.Monetary(readonly=True)
     amount_refunded = fields.Monetary(readonly=True)
     amount_forfeited = fields.Monetary(readonly=True)
+    amount_reversed = fields.Monetary(
+        string="Refunded after Delivery", readonly=True, help="Delivered amounts refunded later (reversed splits)."
+    )
     amount_residual = fields.Monetary(compute="_compute_amount_residual", store=True)
     state = fields.Selection(
         [("held", "Held"), ("partial", "Partially Released"), ("done", "Done")],
@@ -68,7 +71,8 @@ class CityEscrow(models.Model):
         (
             "amounts_consistent",
             "CHECK(amount_paid >= 0 AND amount_released >= 0 AND amount_refunded >= 0 AND amount_forfeited >= 0"
-            " AND amount_paid - amount_released - amount_refunded - amount_forfeited >= 0)",
+            " AND amount_paid - amount_released - amount_refunded - amount_forfeited >= 0"
+            " AND amount_reversed >= 0 AND amount_reversed <= amount_released)",
             "An escrow can never release, refund or forfeit more than was paid.",
         ),
     ]
@@ -117,8 +121,9 @@ class CityEscrow(models.Model):
             .search([("escrow_id", "=", self.id), ("movement", "=", movement), ("source_ref", "=", source_ref)])
         )
 
-    def _check_amount(self, amount_fen):
-        residual_fen = to_fen(self.amount_residual)
+    def _check_amount(self, amount_fen, residual_fen=None):
+        if residual_fen is None:
+            residual_fen = to_fen(self.amount_residual)
         if amount_fen <= 0 or amount_fen > residual_fen:
             raise UserError(
                 _(
@@ -140,6 +145,60 @@ class CityEscrow(models.Model):
         self.ensure_one()
         return self._move_out("release", amount, source, date=date)
 
+    @api.model
+    def _release_many(self, items, date=None):
+        """Release many deliveries at once (a redemption batch, a cron, an import).
+
+        Same rules as :meth:`_release` (row locks, idempotent per escrow and source,
+        split by the rule valid at ``date``) but one lock statement, one idempotency
+        query and one batched insert of the allocation lines for the whole batch.
+
+        :param items: iterable of ``(escrow, amount, source)``
+        :return: the ``city.settlement.allocation`` lines created (or found)
+        """
+        items = [(escrow, to_fen(amount), source_reference(source)) for escrow, amount, source in items]
+        if not items:
+            return self.env["city.settlement.allocation"]
+        escrows = self.browse({escrow.id for escrow, _a, _s in items}).sudo()  # same boundary as _move_out
+        escrows._lock()
+        Allocation = self.env["city.settlement.allocation"].sudo()
+        existing = Allocation.search(
+            [
+                ("escrow_id", "in", escrows.ids),
+                ("movement", "=", "release"),
+                ("source_ref", "in", list({ref for _e, _a, ref in items})),
+            ]
+        )
+        done = {(a.escrow_id.id, a.source_ref) for a in existing}
+        at = _as_datetime(date)
+        residual = {escrow.id: to_fen(escrow.amount_residual) for escrow in escrows}
+        released = {escrow.id: to_fen(escrow.amount_released) for escrow in escrows}
+        rules, contexts, vals_list = {}, {}, []
+        for escrow, amount_fen, source_ref in items:
+            if (escrow.id, source_ref) in done:
+                continue
+            done.add((escrow.id, source_ref))
+            escrow_sudo = escrows.browse(escrow.id)
+            escrow_sudo._check_amount(amount_fen, residual[escrow.id])
+            residual[escrow.id] -= amount_fen
+            released[escrow.id] += amount_fen
+            rule_key = (escrow_sudo.merchant_id.id, escrow_sudo.product_id.id)
+            if rule_key not in rules:
+                rules[rule_key] = escrow_sudo._get_split_rule(at)
+            rule = rules[rule_key]
+            if escrow.id not in contexts:
+                contexts[escrow.id] = escrow_sudo._get_split_context(rule, at)
+            vals_list.extend(
+                escrow_sudo._prepare_movement_allocations(
+                    "release", amount_fen, source_ref, at, rule=rule, ctx=contexts[escrow.id]
+                )
+            )
+        created = Allocation._create_batch(vals_list)
+        for escrow in escrows:
+            if released[escrow.id] != to_fen(escrow.amount_released):
+                escrow.amount_released = float(from_fen(released[escrow.id]))
+        return (existing | created).with_env(self.env)
+
     def _refund(self, amount, source, reason):
         """Give ``amount`` back to the member (refund payable), idempotent per ``source``."""
         self.ensure_one()
@@ -149,6 +208,65 @@ class CityEscrow(models.Model):
         """Expired without refund: the escrow goes to income by the rule's forfeit policy."""
         self.ensure_one()
         return self._move_out("forfeit", amount, source)
+
+    def _refund_delivered(self, amount, source, reason):
+        """Refund ``amount`` that was already delivered (released): the release's split
+        is reversed (merchant, platform fee, channel fee, commissions negative, mirroring
+        the original cent for cent) and the amount becomes due to the member.
+        Idempotent per ``source``.
+        """
+        self.ensure_one()
+        source_ref = source_reference(source)
+        self_sudo = self.sudo()  # same boundary as _move_out
+        self_sudo._lock()
+        existing = self_sudo._existing_movement("reversal", source_ref)
+        if existing:
+            return existing.with_env(self.env)
+        amount_fen = to_fen(amount)
+        refundable_fen = to_fen(self_sudo.amount_released) - to_fen(self_sudo.amount_reversed)
+        if amount_fen <= 0 or amount_fen > refundable_fen:
+            raise UserError(
+                _(
+                    "Cannot refund %(amount)s of delivered services of %(escrow)s: %(refundable)s was delivered.",
+                    amount=from_fen(amount_fen),
+                    escrow=self_sudo.display_name,
+                    refundable=from_fen(refundable_fen),
+                )
+            )
+        last_release = self_sudo.allocation_ids.filtered(lambda a: a.movement == "release").sorted("id")[-1:]
+        rule = last_release.rule_id
+        at = fields.Datetime.now()
+        base = self_sudo._prepare_allocation_base("reversal", source_ref, at, rule, reason)
+        shares = engine.split(
+            -amount_fen,
+            rule._to_engine_rule() if rule else engine.Rule(),
+            self_sudo._get_split_context(rule, at),
+        )
+        platform = self_sudo.company_id.partner_id.id
+        vals_list = [
+            dict(base, role=share.role, beneficiary_id=share.beneficiary or platform, amount=from_fen(share.amount))
+            for share in shares
+        ]
+        vals_list.append(dict(base, role="refund", beneficiary_id=self_sudo.partner_id.id, amount=from_fen(amount_fen)))
+        allocations = self.env["city.settlement.allocation"].sudo()._create_batch(vals_list)
+        self_sudo.write({"amount_reversed": float(from_fen(to_fen(self_sudo.amount_reversed) + amount_fen))})
+        return allocations.with_env(self.env)
+
+    def _prepare_allocation_base(self, movement, source_ref, at, rule, reason=None):
+        return {
+            "company_id": self.company_id.id,
+            "currency_id": self.currency_id.id,
+            "merchant_id": self.merchant_id.id,
+            "escrow_id": self.id,
+            "order_id": self.order_id.id,
+            "partner_id": self.partner_id.id,
+            "movement": movement,
+            "source_ref": source_ref,
+            "date": at.date(),
+            "rule_id": rule.id or False,
+            "rule_version": rule.version or 0,
+            "name": reason or False,
+        }
 
     def _move_out(self, movement, amount, source, date=None, reason=None):
         source_ref = source_reference(source)
@@ -192,24 +310,12 @@ class CityEscrow(models.Model):
             referrers=referrers,
         )
 
-    def _prepare_movement_allocations(self, movement, amount_fen, source_ref, at, reason=None):
+    def _prepare_movement_allocations(self, movement, amount_fen, source_ref, at, reason=None, rule=None, ctx=None):
         """Allocation values of one movement (the split of the amount)."""
         self.ensure_one()
-        rule = self._get_split_rule(at)
-        base = {
-            "company_id": self.company_id.id,
-            "currency_id": self.currency_id.id,
-            "merchant_id": self.merchant_id.id,
-            "escrow_id": self.id,
-            "order_id": self.order_id.id,
-            "partner_id": self.partner_id.id,
-            "movement": movement,
-            "source_ref": source_ref,
-            "date": at.date(),
-            "rule_id": rule.id or False,
-            "rule_version": rule.version or 0,
-            "name": reason or False,
-        }
+        if rule is None:
+            rule = self._get_split_rule(at)
+        base = self._prepare_allocation_base(movement, source_ref, at, rule, reason)
         if movement == "refund":
             return [dict(base, role="refund", beneficiary_id=self.partner_id.id, amount=from_fen(amount_fen))]
         if movement == "forfeit" and rule and rule.forfeit_policy == "platform":
@@ -218,7 +324,7 @@ class CityEscrow(models.Model):
         shares = engine.split(
             amount_fen,
             rule._to_engine_rule() if rule else engine.Rule(),
-            self._get_split_context(rule, at),
+            ctx or self._get_split_context(rule, at),
         )
         platform = self.company_id.partner_id.id
         return [

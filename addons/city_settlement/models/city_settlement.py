@@ -65,7 +65,8 @@ class CitySettlement(models.Model):
     payout_channel = fields.Selection(
         selection="_get_payout_channel_selection", default="bank", required=True, tracking=True
     )
-    payment_id = fields.Many2one("account.payment", string="Payout", readonly=True, copy=False, ondelete="restrict")
+    payment_id = fields.Many2one("account.payment", string="Payment", readonly=True, copy=False, ondelete="restrict")
+    payout_ids = fields.One2many("city.settlement.payout", "settlement_id", string="Payouts")
     payout_ref = fields.Char(string="Payout Reference", readonly=True, copy=False)
 
     def init(self):
@@ -225,6 +226,15 @@ class CitySettlement(models.Model):
     # ACTIONS
     # ------------------------------------------------------------
 
+    @api.model
+    def action_run_settlements(self):
+        """Run the settlements due today and show the statements created (accountants)."""
+        self.check_access("create")
+        created = self._run_settlements()
+        action = self.env["ir.actions.act_window"]._for_xml_id("city_settlement.city_settlement_action")
+        action["domain"] = [("id", "in", created.ids)]
+        return action
+
     def action_confirm(self):
         for settlement in self:
             if settlement.state != "draft":
@@ -254,6 +264,39 @@ class CitySettlement(models.Model):
     def action_print_statement(self):
         return self.env.ref("city_settlement.action_report_city_settlement").report_action(self)
 
+    @api.model
+    def _city_create_demo_data(self):
+        """Demo: two orders paid by registered payments (Odoo's own flow), one delivery
+        released, posted in a batch entry, and a draft settlement of the merchant."""
+        ref = self.env.ref
+        orders = self.env["sale.order"]
+        for member, products in (
+            ("city_base.demo_member_03", ["demo_product_hotpot_set", "demo_product_tea_voucher"]),
+            ("city_base.demo_member_05", ["demo_product_cinema_ticket"]),
+        ):
+            order = self.env["sale.order"].create(
+                {
+                    "partner_id": ref(member).id,
+                    "order_line": [
+                        fields.Command.create({"product_id": ref(f"city_settlement.{p}").id, "product_uom_qty": 1})
+                        for p in products
+                    ],
+                }
+            )
+            order.action_confirm()
+            invoice = order._create_invoices()
+            invoice.action_post()
+            self.env["account.payment.register"].with_context(
+                active_model="account.move", active_ids=invoice.ids
+            ).create({})._create_payments()
+            orders |= order
+        hotpot = orders[0].city_escrow_ids.filtered(
+            lambda e: e.merchant_id == ref("city_base.demo_merchant_hotpot_shu")
+        )
+        if hotpot:
+            hotpot._release(hotpot.amount_residual, "city.demo.redemption,1")
+            self._run_settlements(merchants=hotpot.merchant_id)
+
     # ------------------------------------------------------------
     # PAYOUT CHANNELS
     # ------------------------------------------------------------
@@ -261,6 +304,18 @@ class CitySettlement(models.Model):
     def _city_payout_done(self, amount, payment=None, reference=None):
         """Called by a payout channel once the money has left: record it, state ``paid``."""
         self.ensure_one()
+        self.env["city.settlement.payout"].sudo().create(
+            {
+                "settlement_id": self.id,
+                "merchant_id": self.merchant_id.id,
+                "company_id": self.company_id.id,
+                "currency_id": self.currency_id.id,
+                "amount": amount,
+                "channel": self.payout_channel,
+                "payment_id": payment.id if payment else False,
+                "reference": reference or (payment.name if payment else False),
+            }
+        )
         self.write(
             {
                 "amount_payout": amount,
@@ -278,8 +333,10 @@ class CitySettlement(models.Model):
             self._city_payout_done(0.0, reference=_("Nothing to pay"))
             return
         accounts = self.company_id._city_get_accounts()
-        journal = self.env["account.journal"].search(
-            [("type", "=", "bank"), ("company_id", "=", self.company_id.id)], limit=1
+        journal = (
+            self.env["account.journal"]
+            .sudo()
+            .search([("type", "=", "bank"), ("company_id", "=", self.company_id.id)], limit=1)
         )
         if not journal:
             raise UserError(_("Create a bank journal to pay settlements by bank transfer."))

@@ -44,8 +44,9 @@ class CitySettlementAllocation(models.Model):
     """
 
     _name = "city.settlement.allocation"
-    _inherit = ["city.merchant.mixin"]
+    _inherit = ["city.merchant.mixin", "city.hash.chain.mixin"]
     _description = "Settlement Allocation"
+    _hash_chain_per_company = True
     _order = "id desc"
     _check_company_auto = True
     _log_access = True
@@ -96,6 +97,31 @@ class CitySettlementAllocation(models.Model):
             )
 
     # ------------------------------------------------------------
+    # EVIDENCE CHAIN
+    # ------------------------------------------------------------
+
+    def _hash_chain_fields(self):
+        return [
+            "company_id",
+            "currency_id",
+            "merchant_id",
+            "escrow_id",
+            "order_id",
+            "partner_id",
+            "movement",
+            "role",
+            "beneficiary_id",
+            "amount",
+            "rule_id",
+            "rule_version",
+            "source_ref",
+            "name",
+            "date",
+            "account_id",
+            "contra_account_id",
+        ]
+
+    # ------------------------------------------------------------
     # CRUD
     # ------------------------------------------------------------
 
@@ -138,6 +164,7 @@ class CitySettlementAllocation(models.Model):
 
     def write(self, vals):
         # Append-only: only the posting and settlement links are filled in later.
+        self.check_access("write")
         allowed = {"move_id", "move_line_id", "settlement_id"}
         if set(vals) - allowed and not self.env.context.get("city_settlement_allow_write"):
             raise UserError(_("Allocation lines cannot be changed; book a reversal instead."))

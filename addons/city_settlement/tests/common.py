@@ -59,6 +59,11 @@ class CitySettlementCommon(CityTestCommon):
                 )
             cls.city_provider.journal_id = cls.city_bank_journal
         cls.member = cls.env["res.partner"].create({"name": "会员张三", "is_member": True})
+        # Tests set their own split rules (demo data has some).
+        cls.env["city.split.rule"].search([]).write({"active": False})
+        # Balances are measured on the journal items of the test only (demo data may hold others).
+        cls.env.cr.execute("SELECT COALESCE(MAX(id), 0) FROM account_move_line")
+        cls.city_aml_watermark = cls.env.cr.fetchone()[0]
 
     # ------------------------------------------------------------
     # DATA HELPERS
@@ -153,8 +158,12 @@ class CitySettlementCommon(CityTestCommon):
     # ------------------------------------------------------------
 
     def _account_balance(self, account, partner=None):
-        """Credit-positive balance of a settlement account (posted items)."""
-        domain = [("account_id", "=", account.id), ("parent_state", "=", "posted")]
+        """Credit-positive balance of an account (posted items of this test)."""
+        domain = [
+            ("account_id", "=", account.id),
+            ("parent_state", "=", "posted"),
+            ("id", ">", self.city_aml_watermark),
+        ]
         if partner:
             domain.append(("partner_id", "=", partner.id))
         lines = self.env["account.move.line"].search(domain)

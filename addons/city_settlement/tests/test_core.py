@@ -179,3 +179,23 @@ class TestCore(CitySettlementCommon):
         self.assertEqual(lines.filtered(lambda a: a.role == "merchant").amount, 82.4)
         with self.assertRaises(ValidationError):
             grand.city_referrer_id = member
+
+    def test_release_many(self):
+        orders = [self._create_paid_order(self.member, [(self.product_a, 2), self.product_b]) for _i in range(2)]
+        escrows = orders[0].city_escrow_ids | orders[1].city_escrow_ids
+        items = [
+            (e, e.amount_paid / 2 if e.merchant_id == self.merchant_a else e.amount_paid, f"t,{e.id}") for e in escrows
+        ]
+        lines = self.env["city.escrow"]._release_many(items)
+        self.assertEqual(round(sum(lines.mapped("amount")), 2), 2 * (100.0 + 59.9))
+        self.assertEqual(self.env["city.escrow"]._release_many(items), lines, "idempotent per source")
+        escrow_a = escrows.filtered(lambda e: e.merchant_id == self.merchant_a)[0]
+        self.assertEqual(escrow_a.amount_residual, 100.0)
+        # Same cents as one by one.
+        single = escrow_a._release(100.0, "t,single")
+        self.assertEqual(
+            sorted((a.role, a.amount) for a in single),
+            sorted((a.role, a.amount) for a in lines.filtered(lambda a: a.escrow_id == escrow_a)),
+        )
+        with self.assertRaises(UserError):
+            self.env["city.escrow"]._release_many([(escrow_a, 0.01, "t,over")])
