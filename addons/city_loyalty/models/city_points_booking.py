@@ -1,0 +1,92 @@
+# Copyright 2026 City Life Suite contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+
+from decimal import Decimal
+
+from odoo import api, fields, models
+
+from odoo.addons.city_base.tools.allocation import allocate, from_fen, to_fen
+
+BOOKING_KINDS = [("issue", "Issued (funded by merchant)"), ("redeem", "Accepted (reimbursed)"), ("expire", "Expired")]
+LEDGER_KIND_TO_BOOKING = {"earn": "issue", "spend": "redeem", "expire": "expire"}
+
+
+class CityPointsBooking(models.Model):
+    """Points money booked through city_settlement: one record per merchant, kind and posting.
+
+    It is the ``source`` handed to ``city.settlement.allocation._book_points``;
+    its ledger lines carry the exact fen each one is worth.
+    """
+
+    _name = "city.points.booking"
+    _inherit = ["city.merchant.mixin"]
+    _description = "Points Money Booking"
+    _order = "id desc"
+
+    company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company, readonly=True)
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    kind = fields.Selection(BOOKING_KINDS, required=True, readonly=True)
+    partner_id = fields.Many2one("res.partner", string="Member", readonly=True, ondelete="restrict")
+    points = fields.Integer(readonly=True)
+    rate_fen = fields.Float(string="Rate (fen per point)", readonly=True)
+    amount_fen = fields.Integer(readonly=True)
+    amount = fields.Monetary(readonly=True)
+    date = fields.Datetime(default=fields.Datetime.now, readonly=True)
+    ledger_ids = fields.One2many("city.points.ledger", "booking_id", readonly=True)
+
+    @api.model
+    def _rate_for(self, company, kind):
+        return company.city_points_clearing_fen if kind == "redeem" else company.city_points_issue_fen
+
+    @api.model
+    def _prepare_entries(self, entries, company_by_wallet, partner_by_wallet):
+        """Price ledger entries before they are written: one booking per (company, merchant, kind).
+
+        earn → the issuing merchant funds the points ('issue'); spend → the
+        accepting merchant is reimbursed at the clearing rate ('redeem');
+        expire → the issuing merchant's liability goes to income ('expire').
+        Entries without a merchant are the platform's own points: nothing to
+        book. Each group's total is rounded once and spread over its entries
+        with allocate(), so the entries' ``value_fen`` sum to it exactly.
+        Sets ``booking_id`` and ``value_fen`` on the entries; returns the bookings.
+        """
+        groups = {}
+        for entry in entries:
+            kind = LEDGER_KIND_TO_BOOKING.get(entry["kind"])
+            if kind and entry.get("merchant_id"):
+                company = company_by_wallet[entry["wallet_id"]]
+                groups.setdefault((company, entry["merchant_id"], kind), []).append(entry)
+        vals_list, grouped = [], []
+        for (company, merchant_id, kind), group in groups.items():
+            rate = self._rate_for(company, kind)
+            points = [abs(entry["points"]) for entry in group]
+            total_fen = to_fen(Decimal(sum(points)) * Decimal(repr(rate)) / 100)
+            parts = allocate(total_fen, points) if total_fen else [0] * len(points)
+            for entry, part in zip(group, parts, strict=True):
+                entry["value_fen"] = part
+            members = {partner_by_wallet[entry["wallet_id"]] for entry in group}
+            vals_list.append(
+                {
+                    "merchant_id": merchant_id,
+                    "company_id": company.id,
+                    "kind": kind,
+                    "partner_id": members.pop() if len(members) == 1 else False,
+                    "points": sum(points),
+                    "rate_fen": rate,
+                    "amount_fen": total_fen,
+                    "amount": float(from_fen(total_fen)),
+                }
+            )
+            grouped.append(group)
+        bookings = self.sudo().create(vals_list) if vals_list else self.browse()
+        for booking, group in zip(bookings, grouped, strict=True):
+            for entry in group:
+                entry["booking_id"] = booking.id
+        return bookings
+
+    def _post_to_settlement(self):
+        """Hand the booking to city_settlement (allocation lines now, journal entries in its batch)."""
+        for booking in self.filtered("amount_fen"):
+            self.env["city.settlement.allocation"].sudo()._book_points(
+                booking.merchant_id, booking.amount, booking.kind, booking, member=booking.partner_id or None
+            )

@@ -1,0 +1,104 @@
+# Copyright 2026 City Life Suite contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+KINDS = [
+    ("earn", "Earned"),
+    ("spend", "Spent"),
+    ("expire", "Expired"),
+    ("adjust", "Adjusted"),
+    ("transfer_in", "Transferred In"),
+    ("transfer_out", "Transferred Out"),
+]
+
+
+class CityPointsLedger(models.Model):
+    """Append-only points ledger (lean: no mail.thread, no write, no unlink).
+
+    Lines are inserted by ``city.points.wallet._post_entries`` only. A merchant
+    user sees the lines of points their merchant issued or accepted.
+    """
+
+    _name = "city.points.ledger"
+    _description = "Points Ledger Line"
+    _log_access = False  # lean: its own date, inserted in bulk on the hot path
+    _order = "date desc, id desc"
+    _rec_name = "kind"
+
+    wallet_id = fields.Many2one("city.points.wallet", required=True, index=True, ondelete="restrict", readonly=True)
+    partner_id = fields.Many2one("res.partner", string="Member", required=True, ondelete="restrict", readonly=True)
+    company_id = fields.Many2one("res.company", required=True, ondelete="restrict", readonly=True)
+    kind = fields.Selection(KINDS, required=True, readonly=True)
+    points = fields.Integer(required=True, readonly=True)
+    balance_after = fields.Integer(readonly=True)
+    date = fields.Datetime(required=True, index=True, readonly=True, default=fields.Datetime.now)
+    event_key = fields.Char(readonly=True, help="Identifies the event that earned: the same event never earns twice.")
+    merchant_id = fields.Many2one(
+        "res.partner",
+        index="btree_not_null",
+        ondelete="restrict",
+        readonly=True,
+        help="The merchant that issued (earn) or accepted (spend) these points.",
+    )
+    rule_id = fields.Many2one("city.points.rule", ondelete="restrict", readonly=True)
+    source_ref = fields.Char(string="Source Document", readonly=True)
+    note = fields.Char(readonly=True)
+    value_fen = fields.Integer(string="Value (fen)", readonly=True, help="Money booked for these points, in fen.")
+    spend_fen = fields.Integer(string="Purchase (fen)", readonly=True)
+    booking_id = fields.Many2one("city.points.booking", readonly=True, ondelete="restrict")
+    consumption_ids = fields.One2many("city.points.lot.consumption", "ledger_id", readonly=True)
+
+    _sql_constraints = [
+        ("event_key_uniq", "unique(wallet_id, event_key)", "This event has already earned points."),
+        ("points_not_zero", "CHECK(points != 0)", "A ledger line moves points."),
+        (
+            "points_sign",
+            "CHECK((kind IN ('earn', 'transfer_in') AND points > 0) OR (kind IN ('spend', 'expire', 'transfer_out') "
+            "AND points < 0) OR kind = 'adjust')",
+            "Earnings are positive and spending negative.",
+        ),
+    ]
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        # Only the wallet's locked posting (or a benchmark baseline) writes ledger lines.
+        if not self.env.context.get("city_loyalty_post"):
+            raise UserError(self.env._("Ledger lines are written by the points wallet only."))
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if set(vals) - {"booking_id", "value_fen"} or not self.env.context.get("city_loyalty_post"):
+            raise UserError(self.env._("The points ledger is append-only: lines cannot be changed."))
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_append_only(self):
+        raise UserError(self.env._("The points ledger is append-only: lines cannot be deleted."))
+
+    def action_open_source(self):
+        self.ensure_one()
+        if not self.source_ref or "," not in self.source_ref:
+            return False
+        model, res_id = self.source_ref.split(",", 1)
+        if model not in self.env or not res_id.isdigit():
+            return False
+        return {"type": "ir.actions.act_window", "res_model": model, "res_id": int(res_id), "view_mode": "form"}
+
+    def _api_values(self):
+        """Serializable values of ledger lines for the member API."""
+        kinds = dict(self._fields["kind"]._description_selection(self.env))
+        return [
+            {
+                "id": line.id,
+                "date": fields.Datetime.to_string(line.date),
+                "kind": line.kind,
+                "kind_label": kinds[line.kind],
+                "points": line.points,
+                "balance_after": line.balance_after,
+                "merchant": line.merchant_id.name or None,
+                "note": line.note or None,
+            }
+            for line in self
+        ]

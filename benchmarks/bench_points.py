@@ -1,0 +1,101 @@
+# Copyright 2026 City Life Suite contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Points earned per second: batched purchase earning against one plain ORM create per event.
+
+The batch is 10,000 paid purchases by 1,000 members at 20 merchants. The
+measured path is the real one (``city.points.wallet._earn_purchases``): spend
+lines for tiers, tier recomputation, rules, caps, duplicate and velocity
+checks, one lock per wallet, multi-row ledger and lot inserts, and the points
+money booked per merchant. The baseline writes only one ledger line per event
+with ``create`` (no lot, no balance, no checks).
+"""
+
+import random
+
+PURCHASES = 10_000
+MEMBERS = 1_000
+MERCHANTS = 20
+
+
+def _setup(bench, tag):
+    with bench.env() as env:
+        env.company.city_points_velocity_max = 10_000
+        category = env.ref("city_base.merchant_category_tea")
+        merchants = env["res.partner"].create(
+            [
+                {
+                    "name": f"基准商户{tag}-{i}",
+                    "is_company": True,
+                    "is_merchant": True,
+                    "merchant_category_id": category.id,
+                }
+                for i in range(MERCHANTS)
+            ]
+        )
+        members = env["res.partner"].create([{"name": f"基准会员{tag}-{i}", "is_member": True} for i in range(MEMBERS)])
+        if tag == "batch":
+            # A generic rule of its own (the demo's purchase rules belong to demo merchants).
+            env["city.points.rule"].create(
+                {
+                    "name": "Benchmark 1 point per yuan",
+                    "event": "purchase",
+                    "points_per_yuan": 1.0,
+                    "merchant_id": False,
+                }
+            )
+        wallets = env["city.points.wallet"]._get_wallets(members)
+        return merchants.ids, members.ids, wallets.ids
+
+
+def run(bench):
+    rng = random.Random(7)
+    merchant_ids, member_ids, _wallet_ids = _setup(bench, "batch")
+    plan = [(rng.choice(member_ids), rng.choice(merchant_ids), rng.randint(500, 50_000)) for _ in range(PURCHASES)]
+
+    def batched():
+        with bench.env() as env:
+            browse = env["res.partner"].browse
+            purchases = [
+                {
+                    "partner": browse(member),
+                    "merchant": browse(merchant),
+                    "amount_fen": amount,
+                    "source_ref": f"sale.order,{i}",
+                }
+                for i, (member, merchant, amount) in enumerate(plan)
+            ]
+            lines, rejections = env["city.points.wallet"]._earn_purchases(purchases)
+            return len(lines), len(rejections), sum(lines.mapped("points"))
+
+    seconds, (count, rejected, points) = bench.timed(batched)
+
+    base_merchants, base_members, base_wallets = _setup(bench, "base")
+    wallet_of = dict(zip(base_members, base_wallets, strict=True))
+    base_plan = [
+        (rng.choice(base_members), rng.choice(base_merchants), rng.randint(500, 50_000)) for _ in range(PURCHASES)
+    ]
+
+    def baseline():
+        with bench.env(context={"city_loyalty_post": True}) as env:
+            Ledger = env["city.points.ledger"]
+            company = env.company.id
+            for i, (member, merchant, amount) in enumerate(base_plan):
+                Ledger.create(
+                    {
+                        "wallet_id": wallet_of[member],
+                        "partner_id": member,
+                        "company_id": company,
+                        "kind": "earn",
+                        "points": max(amount // 100, 1),
+                        "merchant_id": merchant,
+                        "event_key": f"base:{i}",
+                        "source_ref": f"sale.order,{i}",
+                    }
+                )
+        return PURCHASES
+
+    base_seconds, _ = bench.timed(baseline)
+    bench.note(f"batched earning: {count} ledger lines ({points} points), {rejected} rejected")
+    bench.report(
+        "batched _earn_purchases", PURCHASES, seconds, "one ORM create per event", PURCHASES, base_seconds, target=5
+    )
