@@ -61,6 +61,11 @@ class CitySettlementCommon(CityTestCommon):
         cls.member = cls.env["res.partner"].create({"name": "会员张三", "is_member": True})
         # Tests set their own split rules (demo data has some).
         cls.env["city.split.rule"].search([]).write({"active": False})
+        # Demo data (of this module or of the modules built on it) may hold allocations not
+        # yet posted: post them now, so that a test's batch entry holds its own lines only.
+        Allocation = cls.env["city.settlement.allocation"]
+        while Allocation._post_batch(company=cls.company):
+            pass
         # Balances are measured on the journal items of the test only (demo data may hold others).
         cls.env.cr.execute("SELECT COALESCE(MAX(id), 0) FROM account_move_line")
         cls.city_aml_watermark = cls.env.cr.fetchone()[0]

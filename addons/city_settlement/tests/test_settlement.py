@@ -213,7 +213,7 @@ class TestSettlement(CitySettlementCommon):
         draft = (
             self.env["city.settlement"]
             .with_user(self.accountant)
-            ._run_settlements(today=date.today() + timedelta(days=1))
+            ._run_settlements(merchants=self.merchants, today=date.today() + timedelta(days=1))
         )
         with self.assertRaises(AccessError):
             draft.with_user(self.operator).action_confirm()
