@@ -205,7 +205,10 @@ PYEOF
 }
 
 odoo() {
-    (cd "$REPO" && "$PY" -m odoo -c "$ODOO_CONF" --addons-path="$(odoo_addons_path)" --data-dir="$DATA_DIR" "$@")
+    # Even --stop-after-init binds the HTTP port (prefork server): use this checkout's
+    # port so checkouts installing side by side do not collide on 8069.
+    (cd "$REPO" && "$PY" -m odoo -c "$ODOO_CONF" --addons-path="$(odoo_addons_path)" --data-dir="$DATA_DIR" \
+        --http-port="${CITY_PORT:-8069}" "$@")
 }
 
 # --- Databases with the suite installed (tests, benchmarks) -----------------
@@ -216,9 +219,7 @@ install_into() { # db, then odoo arguments
     shift
     mkdir -p "$DATA_DIR/logs"
     : >"$logfile"
-    # Installs bind an HTTP port too (prefork server): use this checkout's port so
-    # parallel checkouts installing at the same time do not collide on 8069.
-    odoo -d "$db" "$@" --http-port="${CITY_PORT:-8069}" --stop-after-init --log-level=warn --logfile="$logfile" ||
+    odoo -d "$db" "$@" --stop-after-init --log-level=warn --logfile="$logfile" ||
         { tail -n 40 "$logfile" >&2; die "installing into '$db' failed (log: $logfile)"; }
     if grep -E ' (ERROR|CRITICAL) ' "$logfile" >&2; then
         die "errors were logged while installing into '$db' (log: $logfile)"

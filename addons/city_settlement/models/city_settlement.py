@@ -65,7 +65,7 @@ class CitySettlement(models.Model):
     payout_channel = fields.Selection(
         selection="_get_payout_channel_selection", default="bank", required=True, tracking=True
     )
-    payment_id = fields.Many2one("account.payment", string="Payment", readonly=True, copy=False, ondelete="restrict")
+    payment_id = fields.Many2one("account.payment", readonly=True, copy=False, ondelete="restrict")
     payout_ids = fields.One2many("city.settlement.payout", "settlement_id", string="Payouts")
     payout_ref = fields.Char(string="Payout Reference", readonly=True, copy=False)
 
@@ -258,7 +258,9 @@ class CitySettlement(models.Model):
         for settlement in self:
             if settlement.state == "paid":
                 raise UserError(_("A paid settlement cannot be cancelled."))
-        self.allocation_ids.write({"settlement_id": False})
+        self.check_access("write")
+        # Releasing the lines for the next run is settlement bookkeeping, not a change of the lines.
+        self.allocation_ids.sudo().write({"settlement_id": False})
         self.write({"state": "cancel"})
 
     def action_print_statement(self):

@@ -26,7 +26,7 @@ class CitySettlementPayout(models.Model):
     amount = fields.Monetary(readonly=True)
     channel = fields.Char(required=True, readonly=True)
     date = fields.Date(required=True, readonly=True, default=fields.Date.context_today)
-    payment_id = fields.Many2one("account.payment", string="Payment", readonly=True, ondelete="restrict")
+    payment_id = fields.Many2one("account.payment", readonly=True, ondelete="restrict")
     reference = fields.Char(readonly=True)
 
     _sql_constraints = [

@@ -166,9 +166,16 @@ class TestSettlement(CitySettlementCommon):
         self.assertIn(f"#{victim.id}", result["message"])
         with self.assertRaises(UserError):
             Allocation._verify_hash_chain(raise_if_broken=True)
-        # The nightly check covers allocations and payouts.
-        heads = self.env["city.hash.chain.head"].search([("res_model", "=", "city.settlement.allocation")])
-        self.assertTrue(heads)
+        # The nightly check covers allocations and payouts, and names the altered line.
+        Head = self.env["city.hash.chain.head"]
+        self.assertIn("city.settlement.allocation", Head._hash_chain_model_names())
+        self.assertIn("city.settlement.payout", Head._hash_chain_model_names())
+        with self.assertLogs("odoo.addons.city_base.models.city_hash_chain_head", level="ERROR"):
+            Head._cron_verify_hash_chains()
+        check = self.env["city.hash.chain.check"].search(
+            [("res_model", "=", "city.settlement.allocation")], order="id desc", limit=1
+        )
+        self.assertEqual((check.state, check.broken_res_id), ("broken", victim.id))
 
     def test_payout_chain(self):
         self._deliver(1)
@@ -210,7 +217,15 @@ class TestSettlement(CitySettlementCommon):
         )
         with self.assertRaises(AccessError):
             draft.with_user(self.operator).action_confirm()
-        draft.with_user(self.accountant).action_confirm()
+        draft.with_user(self.accountant).action_cancel()
+        self.assertFalse(draft.allocation_ids)
+        redo = (
+            self.env["city.settlement"]
+            .with_user(self.accountant)
+            ._run_settlements(merchants=self.merchants, today=date.today() + timedelta(days=1))
+        )
+        self.assertEqual(redo.merchant_id, draft.merchant_id, "a cancelled statement can be run again")
+        redo.with_user(self.accountant).action_confirm()
         # Operators configure split rules; accountants and merchants do not.
         rule_vals = {"name": "X", "mode": "ratio", "merchant_percent": 80}
         self.env["city.split.rule"].with_user(self.operator).create(rule_vals)
