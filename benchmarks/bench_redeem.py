@@ -218,6 +218,7 @@ def run(bench):
             f"{len(latencies) / secs:,.1f}/s, p50 {statistics.median(latencies) * 1000:.1f} ms, "
             f"p99 {_percentile(latencies, 99) * 1000:.1f} ms, errors {len(errors)} {errors[:2]}"
         )
+
     # --- the redemption batch: escrow released through city_settlement -------------
     def release_all():
         count = 0

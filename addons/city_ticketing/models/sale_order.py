@@ -81,6 +81,8 @@ class SaleOrder(models.Model):
         if first:
             self.env["city.ticket"]._redeem_code(first.manual_code, merchant=first.merchant_id, device="demo")
             self.env["city.ticket.redemption"]._cron_release_escrow()
+            # The operator's batch entry of the day: demo allocations are posted, as in production.
+            self.env["city.settlement.allocation"]._post_batch()
         return orders
 
 
