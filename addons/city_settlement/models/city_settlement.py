@@ -258,7 +258,9 @@ class CitySettlement(models.Model):
         for settlement in self:
             if settlement.state == "paid":
                 raise UserError(_("A paid settlement cannot be cancelled."))
-        self.allocation_ids.write({"settlement_id": False})
+        self.check_access("write")
+        # Releasing the lines for the next run is settlement bookkeeping, not a change of the lines.
+        self.allocation_ids.sudo().write({"settlement_id": False})
         self.write({"state": "cancel"})
 
     def action_print_statement(self):

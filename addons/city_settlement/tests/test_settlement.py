@@ -217,7 +217,15 @@ class TestSettlement(CitySettlementCommon):
         )
         with self.assertRaises(AccessError):
             draft.with_user(self.operator).action_confirm()
-        draft.with_user(self.accountant).action_confirm()
+        draft.with_user(self.accountant).action_cancel()
+        self.assertFalse(draft.allocation_ids)
+        redo = (
+            self.env["city.settlement"]
+            .with_user(self.accountant)
+            ._run_settlements(merchants=self.merchants, today=date.today() + timedelta(days=1))
+        )
+        self.assertEqual(redo.merchant_id, draft.merchant_id, "a cancelled statement can be run again")
+        redo.with_user(self.accountant).action_confirm()
         # Operators configure split rules; accountants and merchants do not.
         rule_vals = {"name": "X", "mode": "ratio", "merchant_percent": 80}
         self.env["city.split.rule"].with_user(self.operator).create(rule_vals)
