@@ -20,7 +20,14 @@ largest remainder (0.7, the channel fee): 60 / 995 / 8895. The gym part:
 35.82 / 597 / 5336.18 → 36 / 597 / 5336.
 """
 
+import io
+from datetime import timedelta
+
+import openpyxl
+
 from odoo.tests import tagged
+
+from odoo.addons.city_base.tools.allocation import to_fen
 
 from .common import CitySettlementCommon
 
@@ -99,10 +106,47 @@ class TestScenarioThreeShopPackage(CitySettlementCommon):
         self._assert_reconciliation_sheet(order, settlements)
 
     def _assert_reconciliation_sheet(self, order, settlements):
-        """Hook for the XLSX reconciliation sheet (built by the reconciliation part of
-        city_settlement): its summary totals must equal the ledger's figures above
-        (escrow 0.00, merchant payables 142.32, platform fee 15.92, channel fee 0.96,
-        refunds 39.80). Read back with openpyxl there."""
+        """The accountant's XLSX reconciliation sheet of the day, read back with openpyxl:
+        each shop's payable is the hand-computed figure, and the summary's totals equal
+        the ledger's (the allocations and escrow of those days, demo data included)."""
+        # Days around the scenario's: allocations are dated by the server's day, the sheet
+        # counts payments by Beijing day, and the two differ in the evening (UTC).
+        day = min(self.env["city.settlement.allocation"].search([("order_id", "=", order.id)]).mapped("date"))
+        date_from, date_to = day - timedelta(days=1), day + timedelta(days=1)
+        wizard = (
+            self.env["city.reconciliation.report"]
+            .with_user(self.accountant)
+            .create({"date_from": date_from, "date_to": date_to, "provider_id": self.city_provider.id})
+        )
+        action = wizard.action_download()
+        attachment = self.env["ir.attachment"].browse(int(action["url"].split("/web/content/")[1].split("?")[0]))
+        book = openpyxl.load_workbook(io.BytesIO(attachment.raw), read_only=True, data_only=True)
+        try:
+            summary = {row[0]: row for row in book["汇总"].iter_rows(values_only=True) if row and row[0]}
+            by_merchant = {row[0]: row for row in book["按商户分账"].iter_rows(min_row=2, values_only=True) if row[0]}
+        finally:
+            book.close()
+
+        def fen(value):
+            return round((value or 0) * 100)
+
+        # The shops' payables, to the cent of the hand-computed table.
+        self.assertEqual(fen(by_merchant[self.nail.display_name][1]), 8895)
+        self.assertEqual(fen(by_merchant[self.gym.display_name][1]), 5337)
+        # The summary's totals are the ledger's.
+        run = self.env["city.reconciliation"].search([], order="id desc", limit=1)
+        start, end = run._get_bounds()
+        allocations = self.env["city.settlement.allocation"].search(
+            [("date", ">=", date_from), ("date", "<=", date_to)]
+        )
+        self.assertIn(order, allocations.order_id)
+        for role, label in (("merchant", "商户应付"), ("platform_fee", "平台服务费"), ("channel_fee", "渠道手续费")):
+            expected = sum(to_fen(a.amount) for a in allocations if a.role == role)
+            self.assertEqual(fen(summary[label][2]), expected, label)
+        self.assertEqual(fen(summary["分账合计"][2]), sum(to_fen(a.amount) for a in allocations))
+        escrows = self.env["city.escrow"].search([("paid_date", ">=", start), ("paid_date", "<", end)])
+        self.assertIn(order, escrows.order_id)
+        self.assertEqual(fen(summary["托管流入"][2]), sum(to_fen(e.amount_paid) for e in escrows))
 
 
 def escrows_by_shop(escrows):

@@ -34,10 +34,20 @@ registry.category("web_tour.tours").add("city_base_merchant_opening_hours", {
             trigger: ".o_field_widget[name=opening_hours_ids] .o_data_row.o_selected_row .o_field_widget[name=hour_to] input",
             run: "edit 23:30",
         },
+        {
+            content: "Leave the row, which applies it to the merchant",
+            trigger: ".o_form_view .o_field_widget[name=name] input",
+            run: "click",
+        },
+        {
+            // Only now is the form certainly dirty: saving before would leave it unsaved.
+            content: "The merchant has unsaved changes",
+            trigger: ".o_form_dirty",
+        },
         ...stepUtils.saveForm(),
         {
-            content: "The summary shows the new hours",
-            trigger: ".o_field_widget[name=opening_hours_summary]:contains(09:00–23:30)",
+            content: "The saved merchant shows the new hours",
+            trigger: ".o_form_saved .o_field_widget[name=opening_hours_summary]:contains(09:00–23:30)",
         },
     ],
 });
