@@ -356,7 +356,11 @@ class CityHashChainMixin(models.AbstractModel):
 
     def action_verify_hash_chain(self):
         """Verify the model's evidence chains and show the result to the user."""
-        result = self._verify_hash_chain()
+        return self._hash_chain_notification(self._verify_hash_chain())
+
+    @api.model
+    def _hash_chain_notification(self, result):
+        """The client action showing a verification ``result`` as a notification."""
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
