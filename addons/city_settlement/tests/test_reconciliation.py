@@ -65,7 +65,8 @@ class TestReconciliation(CitySettlementCommon):
         return rows
 
     def _import(self, data, user=None, **kwargs):
-        Import = self.env["city.payment.bill.import"].with_user(user or self.accountant)
+        # Accountants work in Chinese: errors are asserted in the words they read.
+        Import = self.env["city.payment.bill.import"].with_user(user or self.accountant).with_context(lang="zh_CN")
         wizard = Import.create(
             {
                 "file": base64.b64encode(data),
@@ -189,13 +190,13 @@ class TestReconciliation(CitySettlementCommon):
         self.assertEqual(bill.channel, "csv:bank")
         self.assertEqual(bill.line_count, 4)
         self.assertFalse(self._run().difference_ids)
-        with self.assertRaisesRegex(UserError, "mapping"):
+        with self.assertRaisesRegex(UserError, "CSV映射"):
             self._import(generic_csv(rows), bill_format="csv")
 
     def test_bad_file_is_refused_with_its_line(self):
         bills_before = self.env["city.payment.bill"].search_count([])
         data = wechat_bill(self._rows()).replace(b"`199.00", b"`19x.00", 1)
-        with self.assertRaisesRegex(UserError, "line 2"):
+        with self.assertRaisesRegex(UserError, "第 2 行"):
             self._import(data)
         with self.assertRaises(UserError):
             self._import(b"")
