@@ -6,6 +6,8 @@ from decimal import Decimal
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
+from odoo.addons.city_base.models.city_merchant_hours import WEEKDAYS
+
 from ..engine import split as engine
 
 MODE_SELECTION = [
@@ -318,18 +320,7 @@ class CitySplitRuleLine(models.Model):
     sequence = fields.Integer(default=10)
     threshold = fields.Float(help="Tiers: the order amount or period volume from which this tier applies.")
     percent = fields.Float(string="Platform (%)", digits=(5, 2))
-    weekday = fields.Selection(
-        [
-            ("0", "Monday"),
-            ("1", "Tuesday"),
-            ("2", "Wednesday"),
-            ("3", "Thursday"),
-            ("4", "Friday"),
-            ("5", "Saturday"),
-            ("6", "Sunday"),
-        ],
-        help="Time slots: empty = every day.",
-    )
+    weekday = fields.Selection(WEEKDAYS, help="Time slots: empty = every day.")
     hour_from = fields.Float()
     hour_to = fields.Float(default=24.0)
     merchant_id = fields.Many2one("res.partner", domain=[("is_merchant", "=", True)], ondelete="restrict")

@@ -2,8 +2,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """Test base of city_ticketing: ticket products of merchants A and B, bought and paid for real."""
 
-from odoo import Command
-
 from odoo.addons.city_settlement.tests.common import CitySettlementCommon
 
 
@@ -21,19 +19,9 @@ class CityTicketingCommon(CitySettlementCommon):
 
     @classmethod
     def _create_ticket_product(cls, merchant, price, name=None, **vals):
-        template = cls.env["product.template"].create(
-            {
-                "name": name or f"{merchant.name} 代金券",
-                "city_ticket_type": "voucher",
-                "list_price": price,
-                "merchant_id": merchant.id,
-                "taxes_id": [Command.clear()],
-                "invoice_policy": "order",
-                "city_valid_days": 30,
-                **vals,
-            }
-        )
-        return template.product_variant_id
+        """A ticket product (voucher unless ``city_ticket_type`` says otherwise) of ``merchant``."""
+        vals = {"city_ticket_type": "voucher", "city_valid_days": 30, **vals}
+        return cls._create_merchant_product(merchant, price, name=name or f"{merchant.name} 代金券", **vals)
 
     @classmethod
     def _buy_tickets(cls, product, qty=1, member=None):
