@@ -235,11 +235,56 @@ PYEOF
     )
 }
 
-odoo() {
+odoo() { # [shell] then odoo arguments
     local cmd=(-m odoo) launcher
     launcher=$(odoo_launcher)
     [ -z "$launcher" ] || cmd=("$launcher")
+    if [ "${1:-}" = shell ]; then
+        cmd+=(shell)
+        shift
+    fi
     (cd "$REPO" && "$PY" "${cmd[@]}" -c "$ODOO_CONF" --addons-path="$(odoo_addons_path)" --data-dir="$DATA_DIR" "$@")
+}
+
+# --- The operator is a company in China: country CN, currency CNY ------------
+
+# Make the main company of a database holding only 'base' a company in China, as
+# Odoo's database manager does when "Country: China" is chosen: country CN and
+# currency CNY. Done before any other module is installed, so that each one
+# creates its data (pricelists, journals, payment providers...) in CNY, and
+# installing 'account' loads the Chinese chart of accounts (l10n_cn, which Odoo
+# auto-installs for companies in China) instead of the generic one.
+make_company_chinese() { # db
+    local db=$1 logfile=$DATA_DIR/logs/localize-$1.log
+    mkdir -p "$DATA_DIR/logs"
+    odoo shell -d "$db" --no-http --log-level=warn --logfile="$logfile" <<'PYEOF' ||
+china = env.ref("base.cn")
+env.ref("base.main_company").write({"country_id": china.id, "currency_id": china.currency_id.id})
+env.cr.commit()
+PYEOF
+        { tail -n 40 "$logfile" >&2; die "could not make the main company of '$db' Chinese (log: $logfile)"; }
+}
+
+# Fail unless the main company of the database is in China, keeps its books in
+# CNY on the Chinese chart of accounts, and every pricelist is in CNY.
+check_company_chinese() { # db
+    local wrong
+    wrong=$(psql -d "$1" -Atqc "
+        select 'company ' || c.name || ': ' || coalesce(country.code, 'no country') || ', ' || cur.name
+               || ', chart ' || coalesce(c.chart_template, 'none')
+          from res_company c
+          join ir_model_data d on d.model = 'res.company' and d.res_id = c.id
+                              and d.module = 'base' and d.name = 'main_company'
+          join res_currency cur on cur.id = c.currency_id
+          join res_partner p on p.id = c.partner_id
+          left join res_country country on country.id = p.country_id
+         where country.code is distinct from 'CN' or cur.name != 'CNY' or c.chart_template is distinct from 'cn'
+        union all
+        select 'pricelist ' || coalesce(pl.name->>'en_US', pl.id::text) || ': ' || cur.name
+          from product_pricelist pl
+          join res_currency cur on cur.id = pl.currency_id
+         where cur.name != 'CNY'")
+    [ -z "$wrong" ] || die "'$1' is not set up for China (CNY, chart cn): $wrong"
 }
 
 # --- Databases with the suite installed (tests, benchmarks) -----------------
@@ -268,7 +313,7 @@ build_suite_db() { # db
     modules=$(city_modules)
     deps=$(external_dependencies)
     # The template's filestore lives in this DATA_DIR, so the template belongs to it too.
-    key=$(printf '%s|%s|zh_CN|demo|%s' "$(cd / && "$PY" -c 'import odoo.release as r; print(r.version)')" \
+    key=$(printf '%s|%s|zh_CN|CN|demo|%s' "$(cd / && "$PY" -c 'import odoo.release as r; print(r.version)')" \
         "$deps" "$DATA_DIR" | sha256sum | cut -c1-10)
     template=city_tmpl_$key
     mkdir -p "$DATA_DIR/logs"
@@ -283,7 +328,10 @@ build_suite_db() { # db
                 dropdb "$old" && rm -rf "${DATA_DIR:?}/filestore/$old"
             done
             dropdb --if-exists --force "$template.tmp"
-            install_into "$template.tmp" -i "$deps" --load-language=zh_CN
+            install_into "$template.tmp" -i base --load-language=zh_CN
+            make_company_chinese "$template.tmp"
+            install_into "$template.tmp" -i "$deps"
+            check_company_chinese "$template.tmp"
             psql -d postgres -qc "alter database \"$template.tmp\" rename to \"$template\""
             psql -d postgres -qc "comment on database \"$template\" is '$DATA_DIR'"
             rm -rf "${DATA_DIR:?}/filestore/$template"
@@ -298,6 +346,7 @@ build_suite_db() { # db
     createdb -T "$template" "$db"
     if [ -d "$DATA_DIR/filestore/$template" ]; then cp -a "$DATA_DIR/filestore/$template" "$DATA_DIR/filestore/$db"; fi
     install_into "$db" -i "$modules"
+    check_company_chinese "$db"
 }
 
 setup_all() {

@@ -15,10 +15,16 @@ addons_sum=$(cd "$REPO" && find addons -type f ! -path '*/__pycache__/*' -print0
 
 if ! db_exists "$DB"; then
     log "creating database '$DB' with $MODULES and demo data (a few minutes the first time)"
-    odoo -d "$DB" -i "$MODULES" --load-language=zh_CN --stop-after-init --no-http --log-level=warn || {
-        dropdb --if-exists --force "$DB" # never leave a half-built database for the next run to "update"
+    trap 'dropdb --if-exists --force "$DB"' EXIT # never leave a half-built database for the next run to "update"
+    # 'base' alone first, to make the operator a company in China (CNY) before the
+    # other modules create their data (make_company_chinese in lib.sh).
+    odoo -d "$DB" -i base --load-language=zh_CN --stop-after-init --no-http --log-level=warn ||
         die "could not create the database '$DB' (see the messages above)"
-    }
+    make_company_chinese "$DB"
+    odoo -d "$DB" -i "$MODULES" --stop-after-init --no-http --log-level=warn ||
+        die "could not install the suite into '$DB' (see the messages above)"
+    check_company_chinese "$DB"
+    trap - EXIT
     echo "$addons_sum" >"$stamp"
 elif [ "$(cat "$stamp" 2>/dev/null)" != "$addons_sum" ]; then
     log "addons changed: updating $MODULES in '$DB' (your data is kept)"
