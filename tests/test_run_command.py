@@ -70,6 +70,13 @@ def test_run_twice_keeps_data(fresh_db):
             "create",
             [{"name": "持久化检查商圈", "code": "CI-KEEP", "latitude": 22.5431, "longitude": 114.0579}],
         )
+        # The operator is a company in China: CNY, Chinese chart, pricelists in CNY.
+        admin = server.session("admin", "admin")
+        chinese = [("id", "=", 1), ("country_id.code", "=", "CN"), ("currency_id.name", "=", "CNY")]
+        assert server.call_kw(admin, "res.company", "search_count", [[*chinese, ("chart_template", "=", "cn")]]) == 1
+        not_cny = [("currency_id.name", "!=", "CNY")]
+        all_records = {"context": {"active_test": False}}
+        assert server.call_kw(admin, "product.pricelist", "search_count", [not_cny], all_records) == 0
     finally:
         stop(process)
 

@@ -8,3 +8,4 @@ from . import test_scenario
 from . import test_bill_engine
 from . import test_reconciliation
 from . import test_reconciliation_xlsx
+from . import test_localization

@@ -71,6 +71,8 @@ class TestSettlement(CitySettlementCommon):
         )
         self.assertIn(settlement_a.name, html)
         self.assertIn("对账单", html)
+        self.assertIn("¥", html, "amounts print in CNY")
+        self.assertNotIn("$", html)
         # Next cycle: the opening balance is the last closing balance.
         self._deliver(1)
         nxt = Settlement._run_settlements(merchants=self.merchants, today=date.today() + timedelta(days=1))
