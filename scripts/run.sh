@@ -16,11 +16,15 @@ addons_sum=$(cd "$REPO" && find addons -type f ! -path '*/__pycache__/*' -print0
 if ! db_exists "$DB"; then
     log "creating database '$DB' with $MODULES and demo data (a few minutes the first time)"
     trap 'dropdb --if-exists --force "$DB"' EXIT # never leave a half-built database for the next run to "update"
-    # 'base' alone first, to make the operator a company in China (CNY) before the
-    # other modules create their data (make_company_chinese in lib.sh).
+    # Like the test databases (build_suite_db in lib.sh): 'base' alone first, to make the
+    # operator a company in China (CNY) before the other modules create their data; then
+    # Odoo's modules, which load the Chinese chart of accounts when they are all installed;
+    # then the suite, whose demo data books on that chart.
     odoo -d "$DB" -i base --load-language=zh_CN --stop-after-init --no-http --log-level=warn ||
         die "could not create the database '$DB' (see the messages above)"
     make_company_chinese "$DB"
+    odoo -d "$DB" -i "$(external_dependencies)" --stop-after-init --no-http --log-level=warn ||
+        die "could not install Odoo's modules into '$DB' (see the messages above)"
     odoo -d "$DB" -i "$MODULES" --stop-after-init --no-http --log-level=warn ||
         die "could not install the suite into '$DB' (see the messages above)"
     check_company_chinese "$DB"
