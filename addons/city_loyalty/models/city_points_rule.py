@@ -136,14 +136,19 @@ class CityPointsRule(models.Model):
 
     def _points_for(self, amount_fen=0, multiplier=1.0):
         """Points this rule gives for an event of ``amount_fen`` (purchases), before daily caps."""
-        event, per_yuan, fixed, apply_multiplier, cap = self._points_params()
+        return self._points_from(self._points_params(), amount_fen, multiplier)
+
+    def _points_params(self):
+        self.ensure_one()
+        return (self.event, self.points_per_yuan, self.points, self.apply_tier_multiplier, self.per_event_cap)
+
+    @api.model
+    def _points_from(self, params, amount_fen=0, multiplier=1.0):
+        """:meth:`_points_for` on a rule's :meth:`_points_params` (batches read each rule once)."""
+        event, per_yuan, fixed, apply_multiplier, cap = params
         points = int(amount_fen * per_yuan) // 100 if event == "purchase" else fixed
         if apply_multiplier and multiplier and multiplier != 1.0:
             points = int(points * multiplier)
         if cap:
             points = min(points, cap)
         return max(points, 0)
-
-    def _points_params(self):
-        self.ensure_one()
-        return (self.event, self.points_per_yuan, self.points, self.apply_tier_multiplier, self.per_event_cap)

@@ -1,6 +1,7 @@
 # Copyright 2026 City Life Suite contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 
+import csv
 import io
 import logging
 from datetime import timedelta
@@ -17,32 +18,22 @@ POSITIVE_KINDS = ("earn", "adjust", "transfer_in")
 NEGATIVE_KINDS = ("spend", "expire", "adjust", "transfer_out")
 
 
-def _copy_text(value):
-    return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
-
-
-_COPY_FORMAT = {
-    int: str,
-    type(None): lambda value: "\\N",
-    bool: lambda value: "t" if value else "f",
-    str: _copy_text,
-}
-
-
-def _copy_value(value):
-    return _COPY_FORMAT.get(type(value), str)(value)
-
-
 def _copy_rows(cr, table, columns, rows):
     """Bulk insert with COPY (the purchase hot path: ~10× fewer round trips and no SQL parsing per row).
 
-    ``table`` and ``columns`` are constants of this module, never user input.
+    Rows are written by the C ``csv`` writer in PostgreSQL's CSV format: ``None``
+    is an unquoted empty field, i.e. NULL (empty strings become NULL too, as the
+    ORM would read them back as False anyway). ``table`` and ``columns`` are
+    constants of this module, never user input.
     """
     buffer = io.StringIO()
-    buffer.write("\n".join("\t".join(map(_copy_value, row)) for row in rows))
-    buffer.write("\n")
+    csv.writer(buffer, delimiter="\t", lineterminator="\n").writerows(rows)
     buffer.seek(0)
-    statement = SQL("COPY %s (%s) FROM STDIN", SQL.identifier(table), SQL(", ").join(map(SQL.identifier, columns)))
+    statement = SQL(
+        "COPY %s (%s) FROM STDIN WITH (FORMAT csv, DELIMITER E'\\t')",
+        SQL.identifier(table),
+        SQL(", ").join(map(SQL.identifier, columns)),
+    )
     cr._obj.copy_expert(statement.code, buffer)
 
 
@@ -265,7 +256,9 @@ class CityPointsWallet(models.Model):
         today = fields.Date.context_today(self)
         uid = self.env.uid
         company_by_wallet = {w.id: w.company_id for w in wallets}
+        company_id_by_wallet = {wallet_id: company.id for wallet_id, company in company_by_wallet.items()}
         partner_by_wallet = {w.id: w.partner_id.id for w in wallets}
+        validity_by_wallet = {w.id: w.company_id.city_points_validity_days for w in wallets}
         consumptions, touched_lots = [], {}
         for entry in accepted:
             wallet_id, points = entry["wallet_id"], entry["points"]
@@ -336,7 +329,7 @@ class CityPointsWallet(models.Model):
                     ledger_id,
                     entry["wallet_id"],
                     partner_by_wallet[entry["wallet_id"]],
-                    company_by_wallet[entry["wallet_id"]].id,
+                    company_id_by_wallet[entry["wallet_id"]],
                     entry["kind"],
                     entry["points"],
                     entry["_balance"],
@@ -358,8 +351,7 @@ class CityPointsWallet(models.Model):
         lot_rows = []
         for entry, ledger_id in zip(accepted, ledger_ids, strict=True):
             if entry["points"] > 0:
-                company = company_by_wallet[entry["wallet_id"]]
-                expiry = entry.get("expiry_date") or today + timedelta(days=company.city_points_validity_days)
+                expiry = entry.get("expiry_date") or today + timedelta(days=validity_by_wallet[entry["wallet_id"]])
                 lot_rows.append(
                     (
                         entry["wallet_id"],
@@ -747,40 +739,45 @@ class CityPointsWallet(models.Model):
         }
         member_ids = set(partners.filtered("is_member").ids)
         default_validity = company.city_points_validity_days
-        entries, rejections, to_flag, picked = [], [], {}, {}
+        wallet_id_by_partner = {partner_id: wallet.id for partner_id, wallet in wallet_by_partner.items()}
+        no_merchant = self.env["res.partner"]
+        no_rule = (None, None, 0, default_validity)  # (record, params, daily cap, validity days)
+        rule_data = {}
+
+        def plain(rule):
+            # Each rule's fields once per batch, not once per event.
+            if rule.id not in rule_data:
+                rule_data[rule.id] = (rule, rule._points_params(), rule.daily_cap, rule.validity_days or default_validity)
+            return rule_data[rule.id]
+
+        entries, rejections, to_flag, picked, expiries = [], [], {}, {}, {}
         for event in events:
-            partner = event["partner"]
-            wallet_id = wallet_by_partner[partner.id].id
-            merchant = event.get("merchant") or self.env["res.partner"]
+            partner_id = event["partner"].id
+            wallet_id = wallet_id_by_partner[partner_id]
+            merchant = event.get("merchant") or no_merchant
             merchant_id = merchant.id
             event_key = event.get("event_key")
-            rule = event.get("rule")
-            if not rule:
+            if event.get("rule"):
+                rule, params, daily_cap, validity = plain(event["rule"])
+            else:
                 pick_key = (event["event"], merchant_id)
                 if pick_key not in picked:
-                    picked[pick_key] = Rule._pick_rule(rules_by_event.get(event["event"], Rule), merchant)
-                rule = picked[pick_key]
+                    picked_rule = Rule._pick_rule(rules_by_event.get(event["event"], Rule), merchant)
+                    picked[pick_key] = plain(picked_rule) if picked_rule else no_rule
+                rule, params, daily_cap, validity = picked[pick_key]
+            rule_id = rule.id if rule else None
 
-            def reject(
-                reason,
-                points=0,
-                message=False,
-                event=event,
-                partner=partner,
-                wallet_id=wallet_id,
-                merchant_id=merchant_id,
-                rule=rule,
-            ):
+            def reject(reason, points=0, message=False, event=event, wallet_id=wallet_id, rule_id=rule_id):
                 rejections.append(
                     {
-                        "partner_id": partner.id,
+                        "partner_id": event["partner"].id,
                         "wallet_id": wallet_id,
                         "company_id": company.id,
                         "event": event["event"],
                         "event_key": event.get("event_key"),
-                        "merchant_id": merchant_id or False,
+                        "merchant_id": event["merchant"].id if event.get("merchant") else False,
                         "source_ref": event.get("source_ref"),
-                        "rule_id": rule.id or False,
+                        "rule_id": rule_id or False,
                         "reason": reason,
                         "points": points,
                         "message": message,
@@ -788,7 +785,7 @@ class CityPointsWallet(models.Model):
                 )
 
             flagged, flag_reason, multiplier = wallet_info[wallet_id]
-            if partner.id not in member_ids:
+            if partner_id not in member_ids:
                 reject("not_member")
                 continue
             if flagged:
@@ -803,7 +800,7 @@ class CityPointsWallet(models.Model):
                 reject("no_rule")
                 continue
             else:
-                points = rule._points_for(event.get("amount_fen", 0), event.get("multiplier") or multiplier)
+                points = Rule._points_from(params, event.get("amount_fen", 0), event.get("multiplier") or multiplier)
             if points <= 0:
                 reject("zero", points)
                 continue
@@ -811,13 +808,13 @@ class CityPointsWallet(models.Model):
                 reject("velocity", points)
                 to_flag[wallet_id] = True
                 continue
-            if rule and rule.daily_cap:
-                used = daily.get((wallet_id, rule.id), 0)
-                if used >= rule.daily_cap:
+            if daily_cap:
+                used = daily.get((wallet_id, rule_id), 0)
+                if used >= daily_cap:
                     reject("daily_cap", points)
                     continue
-                points = min(points, rule.daily_cap - used)
-                daily[(wallet_id, rule.id)] = used + points
+                points = min(points, daily_cap - used)
+                daily[(wallet_id, rule_id)] = used + points
             hourly[wallet_id] = hourly.get(wallet_id, 0) + 1
             if event_key:
                 seen.add((wallet_id, event_key))
@@ -828,11 +825,11 @@ class CityPointsWallet(models.Model):
                     "points": points,
                     "event_key": event_key,
                     "merchant_id": merchant_id or None,
-                    "rule_id": rule.id or None,
+                    "rule_id": rule_id,
                     "source_ref": event.get("source_ref"),
                     "note": event.get("note"),
                     "spend_fen": event.get("amount_fen", 0),
-                    "expiry_date": today + timedelta(days=rule.validity_days or default_validity),
+                    "expiry_date": expiries.get(validity) or expiries.setdefault(validity, today + timedelta(days=validity)),
                 }
             )
         lines, skipped = self_sudo._post_entries(entries, on_duplicate="skip", book=True)
@@ -897,10 +894,12 @@ class CityPointsWallet(models.Model):
         returning = {row[0] for row in self.env.cr.fetchall()}
         today = fields.Date.context_today(self)
         daily = {}
+        member_ids = set(members.ids)
         for purchase in purchases:
-            if purchase["partner"].is_member and purchase["amount_fen"] > 0 and purchase["event_key"] not in earned:
+            partner_id = purchase["partner"].id
+            if partner_id in member_ids and purchase["amount_fen"] > 0 and purchase["event_key"] not in earned:
                 day = fields.Date.to_date(purchase.get("date")) if purchase.get("date") else today
-                key = (purchase["partner"].id, day)
+                key = (partner_id, day)
                 daily[key] = daily.get(key, 0) + purchase["amount_fen"]
         if daily:
             # One row per member and day, added to: no row per purchase on the hot path.
@@ -953,8 +952,9 @@ class CityPointsWallet(models.Model):
                     "source_ref": purchase.get("source_ref"),
                 }
             )
-            if partner.is_member and partner.id not in returning and partner.id not in first_seen:
-                first_seen.add(partner.id)
+            partner_id = partner.id
+            if partner_id in member_ids and partner_id not in returning and partner_id not in first_seen:
+                first_seen.add(partner_id)
                 if "first_purchase" in bonus_events:
                     # The welcome bonus is the platform's: no merchant funds it.
                     events.append(
