@@ -12,6 +12,7 @@ KINDS = [
     ("transfer_in", "Transferred In"),
     ("transfer_out", "Transferred Out"),
 ]
+LOT_STATES = [("open", "Open"), ("consumed", "Used"), ("expired", "Expired")]
 
 
 class CityPointsLedger(models.Model):
@@ -27,9 +28,11 @@ class CityPointsLedger(models.Model):
     _order = "date desc, id desc"
     _rec_name = "kind"
 
-    wallet_id = fields.Many2one("city.points.wallet", required=True, index=True, ondelete="restrict", readonly=True)
-    partner_id = fields.Many2one("res.partner", string="Member", required=True, ondelete="restrict", readonly=True)
-    company_id = fields.Many2one("res.company", required=True, ondelete="restrict", readonly=True)
+    # Indexed by the (wallet_id, event_key) unique constraint. Member and company are the wallet's:
+    # not stored again, so the hot path checks one foreign key instead of three per line.
+    wallet_id = fields.Many2one("city.points.wallet", required=True, ondelete="restrict", readonly=True)
+    partner_id = fields.Many2one(related="wallet_id.partner_id", string="Member")
+    company_id = fields.Many2one(related="wallet_id.company_id")
     kind = fields.Selection(KINDS, required=True, readonly=True)
     points = fields.Integer(required=True, readonly=True)
     balance_after = fields.Integer(readonly=True)
@@ -40,7 +43,7 @@ class CityPointsLedger(models.Model):
         index="btree_not_null",
         ondelete="restrict",
         readonly=True,
-        help="The merchant that issued (earn) or accepted (spend) these points.",
+        help="The merchant that issued (earn, and the points received by a transfer) or accepted (spend) these points.",
     )
     rule_id = fields.Many2one("city.points.rule", ondelete="restrict", readonly=True)
     source_ref = fields.Char(string="Source Document", readonly=True)
@@ -49,10 +52,22 @@ class CityPointsLedger(models.Model):
     spend_fen = fields.Integer(string="Purchase (fen)", readonly=True)
     booking_id = fields.Many2one("city.points.booking", readonly=True, ondelete="restrict")
     consumption_ids = fields.One2many("city.points.lot.consumption", "ledger_id", readonly=True)
+    # A line that adds points is a lot (city.points.lot shows these columns): what is left of it,
+    # since when (FIFO order; a transfer keeps the original date) and until when.
+    lot_remaining = fields.Integer(readonly=True)
+    lot_date = fields.Datetime(string="Lot Earned On", readonly=True)
+    expiry_date = fields.Date(index="btree_not_null", readonly=True)
+    lot_state = fields.Selection(LOT_STATES, readonly=True)
+    lot_notified = fields.Boolean(string="Expiry Notified", readonly=True)
 
     _sql_constraints = [
         ("event_key_uniq", "unique(wallet_id, event_key)", "This event has already earned points."),
         ("points_not_zero", "CHECK(points != 0)", "A ledger line moves points."),
+        (
+            "lot_remaining_range",
+            "CHECK(lot_remaining IS NULL OR (lot_remaining >= 0 AND lot_remaining <= points))",
+            "A lot's remaining points are out of range.",
+        ),
         (
             "points_sign",
             "CHECK((kind IN ('earn', 'transfer_in') AND points > 0) OR (kind IN ('spend', 'expire', 'transfer_out') "
@@ -69,7 +84,7 @@ class CityPointsLedger(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
-        if set(vals) - {"booking_id", "value_fen"} or not self.env.context.get("city_loyalty_post"):
+        if set(vals) - {"booking_id", "value_fen", "lot_notified"} or not self.env.context.get("city_loyalty_post"):
             raise UserError(self.env._("The points ledger is append-only: lines cannot be changed."))
         return super().write(vals)
 

@@ -3,50 +3,53 @@
 
 from datetime import timedelta
 
-from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo import api, fields, models, tools
+from odoo.tools import SQL
+
+from .city_points_ledger import LOT_STATES
 
 
 class CityPointsLot(models.Model):
-    """Points earned together, with one expiry date; spending uses the oldest lots first."""
+    """Points earned together, with one expiry date; spending uses the oldest lots first.
+
+    A lot is the ledger line that added the points (earn, positive adjust,
+    transfer in): this read-only view shows its lot columns. One row per
+    earning instead of two keeps the purchase hot path lean; consumptions
+    (``city.points.lot.consumption``) point at the same ids.
+    """
 
     _name = "city.points.lot"
     _description = "Points Lot"
-    _log_access = False  # lean: its own date, inserted in bulk on the hot path
+    _auto = False
     _order = "date, id"
 
-    wallet_id = fields.Many2one("city.points.wallet", required=True, index=True, ondelete="restrict", readonly=True)
+    wallet_id = fields.Many2one("city.points.wallet", readonly=True)
     partner_id = fields.Many2one(related="wallet_id.partner_id", string="Member")
     company_id = fields.Many2one(related="wallet_id.company_id")
-    ledger_id = fields.Many2one("city.points.ledger", string="Earned By", ondelete="restrict", readonly=True)
-    merchant_id = fields.Many2one("res.partner", string="Issued By", ondelete="restrict", readonly=True)
+    ledger_id = fields.Many2one("city.points.ledger", string="Earned By", readonly=True)
+    merchant_id = fields.Many2one("res.partner", string="Issued By", readonly=True)
     points = fields.Integer(readonly=True)
     remaining = fields.Integer(readonly=True)
-    date = fields.Datetime(string="Earned On", required=True, readonly=True)
-    expiry_date = fields.Date(required=True, index=True, readonly=True)
-    state = fields.Selection(
-        [("open", "Open"), ("consumed", "Used"), ("expired", "Expired")], default="open", readonly=True
-    )
+    date = fields.Datetime(string="Earned On", readonly=True)
+    expiry_date = fields.Date(readonly=True)
+    state = fields.Selection(LOT_STATES, readonly=True)
     notified = fields.Boolean(string="Expiry Notified", readonly=True)
 
-    _sql_constraints = [
-        (
-            "remaining_range",
-            "CHECK(remaining >= 0 AND remaining <= points)",
-            "A lot's remaining points are out of range.",
-        ),
-    ]
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        # Lots are inserted in bulk by the wallet's locked posting, never through the ORM.
-        if not self.env.context.get("city_loyalty_post"):
-            raise UserError(self.env._("Points lots are created by the points wallet only."))
-        return super().create(vals_list)
-
-    @api.ondelete(at_uninstall=False)
-    def _unlink_except_history(self):
-        raise UserError(self.env._("Points lots cannot be deleted."))
+    def init(self):
+        tools.drop_view_if_exists(self.env.cr, self._table)
+        self.env.cr.execute(
+            SQL(
+                """
+                CREATE OR REPLACE VIEW %s AS (
+                    SELECT id, id AS ledger_id, wallet_id, merchant_id, points, lot_remaining AS remaining,
+                           lot_date AS date, expiry_date, lot_state AS state, lot_notified AS notified
+                      FROM city_points_ledger
+                     WHERE lot_remaining IS NOT NULL
+                )
+                """,
+                SQL.identifier(self._table),
+            )
+        )
 
     # ------------------------------------------------------------
     # CRONS
@@ -108,4 +111,6 @@ class CityPointsLot(models.Model):
                     dedupe_key=f"points_expiring:{partner.id}:{min(partner_lots.ids)}:{len(partner_lots)}",
                     company=company,
                 )
-            lots.write({"notified": True})
+            lines = self.env["city.points.ledger"].sudo().browse(lots.ids)
+            lines.with_context(city_loyalty_post=True).write({"lot_notified": True})
+            self.invalidate_model(["notified"])

@@ -12,7 +12,8 @@ class CityPointsLotConsumption(models.Model):
     _log_access = False  # lean: its own date, inserted in bulk on the hot path
     _order = "id"
 
-    lot_id = fields.Many2one("city.points.lot", required=True, index=True, ondelete="restrict", readonly=True)
+    # The lot is the ledger line that earned the points (its id is the city.points.lot id).
+    lot_id = fields.Many2one("city.points.ledger", required=True, index=True, ondelete="restrict", readonly=True)
     ledger_id = fields.Many2one("city.points.ledger", required=True, index=True, ondelete="restrict", readonly=True)
     wallet_id = fields.Many2one("city.points.wallet", required=True, ondelete="restrict", readonly=True)
     points = fields.Integer(readonly=True)

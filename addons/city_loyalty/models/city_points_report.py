@@ -46,7 +46,7 @@ class CityPointsReport(models.Model):
             SQL(
                 """
                 CREATE OR REPLACE VIEW %s AS (
-                    SELECT l.id, l.date, l.company_id, l.merchant_id, l.partner_id, l.kind,
+                    SELECT l.id, l.date, w.company_id, l.merchant_id, w.partner_id, l.kind,
                            CASE WHEN l.kind = 'earn' THEN l.points ELSE 0 END AS issued_points,
                            CASE WHEN l.kind = 'spend' THEN -l.points ELSE 0 END AS redeemed_points,
                            CASE WHEN l.kind = 'expire' THEN -l.points ELSE 0 END AS expired_points,
@@ -55,6 +55,7 @@ class CityPointsReport(models.Model):
                            CASE WHEN l.kind = 'expire' THEN l.value_fen / 100.0 ELSE 0 END AS expired_value,
                            0.0 AS redemption_rate
                       FROM city_points_ledger l
+                      JOIN city_points_wallet w ON w.id = l.wallet_id
                 )
                 """,
                 SQL.identifier(self._table),

@@ -2,8 +2,11 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 
 import csv
+import functools
+import gc
 import io
 import logging
+import threading
 from datetime import timedelta
 
 from psycopg2 import errors as pg_errors
@@ -35,6 +38,38 @@ def _copy_rows(cr, table, columns, rows):
         SQL(", ").join(map(SQL.identifier, columns)),
     )
     cr._obj.copy_expert(statement.code, buffer)
+
+
+_gc_lock = threading.Lock()
+_gc_pauses = [0, False]  # batches running, whether the first one disabled the collector
+
+
+def _pause_cyclic_gc(method):
+    """Run ``method`` without Python's cyclic garbage collector, then restore it.
+
+    A batch of thousands of purchases allocates hundreds of thousands of small
+    objects: full collections in the middle of it cost about a tenth of a
+    second each, with the wallet rows locked. Reference counting still frees
+    everything; the collector runs again afterwards. Nested and concurrent
+    batches are counted so the collector is re-enabled by the last one out.
+    """
+
+    @functools.wraps(method)
+    def wrapper(*args, **kwargs):
+        with _gc_lock:
+            if not _gc_pauses[0]:
+                _gc_pauses[1] = gc.isenabled()
+                gc.disable()
+            _gc_pauses[0] += 1
+        try:
+            return method(*args, **kwargs)
+        finally:
+            with _gc_lock:
+                _gc_pauses[0] -= 1
+                if not _gc_pauses[0] and _gc_pauses[1]:
+                    gc.enable()
+
+    return wrapper
 
 
 class CityPointsBusy(UserError):
@@ -168,7 +203,7 @@ class CityPointsWallet(models.Model):
     # ------------------------------------------------------------
 
     @api.model
-    def _post_entries(self, entries, on_duplicate="raise", nowait=False, book=False):
+    def _post_entries(self, entries, on_duplicate="raise", nowait=False, book=False, keys_checked=False):
         """Append ledger lines and move balances, atomically, under the wallet locks.
 
         :param entries: list of dicts with ``wallet_id``, ``kind`` (earn, spend,
@@ -182,6 +217,9 @@ class CityPointsWallet(models.Model):
         :param on_duplicate: ``"raise"`` a UserError or ``"skip"`` entries whose
             event key is already on the ledger (or twice in the batch).
         :param nowait: fail at once with :class:`CityPointsBusy` if a wallet is locked.
+        :param keys_checked: the caller holds the wallet locks and has already
+            refused the event keys on the ledger or repeated in ``entries``
+            (batch earning): no second lookup; the unique index still guards.
         :param book: book the points money of merchant entries through city_settlement
             (``city.points.booking``): issue, redeem, expire.
         :return: (ledger lines, skipped entries)
@@ -211,7 +249,7 @@ class CityPointsWallet(models.Model):
         # Duplicate events: checked under the wallet locks, backed by the unique index.
         keys = [e["event_key"] for e in entries if e.get("event_key")]
         existing = set()
-        if keys:
+        if keys and not keys_checked:
             cr.execute(
                 SQL(
                     "SELECT wallet_id, event_key FROM city_points_ledger "
@@ -242,8 +280,8 @@ class CityPointsWallet(models.Model):
         if spenders:
             cr.execute(
                 SQL(
-                    """SELECT id, wallet_id, remaining, merchant_id FROM city_points_lot
-                        WHERE wallet_id = ANY(%s) AND remaining > 0 ORDER BY date, id""",
+                    """SELECT id, wallet_id, lot_remaining, merchant_id FROM city_points_ledger
+                        WHERE wallet_id = ANY(%s) AND lot_remaining > 0 ORDER BY lot_date, id""",
                     spenders,
                 )
             )
@@ -256,10 +294,9 @@ class CityPointsWallet(models.Model):
         today = fields.Date.context_today(self)
         uid = self.env.uid
         company_by_wallet = {w.id: w.company_id for w in wallets}
-        company_id_by_wallet = {wallet_id: company.id for wallet_id, company in company_by_wallet.items()}
         partner_by_wallet = {w.id: w.partner_id.id for w in wallets}
         validity_by_wallet = {w.id: w.company_id.city_points_validity_days for w in wallets}
-        consumptions, touched_lots = [], {}
+        touched_lots = {}
         for entry in accepted:
             wallet_id, points = entry["wallet_id"], entry["points"]
             balance = balances[wallet_id] + points
@@ -303,14 +340,48 @@ class CityPointsWallet(models.Model):
         )
 
         ledger_ids = self._next_ids("city_points_ledger", len(accepted))
+        rows, consumptions = [], []
+        for ledger_id, entry in zip(ledger_ids, accepted, strict=True):
+            wallet_id, points = entry["wallet_id"], entry["points"]
+            if points > 0:
+                # The line is a lot: its issuer (a transfer keeps the original one), date and expiry.
+                merchant_id = entry.get("lot_merchant_id", entry.get("merchant_id"))
+                lot = (
+                    points,
+                    entry.get("lot_date") or now,
+                    entry.get("expiry_date") or today + timedelta(days=validity_by_wallet[wallet_id]),
+                    "open",
+                    False,
+                )
+            else:
+                merchant_id = entry.get("merchant_id")
+                lot = (None, None, None, None, None)
+                consumptions.extend((lot["id"], ledger_id, wallet_id, take) for lot, take in entry["_consumed"])
+            rows.append(
+                (
+                    ledger_id,
+                    wallet_id,
+                    entry["kind"],
+                    points,
+                    entry["_balance"],
+                    entry.get("date") or now,
+                    entry.get("event_key"),
+                    merchant_id,
+                    entry.get("rule_id"),
+                    entry.get("source_ref"),
+                    entry.get("note"),
+                    entry.get("value_fen", 0),
+                    entry.get("spend_fen", 0),
+                    entry.get("booking_id"),
+                    *lot,
+                )
+            )
         _copy_rows(
             cr,
             "city_points_ledger",
             (
                 "id",
                 "wallet_id",
-                "partner_id",
-                "company_id",
                 "kind",
                 "points",
                 "balance_after",
@@ -323,67 +394,14 @@ class CityPointsWallet(models.Model):
                 "value_fen",
                 "spend_fen",
                 "booking_id",
+                "lot_remaining",
+                "lot_date",
+                "expiry_date",
+                "lot_state",
+                "lot_notified",
             ),
-            (
-                (
-                    ledger_id,
-                    entry["wallet_id"],
-                    partner_by_wallet[entry["wallet_id"]],
-                    company_id_by_wallet[entry["wallet_id"]],
-                    entry["kind"],
-                    entry["points"],
-                    entry["_balance"],
-                    entry.get("date") or now,
-                    entry.get("event_key"),
-                    entry.get("merchant_id"),
-                    entry.get("rule_id"),
-                    entry.get("source_ref"),
-                    entry.get("note"),
-                    entry.get("value_fen", 0),
-                    entry.get("spend_fen", 0),
-                    entry.get("booking_id"),
-                )
-                for ledger_id, entry in zip(ledger_ids, accepted, strict=True)
-            ),
+            rows,
         )
-
-        # Lots created by positive entries, consumptions of negative ones.
-        lot_rows = []
-        for entry, ledger_id in zip(accepted, ledger_ids, strict=True):
-            if entry["points"] > 0:
-                expiry = entry.get("expiry_date") or today + timedelta(days=validity_by_wallet[entry["wallet_id"]])
-                lot_rows.append(
-                    (
-                        entry["wallet_id"],
-                        ledger_id,
-                        entry.get("lot_merchant_id", entry.get("merchant_id")),
-                        entry["points"],
-                        entry["points"],
-                        entry.get("lot_date") or now,
-                        expiry,
-                        "open",
-                        False,
-                    )
-                )
-            for lot, take in entry["_consumed"]:
-                consumptions.append((lot["id"], ledger_id, entry["wallet_id"], take))
-        if lot_rows:
-            _copy_rows(
-                cr,
-                "city_points_lot",
-                (
-                    "wallet_id",
-                    "ledger_id",
-                    "merchant_id",
-                    "points",
-                    "remaining",
-                    "date",
-                    "expiry_date",
-                    "state",
-                    "notified",
-                ),
-                lot_rows,
-            )
         if consumptions:
             _copy_rows(
                 cr,
@@ -394,10 +412,10 @@ class CityPointsWallet(models.Model):
             cr.execute(
                 SQL(
                     """
-                    UPDATE city_points_lot AS lot
-                       SET remaining = v.remaining,
-                           state = CASE WHEN v.remaining > 0 THEN 'open'
-                                        WHEN v.kind = 'expire' THEN 'expired' ELSE 'consumed' END
+                    UPDATE city_points_ledger AS lot
+                       SET lot_remaining = v.remaining,
+                           lot_state = CASE WHEN v.remaining > 0 THEN 'open'
+                                            WHEN v.kind = 'expire' THEN 'expired' ELSE 'consumed' END
                       FROM (VALUES %s) AS v(id, remaining, kind)
                      WHERE lot.id = v.id
                     """,
@@ -526,7 +544,7 @@ class CityPointsWallet(models.Model):
                 "points": consumption.points,
                 "note": note,
                 "source_ref": f"city.points.ledger,{out.id}",
-                "lot_date": consumption.lot_id.date,
+                "lot_date": consumption.lot_id.lot_date,
                 "expiry_date": consumption.lot_id.expiry_date,
                 "lot_merchant_id": consumption.lot_id.merchant_id.id or None,
             }
@@ -647,7 +665,7 @@ class CityPointsWallet(models.Model):
                   FROM city_points_wallet w
              LEFT JOIN (SELECT wallet_id, SUM(points) AS total FROM city_points_ledger GROUP BY wallet_id) l
                     ON l.wallet_id = w.id
-             LEFT JOIN (SELECT wallet_id, SUM(remaining) AS total FROM city_points_lot GROUP BY wallet_id) o
+             LEFT JOIN (SELECT wallet_id, SUM(lot_remaining) AS total FROM city_points_ledger GROUP BY wallet_id) o
                     ON o.wallet_id = w.id
                  WHERE w.balance != COALESCE(l.total, 0) OR w.balance != COALESCE(o.total, 0)
                 """
@@ -666,7 +684,8 @@ class CityPointsWallet(models.Model):
     # ------------------------------------------------------------
 
     @api.model
-    def _earn_events(self, events, company=None):
+    @_pause_cyclic_gc
+    def _earn_events(self, events, company=None, known=None):
         """Earn points for a batch of events; refused ones are recorded as rejections.
 
         :param events: dicts with ``partner`` (res.partner), ``event`` (purchase,
@@ -674,6 +693,9 @@ class CityPointsWallet(models.Model):
             (unique per member), optional ``merchant`` (res.partner),
             ``amount_fen`` (purchases), ``source_ref``, ``date``, ``rule``
             (force a rule), ``points`` (force points, e.g. birthday gifts).
+        :param known: ``(wallet ids, {(wallet id, event key)})``: the caller holds
+            these wallets' locks and has looked up their keys of ``events`` on the
+            ledger already (purchase batches), so only other wallets are looked up.
         :return: (ledger lines, rejections)
 
         One lock per wallet for the whole batch; caps and velocity are checked
@@ -708,14 +730,19 @@ class CityPointsWallet(models.Model):
         )
         rules_by_event = rules.grouped("event")
         keys = [e["event_key"] for e in events if e.get("event_key")]
-        self.env.cr.execute(
-            SQL(
-                "SELECT wallet_id, event_key FROM city_points_ledger WHERE wallet_id = ANY(%s) AND event_key = ANY(%s)",
-                wallets.ids,
-                keys or [""],
+        known_wallets, seen = known or ((), set())
+        seen = set(seen)
+        unknown = [wallet_id for wallet_id in wallets.ids if wallet_id not in known_wallets]
+        if keys and unknown:
+            self.env.cr.execute(
+                SQL(
+                    "SELECT wallet_id, event_key FROM city_points_ledger "
+                    "WHERE wallet_id = ANY(%s) AND event_key = ANY(%s)",
+                    unknown,
+                    keys,
+                )
             )
-        )
-        seen = set(self.env.cr.fetchall())
+            seen.update(self.env.cr.fetchall())
         self.env.cr.execute(
             SQL(
                 """SELECT wallet_id, rule_id, SUM(points), COUNT(*) FILTER (WHERE date >= %s)
@@ -747,7 +774,12 @@ class CityPointsWallet(models.Model):
         def plain(rule):
             # Each rule's fields once per batch, not once per event.
             if rule.id not in rule_data:
-                rule_data[rule.id] = (rule, rule._points_params(), rule.daily_cap, rule.validity_days or default_validity)
+                rule_data[rule.id] = (
+                    rule,
+                    rule._points_params(),
+                    rule.daily_cap,
+                    rule.validity_days or default_validity,
+                )
             return rule_data[rule.id]
 
         entries, rejections, to_flag, picked, expiries = [], [], {}, {}, {}
@@ -829,10 +861,11 @@ class CityPointsWallet(models.Model):
                     "source_ref": event.get("source_ref"),
                     "note": event.get("note"),
                     "spend_fen": event.get("amount_fen", 0),
-                    "expiry_date": expiries.get(validity) or expiries.setdefault(validity, today + timedelta(days=validity)),
+                    "expiry_date": expiries.get(validity)
+                    or expiries.setdefault(validity, today + timedelta(days=validity)),
                 }
             )
-        lines, skipped = self_sudo._post_entries(entries, on_duplicate="skip", book=True)
+        lines, skipped = self_sudo._post_entries(entries, on_duplicate="skip", book=True, keys_checked=True)
         for entry in skipped:
             rejections.append(
                 {
@@ -850,6 +883,7 @@ class CityPointsWallet(models.Model):
         return lines, Rejection._record(rejections) if rejections else Rejection
 
     @api.model
+    @_pause_cyclic_gc
     def _earn_purchases(self, purchases, company=None):
         """Earn points for paid purchases, in one batch.
 
@@ -866,6 +900,7 @@ class CityPointsWallet(models.Model):
         partners = self.env["res.partner"].union(*(p["partner"] for p in purchases))
         # Callers often pass records browsed one by one: read what the loops need in one query each.
         partners.fetch(["is_member", "city_referrer_id"])
+        referrer_of = {partner.id: partner.city_referrer_id for partner in partners}
         self.env["res.partner"].union(*(p["merchant"] for p in purchases if p.get("merchant"))).fetch(
             ["merchant_category_id"]
         )
@@ -875,15 +910,17 @@ class CityPointsWallet(models.Model):
         for purchase in purchases:
             merchant = purchase.get("merchant")
             purchase["event_key"] = f"purchase:{purchase['source_ref']}:{merchant.id if merchant else 0}"
-        # Purchases already earned (a repeated notice) add no spend.
+        # Purchases already earned (a repeated notice) add no spend. The same lookup serves
+        # the duplicate check of the events below (first purchase keys included).
         self.env.cr.execute(
             SQL(
-                "SELECT event_key FROM city_points_ledger WHERE wallet_id = ANY(%s) AND event_key = ANY(%s)",
+                "SELECT wallet_id, event_key FROM city_points_ledger WHERE wallet_id = ANY(%s) AND event_key = ANY(%s)",
                 wallets.ids,
-                [p["event_key"] for p in purchases],
+                [p["event_key"] for p in purchases] + ["first_purchase"],
             )
         )
-        earned = {row[0] for row in self.env.cr.fetchall()}
+        known = (set(wallets.ids), set(self.env.cr.fetchall()))
+        earned = {key for _wallet_id, key in known[1]}
         self.env.cr.execute(
             SQL(
                 "SELECT DISTINCT partner_id FROM city_member_spend WHERE company_id = %s AND partner_id = ANY(%s)",
@@ -965,7 +1002,7 @@ class CityPointsWallet(models.Model):
                             "source_ref": purchase.get("source_ref"),
                         }
                     )
-                referrer = partner.city_referrer_id
+                referrer = referrer_of[partner_id]
                 if "referral" in bonus_events and referrer and referrer != partner:
                     events.append(
                         {
@@ -975,7 +1012,7 @@ class CityPointsWallet(models.Model):
                             "source_ref": f"res.partner,{partner.id}",
                         }
                     )
-        return self._earn_events(events, company)
+        return self._earn_events(events, company, known=known)
 
     # ------------------------------------------------------------
     # DEMO

@@ -32,7 +32,7 @@ class TestConcurrentSpend(TransactionCase):
 
     def _cleanup(self):
         with self.registry.cursor() as cr:
-            for table in ("city_points_lot_consumption", "city_points_lot", "city_points_ledger"):
+            for table in ("city_points_lot_consumption", "city_points_ledger"):
                 cr.execute(SQL("DELETE FROM %s WHERE wallet_id = %s", SQL.identifier(table), self.wallet_id))
             cr.execute(SQL("DELETE FROM city_points_wallet WHERE id = %s", self.wallet_id))
             cr.execute(SQL("DELETE FROM res_partner WHERE id = %s", self.partner_id))
