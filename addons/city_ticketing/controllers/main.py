@@ -84,9 +84,7 @@ def read_json_body():
 
 
 class CityTicketingController(http.Controller):
-    @http.route(
-        "/city/ticketing/v1/redeem", type="http", auth="none", methods=["POST"], csrf=False, save_session=False
-    )
+    @http.route("/city/ticketing/v1/redeem", type="http", auth="none", methods=["POST"], csrf=False, save_session=False)
     def redeem(self):
         """Redeem a ticket: ``{"code": "<QR content or manual code>", "uses": 1, "device": "..."}``."""
         try:
