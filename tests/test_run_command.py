@@ -77,6 +77,8 @@ def test_run_twice_keeps_data(fresh_db):
         # The operator is a company in China: CNY, Chinese chart, pricelists in CNY.
         chinese = [("id", "=", 1), ("country_id.code", "=", "CN"), ("currency_id.name", "=", "CNY")]
         assert server.call_kw(admin, "res.company", "search_count", [[*chinese, ("chart_template", "=", "cn")]]) == 1
+        # The demo operator has a Chinese name (city_ticketing's demo, after stock's "My Company (San Francisco)").
+        assert server.call_kw(admin, "res.company", "read", [[1], ["name"]])[0]["name"] == "静安寺商圈运营有限公司"
         not_cny = [("currency_id.name", "!=", "CNY")]
         all_records = {"context": {"active_test": False}}
         assert server.call_kw(admin, "product.pricelist", "search_count", [not_cny], all_records) == 0

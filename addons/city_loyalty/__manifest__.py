@@ -20,6 +20,7 @@
         "views/city_points_report_views.xml",
         "views/res_partner_views.xml",
         "views/res_company_views.xml",
+        "views/city_points_settings_views.xml",
         "views/city_loyalty_menus.xml",
     ],
     "demo": [

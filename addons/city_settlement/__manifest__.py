@@ -19,6 +19,7 @@
         "views/city_settlement_allocation_views.xml",
         "views/city_settlement_views.xml",
         "views/res_partner_views.xml",
+        "views/product_template_views.xml",
         "report/city_settlement_report.xml",
         "views/city_payment_bill_views.xml",
         "views/city_reconciliation_views.xml",

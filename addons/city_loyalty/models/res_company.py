@@ -1,7 +1,8 @@
 # Copyright 2026 City Life Suite contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 
 
 class ResCompany(models.Model):
@@ -42,3 +43,27 @@ class ResCompany(models.Model):
             "Points rates cannot be negative.",
         ),
     ]
+
+    @api.constrains(
+        "city_points_issue_fen",
+        "city_points_clearing_fen",
+        "city_points_merchant_max_per_yuan",
+        "city_points_validity_days",
+        "city_points_notice_days",
+        "city_points_tier_days",
+        "city_points_velocity_max",
+    )
+    def _check_city_points_settings(self):
+        for company in self:
+            if min(company.city_points_issue_fen, company.city_points_clearing_fen) < 0:
+                raise ValidationError(self.env._("The points funding and clearing rates cannot be negative."))
+            if company.city_points_merchant_max_per_yuan < 0:
+                raise ValidationError(self.env._("The merchant rule limit cannot be negative."))
+            if company.city_points_validity_days <= 0:
+                raise ValidationError(self.env._("The points validity must be at least one day."))
+            if company.city_points_tier_days <= 0:
+                raise ValidationError(self.env._("The tier spend window must be at least one day."))
+            if company.city_points_notice_days < 0:
+                raise ValidationError(self.env._("The expiry notice cannot be a negative number of days."))
+            if company.city_points_velocity_max <= 0:
+                raise ValidationError(self.env._("The velocity limit must allow at least one earning per hour."))

@@ -8,3 +8,4 @@ from . import test_concurrency
 from . import test_mall
 from . import test_settlement
 from . import test_tour
+from . import test_settings

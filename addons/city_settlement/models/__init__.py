@@ -3,6 +3,7 @@
 
 from . import res_company
 from . import res_partner
+from . import product_template
 from . import city_split_rule
 from . import city_escrow
 from . import city_settlement_allocation

@@ -2,14 +2,20 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """Machine endpoints for merchants: scanner devices and merchant ERPs.
 
-Authenticated with Odoo API keys of a per-merchant API user (``auth='bearer'``,
-``Authorization: Bearer <key>``); the key's user is a merchant user, so record
+Authenticated with Odoo API keys of a per-merchant API user
+(``Authorization: Bearer <key>``); the key's user is a merchant user, so record
 rules and :meth:`city.ticket._redeem_code` keep every merchant to its own
 tickets and products. Thin: authenticate, validate the body, call one model
 method, serialise. Errors are ``{"error": {"code", "message"}}`` with a 4xx.
+
+The routes are ``auth='none'`` and check the key themselves (:func:`authenticate`,
+as ``ir.http._auth_method_bearer`` does) so that a missing, malformed, wrong,
+expired or revoked key gets a JSON 401 ``unauthorized`` instead of Odoo's HTML
+page, and a key of a portal/public user a JSON 403 ``forbidden``.
 """
 
 import json
+import re
 
 from odoo import _, http
 from odoo.http import request
@@ -29,7 +35,11 @@ ERROR_STATUS = {
     "no_merchant": 403,
     "unknown_code": 404,
     "idempotency_conflict": 409,
+    "unauthorized": 401,
+    "forbidden": 403,
 }
+
+BEARER_RE = re.compile(r"bearer\s+(\S+)\s*", re.IGNORECASE)
 
 
 def json_response(body, status=200):
@@ -37,7 +47,30 @@ def json_response(body, status=200):
 
 
 def error_response(code, message, status=None):
-    return json_response({"error": {"code": code, "message": message}}, status or ERROR_STATUS.get(code, 400))
+    status = status or ERROR_STATUS.get(code, 400)
+    response = json_response({"error": {"code": code, "message": message}}, status)
+    if status == 401:
+        response.headers["WWW-Authenticate"] = "Bearer"
+    return response
+
+
+def authenticate():
+    """Switch the request to the user of the ``Authorization: Bearer <API key>`` header.
+
+    Same check as ``ir.http._auth_method_bearer`` (a global key or one of scope
+    ``rpc``, of an active user, not expired) but refusals raise
+    :class:`CityTicketError` (``unauthorized``, ``forbidden``) for a JSON answer.
+    """
+    match = BEARER_RE.fullmatch(request.httprequest.headers.get("Authorization") or "")
+    if not match:
+        raise CityTicketError("unauthorized", _('Send your API key in the header "Authorization: Bearer <key>".'))
+    uid = request.env["res.users.apikeys"]._check_credentials(scope="rpc", key=match[1])
+    if not uid:
+        raise CityTicketError("unauthorized", _("This API key is invalid, expired or revoked."))
+    user = request.env["res.users"].sudo().browse(uid)
+    request.update_env(user=uid, context=dict(request.env.context, lang=user.lang or request.env.lang))
+    if not request.env.user._is_internal():
+        raise CityTicketError("forbidden", _("This API key does not belong to a merchant API user."))
 
 
 def read_json_body():
@@ -51,12 +84,11 @@ def read_json_body():
 
 
 class CityTicketingController(http.Controller):
-    @http.route(
-        "/city/ticketing/v1/redeem", type="http", auth="bearer", methods=["POST"], csrf=False, save_session=False
-    )
+    @http.route("/city/ticketing/v1/redeem", type="http", auth="none", methods=["POST"], csrf=False, save_session=False)
     def redeem(self):
         """Redeem a ticket: ``{"code": "<QR content or manual code>", "uses": 1, "device": "..."}``."""
         try:
+            authenticate()
             body = read_json_body()
             code, uses = body.get("code"), body.get("uses", 1)
             if not isinstance(code, str) or not code or len(code) > 4096:
@@ -70,7 +102,7 @@ class CityTicketingController(http.Controller):
         return json_response({"result": redemption._to_api()})
 
     @http.route(
-        "/city/ticketing/v1/products/sync", type="http", auth="bearer", methods=["POST"], csrf=False, save_session=False
+        "/city/ticketing/v1/products/sync", type="http", auth="none", methods=["POST"], csrf=False, save_session=False
     )
     def sync_products(self):
         """Bulk update of quotas and prices from a merchant ERP.
@@ -80,6 +112,7 @@ class CityTicketingController(http.Controller):
         (also accepted: the ``Idempotency-Key`` header).
         """
         try:
+            authenticate()
             body = read_json_body()
             key = body.get("idempotency_key") or request.httprequest.headers.get("Idempotency-Key")
             result = request.env["city.ticket.sync.request"]._sync(body.get("items"), key)

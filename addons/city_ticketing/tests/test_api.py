@@ -3,7 +3,7 @@
 
 import json
 
-from odoo.tests import HttpCase, tagged
+from odoo.tests import HttpCase, new_test_user, tagged
 
 from .common import CityTicketingCommon
 
@@ -47,11 +47,56 @@ class TestMerchantApi(CityTicketingCommon, HttpCase):
         self.assertEqual((status, body["error"]["code"]), (400, "forged"))
         status, body = self._post("/city/ticketing/v1/redeem", {"uses": 1})
         self.assertEqual((status, body["error"]["code"]), (400, "invalid_code"))
-        status, _body = self._post("/city/ticketing/v1/redeem", {"code": other.manual_code}, key="wrong")
-        self.assertEqual(status, 401)
-        status, _body = self._post("/city/ticketing/v1/redeem", {"code": other.manual_code}, key=False)
-        self.assertEqual(status, 401)
         self.assertEqual(other.state, "issued")
+
+    def _post_raw(self, path, headers):
+        headers = {"Content-Type": "application/json", **headers}
+        return self.url_open(path, data=json.dumps({"code": "x", "items": []}), headers=headers)
+
+    def test_bad_credentials_answer_json_401(self):
+        revoked_key = self.env["res.users.apikeys"].with_user(self.api_user_a).sudo()._generate(None, "旧扫码枪", None)
+        self.env["res.users.apikeys"].sudo().search(
+            [("user_id", "=", self.api_user_a.id), ("name", "=", "旧扫码枪")]
+        )._remove()
+        cases = {
+            "no header": {},
+            "malformed header": {"Authorization": f"Token {self.key_a}"},
+            "empty bearer": {"Authorization": "Bearer "},
+            "basic auth": {"Authorization": "Basic Y2l0eTpjaXR5"},
+            "wrong key": {"Authorization": "Bearer 0123456789abcdef0123456789abcdef01234567"},
+            "revoked key": {"Authorization": f"Bearer {revoked_key}"},
+        }
+        for path in ("/city/ticketing/v1/redeem", "/city/ticketing/v1/products/sync"):
+            for case, headers in cases.items():
+                with self.subTest(path=path, case=case):
+                    response = self._post_raw(path, headers)
+                    self.assertEqual(response.status_code, 401)
+                    self.assertTrue(response.headers["Content-Type"].startswith("application/json"))
+                    self.assertEqual(response.headers.get("WWW-Authenticate"), "Bearer")
+                    error = response.json()["error"]
+                    self.assertEqual(error["code"], "unauthorized")
+                    self.assertTrue(error["message"])
+
+    def test_expired_key_answers_json_401(self):
+        key = self.env["res.users.apikeys"].with_user(self.api_user_a).sudo()._generate(None, "临时扫码枪", None)
+        self.env.cr.execute(
+            "UPDATE res_users_apikeys SET expiration_date = now() - interval '1 day' WHERE user_id = %s AND name = %s",
+            [self.api_user_a.id, "临时扫码枪"],
+        )
+        status, body = self._post("/city/ticketing/v1/redeem", {"code": "x"}, key=key)
+        self.assertEqual((status, body["error"]["code"]), (401, "unauthorized"))
+
+    def test_key_of_non_merchant_user_answers_json_403(self):
+        platform_user = self._create_user("city_api_platform", "city_base.group_operator")
+        key = self.env["res.users.apikeys"].with_user(platform_user).sudo()._generate(None, "平台脚本", None)
+        status, body = self._post("/city/ticketing/v1/redeem", {"code": "x"}, key=key)
+        self.assertEqual((status, body["error"]["code"]), (403, "no_merchant"))
+        status, body = self._post("/city/ticketing/v1/products/sync", {"idempotency_key": "k", "items": []}, key=key)
+        self.assertEqual((status, body["error"]["code"]), (403, "no_merchant"))
+        portal_user = new_test_user(self.env, login="city_api_portal", groups="base.group_portal")
+        key = self.env["res.users.apikeys"].with_user(portal_user).sudo()._generate(None, "门户", None)
+        status, body = self._post("/city/ticketing/v1/redeem", {"code": "x"}, key=key)
+        self.assertEqual((status, body["error"]["code"]), (403, "forbidden"))
 
     def test_erp_sync_endpoint(self):
         body = {
