@@ -8,14 +8,13 @@ rules and :meth:`city.ticket._redeem_code` keep every merchant to its own
 tickets and products. Thin: authenticate, validate the body, call one model
 method, serialise. Errors are ``{"error": {"code", "message"}}`` with a 4xx.
 
-The routes are ``auth='none'`` and check the key themselves (:func:`authenticate`,
-as ``ir.http._auth_method_bearer`` does) so that a missing, malformed, wrong,
-expired or revoked key gets a JSON 401 ``unauthorized`` instead of Odoo's HTML
-page, and a key of a portal/public user a JSON 403 ``forbidden``.
+The routes use Odoo's ``auth='bearer'``; ``ir.http._authenticate`` (this
+module's override) turns its refusals on these paths into a JSON 401
+``unauthorized`` instead of Odoo's HTML page, and :func:`check_api_user` answers
+a key of a portal/public user with a JSON 403 ``forbidden``.
 """
 
 import json
-import re
 
 from odoo import _, http
 from odoo.http import request
@@ -39,8 +38,6 @@ ERROR_STATUS = {
     "forbidden": 403,
 }
 
-BEARER_RE = re.compile(r"bearer\s+(\S+)\s*", re.IGNORECASE)
-
 
 def json_response(body, status=200):
     return request.make_json_response(body, status=status)
@@ -54,23 +51,12 @@ def error_response(code, message, status=None):
     return response
 
 
-def authenticate():
-    """Switch the request to the user of the ``Authorization: Bearer <API key>`` header.
-
-    Same check as ``ir.http._auth_method_bearer`` (a global key or one of scope
-    ``rpc``, of an active user, not expired) but refusals raise
-    :class:`CityTicketError` (``unauthorized``, ``forbidden``) for a JSON answer.
-    """
-    match = BEARER_RE.fullmatch(request.httprequest.headers.get("Authorization") or "")
-    if not match:
-        raise CityTicketError("unauthorized", _('Send your API key in the header "Authorization: Bearer <key>".'))
-    uid = request.env["res.users.apikeys"]._check_credentials(scope="rpc", key=match[1])
-    if not uid:
-        raise CityTicketError("unauthorized", _("This API key is invalid, expired or revoked."))
-    user = request.env["res.users"].sudo().browse(uid)
-    request.update_env(user=uid, context=dict(request.env.context, lang=user.lang or request.env.lang))
+def check_api_user():
+    """After Odoo's bearer check (``auth='bearer'``; refusals are JSON 401, see ``ir_http``):
+    the key must belong to an internal (merchant API) user; answers in the user's language."""
     if not request.env.user._is_internal():
         raise CityTicketError("forbidden", _("This API key does not belong to a merchant API user."))
+    request.update_context(lang=request.env.user.context_get().get("lang") or request.env.lang)
 
 
 def read_json_body():
@@ -84,11 +70,13 @@ def read_json_body():
 
 
 class CityTicketingController(http.Controller):
-    @http.route("/city/ticketing/v1/redeem", type="http", auth="none", methods=["POST"], csrf=False, save_session=False)
+    @http.route(
+        "/city/ticketing/v1/redeem", type="http", auth="bearer", methods=["POST"], csrf=False, save_session=False
+    )
     def redeem(self):
         """Redeem a ticket: ``{"code": "<QR content or manual code>", "uses": 1, "device": "..."}``."""
         try:
-            authenticate()
+            check_api_user()
             body = read_json_body()
             code, uses = body.get("code"), body.get("uses", 1)
             if not isinstance(code, str) or not code or len(code) > 4096:
@@ -102,7 +90,7 @@ class CityTicketingController(http.Controller):
         return json_response({"result": redemption._to_api()})
 
     @http.route(
-        "/city/ticketing/v1/products/sync", type="http", auth="none", methods=["POST"], csrf=False, save_session=False
+        "/city/ticketing/v1/products/sync", type="http", auth="bearer", methods=["POST"], csrf=False, save_session=False
     )
     def sync_products(self):
         """Bulk update of quotas and prices from a merchant ERP.
@@ -112,7 +100,7 @@ class CityTicketingController(http.Controller):
         (also accepted: the ``Idempotency-Key`` header).
         """
         try:
-            authenticate()
+            check_api_user()
             body = read_json_body()
             key = body.get("idempotency_key") or request.httprequest.headers.get("Idempotency-Key")
             result = request.env["city.ticket.sync.request"]._sync(body.get("items"), key)

@@ -9,3 +9,4 @@ from . import city_ticket_redemption
 from . import city_ticket_transfer
 from . import city_ticket_sync_request
 from . import sale_order
+from . import ir_http
