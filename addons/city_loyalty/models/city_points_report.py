@@ -4,6 +4,8 @@
 from odoo import api, fields, models, tools
 from odoo.tools import SQL
 
+from .city_points_ledger import KINDS
+
 
 class CityPointsReport(models.Model):
     """Points analytics: issued, redeemed and expired points and their value, by merchant and period.
@@ -21,17 +23,7 @@ class CityPointsReport(models.Model):
     company_id = fields.Many2one("res.company", readonly=True)
     merchant_id = fields.Many2one("res.partner", readonly=True)
     partner_id = fields.Many2one("res.partner", string="Member", readonly=True)
-    kind = fields.Selection(
-        [
-            ("earn", "Earned"),
-            ("spend", "Spent"),
-            ("expire", "Expired"),
-            ("adjust", "Adjusted"),
-            ("transfer_in", "Transferred In"),
-            ("transfer_out", "Transferred Out"),
-        ],
-        readonly=True,
-    )
+    kind = fields.Selection(KINDS, readonly=True)
     issued_points = fields.Integer(readonly=True)
     redeemed_points = fields.Integer(readonly=True)
     expired_points = fields.Integer(readonly=True)
