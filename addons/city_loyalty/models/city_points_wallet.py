@@ -346,7 +346,7 @@ class CityPointsWallet(models.Model):
             if points > 0:
                 # The line is a lot: its issuer (a transfer keeps the original one), date and expiry.
                 merchant_id = entry.get("lot_merchant_id", entry.get("merchant_id"))
-                lot = (
+                lot_columns = (
                     points,
                     entry.get("lot_date") or now,
                     entry.get("expiry_date") or today + timedelta(days=validity_by_wallet[wallet_id]),
@@ -355,7 +355,7 @@ class CityPointsWallet(models.Model):
                 )
             else:
                 merchant_id = entry.get("merchant_id")
-                lot = (None, None, None, None, None)
+                lot_columns = (None, None, None, None, None)
                 consumptions.extend((lot["id"], ledger_id, wallet_id, take) for lot, take in entry["_consumed"])
             rows.append(
                 (
@@ -373,7 +373,7 @@ class CityPointsWallet(models.Model):
                     entry.get("value_fen", 0),
                     entry.get("spend_fen", 0),
                     entry.get("booking_id"),
-                    *lot,
+                    *lot_columns,
                 )
             )
         _copy_rows(
@@ -661,13 +661,12 @@ class CityPointsWallet(models.Model):
         self.env.cr.execute(
             SQL(
                 """
-                SELECT w.id, w.balance, COALESCE(l.total, 0), COALESCE(o.total, 0)
+                SELECT w.id, w.balance, COALESCE(l.total, 0), COALESCE(l.open, 0)
                   FROM city_points_wallet w
-             LEFT JOIN (SELECT wallet_id, SUM(points) AS total FROM city_points_ledger GROUP BY wallet_id) l
+             LEFT JOIN (SELECT wallet_id, SUM(points) AS total, SUM(lot_remaining) AS open
+                          FROM city_points_ledger GROUP BY wallet_id) l
                     ON l.wallet_id = w.id
-             LEFT JOIN (SELECT wallet_id, SUM(lot_remaining) AS total FROM city_points_ledger GROUP BY wallet_id) o
-                    ON o.wallet_id = w.id
-                 WHERE w.balance != COALESCE(l.total, 0) OR w.balance != COALESCE(o.total, 0)
+                 WHERE w.balance != COALESCE(l.total, 0) OR w.balance != COALESCE(l.open, 0)
                 """
             )
         )
