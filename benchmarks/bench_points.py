@@ -40,6 +40,8 @@ def _setup(bench, tag):
 
 
 def run(bench):
+    from odoo.addons.city_loyalty.models.city_points_ledger import POSTING  # noqa: PLC0415
+
     rng = random.Random(7)
     # Each side runs ROUNDS times on fresh members (a repeated batch would find only returning members)
     # and keeps its best round: one-off noise of a shared machine hits neither side's figure.
@@ -83,7 +85,7 @@ def run(bench):
         ]
 
         def baseline(base_plan=base_plan, round_=round_, wallet_of=wallet_of):
-            with bench.env(context={"city_loyalty_post": True}) as env:
+            with bench.env(context={"city_loyalty_post": POSTING}) as env:
                 Ledger = env["city.points.ledger"]
                 for i, (member, merchant, amount) in enumerate(base_plan):
                     Ledger.create(

@@ -1,8 +1,12 @@
 # Copyright 2026 City Life Suite contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 
+import csv
+import io
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 
 KINDS = [
     ("earn", "Earned"),
@@ -13,6 +17,41 @@ KINDS = [
     ("transfer_out", "Transferred Out"),
 ]
 LOT_STATES = [("open", "Open"), ("consumed", "Used"), ("expired", "Expired")]
+
+# The guard of the ledger's and the wallets' writes: the wallet's posting puts this object
+# in the context (key ``city_loyalty_post``) and the guards compare it by identity. A
+# context sent over RPC only holds JSON values, so no request can forge it (OCA queue_job
+# guards its job records the same way).
+POSTING = object()
+
+
+def _copy_rows(cr, table, columns, rows):
+    """Bulk insert with COPY (the purchase hot path: ~10× fewer round trips and no SQL parsing per row).
+
+    Rows are written by the C ``csv`` writer in PostgreSQL's CSV format: ``None``
+    is an unquoted empty field, i.e. NULL (empty strings become NULL too, as the
+    ORM would read them back as False anyway). ``table`` and ``columns`` are
+    names of this module's tables and fields, never user input.
+    """
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter="\t", lineterminator="\n").writerows(rows)
+    buffer.seek(0)
+    statement = SQL(
+        "COPY %s (%s) FROM STDIN WITH (FORMAT csv, DELIMITER E'\\t')",
+        SQL.identifier(table),
+        SQL(", ").join(map(SQL.identifier, columns)),
+    )
+    cr._obj.copy_expert(statement.code, buffer)
+
+
+def posting_context(records):
+    """``records`` with the posting guard opened (for the wallet's own writes only)."""
+    return records.with_context(city_loyalty_post=POSTING)
+
+
+def is_posting(env):
+    """Whether ``env`` carries the posting guard (a context sent over RPC never does)."""
+    return env.context.get("city_loyalty_post") is POSTING
 
 
 class CityPointsLedger(models.Model):
@@ -79,18 +118,72 @@ class CityPointsLedger(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         # Only the wallet's locked posting (or a benchmark baseline) writes ledger lines.
-        if not self.env.context.get("city_loyalty_post"):
+        if not is_posting(self.env):
             raise UserError(self.env._("Ledger lines are written by the points wallet only."))
         return super().create(vals_list)
 
     def write(self, vals):
-        if set(vals) - {"booking_id", "value_fen", "lot_notified"} or not self.env.context.get("city_loyalty_post"):
+        if set(vals) - {"booking_id", "value_fen", "lot_notified"} or not is_posting(self.env):
             raise UserError(self.env._("The points ledger is append-only: lines cannot be changed."))
         return super().write(vals)
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_append_only(self):
         raise UserError(self.env._("The points ledger is append-only: lines cannot be deleted."))
+
+    # ------------------------------------------------------------
+    # THE LEDGER WRITER (called by city.points.wallet._post_entries only)
+    # ------------------------------------------------------------
+
+    @api.model
+    def _next_ids(self, count, table="city_points_ledger"):
+        """Reserve ``count`` ids of ``table``'s sequence (COPY cannot return them)."""
+        self.env.cr.execute(SQL("SELECT nextval(%s) FROM generate_series(1, %s)", f"{table}_id_seq", count))
+        return [row[0] for row in self.env.cr.fetchall()]
+
+    @api.model
+    def _write_lines(self, rows):
+        """Insert ledger lines: ``rows`` are dicts of column values, all with the same keys (ids included).
+
+        Raw SQL on purpose (COPY): this is the hot path of every purchase and spend.
+        The rows carry the columns the ORM would write; the caller invalidates.
+        """
+        if not is_posting(self.env):
+            raise UserError(self.env._("Ledger lines are written by the points wallet only."))
+        if not rows:
+            return
+        columns = list(rows[0])
+        unknown = [name for name in columns if name not in self._fields or not self._fields[name].store]
+        if unknown:
+            raise UserError(self.env._("Unknown ledger columns: %s", ", ".join(unknown)))
+        _copy_rows(self.env.cr, self._table, columns, [[row[name] for name in columns] for row in rows])
+
+    @api.model
+    def _write_consumptions(self, consumptions):
+        """Insert lot consumptions: tuples ``(lot id, ledger id, wallet id, points)``."""
+        if consumptions:
+            _copy_rows(
+                self.env.cr, "city_points_lot_consumption", ("lot_id", "ledger_id", "wallet_id", "points"), consumptions
+            )
+
+    @api.model
+    def _write_lot_remaining(self, lots):
+        """Set what is left of lots: tuples ``(lot id, remaining, kind of the consuming line)``."""
+        if not lots:
+            return
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE city_points_ledger AS lot
+                   SET lot_remaining = v.remaining,
+                       lot_state = CASE WHEN v.remaining > 0 THEN 'open'
+                                        WHEN v.kind = 'expire' THEN 'expired' ELSE 'consumed' END
+                  FROM (VALUES %s) AS v(id, remaining, kind)
+                 WHERE lot.id = v.id
+                """,
+                SQL(", ").join(SQL("(%s, %s, %s)", lot_id, remaining, kind) for lot_id, remaining, kind in lots),
+            )
+        )
 
     def action_open_source(self):
         self.ensure_one()
