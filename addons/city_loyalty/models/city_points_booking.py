@@ -85,8 +85,16 @@ class CityPointsBooking(models.Model):
         return bookings
 
     def _post_to_settlement(self):
-        """Hand the booking to city_settlement (allocation lines now, journal entries in its batch)."""
+        """Hand the booking to city_settlement (allocation lines now, journal entries in its batch).
+
+        Booked in the booking's company (the wallet's), whatever the current company is.
+        """
         for booking in self.filtered("amount_fen"):
             self.env["city.settlement.allocation"].sudo()._book_points(
-                booking.merchant_id, booking.amount, booking.kind, booking, member=booking.partner_id or None
+                booking.merchant_id,
+                booking.amount,
+                booking.kind,
+                booking,
+                member=booking.partner_id or None,
+                company=booking.company_id,
             )

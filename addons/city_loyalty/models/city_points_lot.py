@@ -6,7 +6,7 @@ from datetime import timedelta
 from odoo import api, fields, models, tools
 from odoo.tools import SQL
 
-from .city_points_ledger import LOT_STATES
+from .city_points_ledger import LOT_STATES, posting_context
 
 
 class CityPointsLot(models.Model):
@@ -57,10 +57,28 @@ class CityPointsLot(models.Model):
 
     @api.model
     def _cron_expire(self, limit=5000):
-        """Expire lots past their date: one expire line per lot, the issuer's liability to income."""
+        """Expire lots past their date, company by company: one expire line per lot, the issuer's liability
+        to income, in the lot's company. At most ``limit`` lots per company and run; a full batch triggers
+        the cron again for the rest.
+        """
         today = fields.Date.context_today(self)
-        lots = self.sudo().search([("remaining", ">", 0), ("expiry_date", "<", today)], limit=limit, order="id")
-        return lots._expire()
+        Ledger = self.env["city.points.ledger"]
+        more = False
+        for company in self.env["res.company"].sudo().search([]):
+            lots = (
+                self.sudo()
+                .with_company(company)
+                .search(
+                    [("company_id", "=", company.id), ("remaining", ">", 0), ("expiry_date", "<", today)],
+                    limit=limit,
+                    order="id",
+                )
+            )
+            Ledger |= lots._expire()
+            more = more or len(lots) == limit
+        if more:
+            self.env.ref("city_loyalty.ir_cron_points_expire")._trigger()
+        return Ledger
 
     def _expire(self):
         entries = [
@@ -82,22 +100,31 @@ class CityPointsLot(models.Model):
         return lines
 
     @api.model
-    def _cron_notify_expiring(self):
-        """Queue one notification per member whose points expire within the notice period."""
+    def _cron_notify_expiring(self, limit=5000):
+        """Queue one notification per member whose points expire within the notice period, per company.
+
+        At most ``limit`` lots per company and run (whole members: their lots are
+        taken together); a full batch triggers the cron again for the rest.
+        """
         Notification = self.env["city.member.notification"].sudo()
         today = fields.Date.context_today(self)
+        more = False
         for company in self.env["res.company"].sudo().search([]):
             horizon = today + timedelta(days=company.city_points_notice_days)
-            lots = self.sudo().search(
-                [
-                    ("company_id", "=", company.id),
-                    ("remaining", ">", 0),
-                    ("notified", "=", False),
-                    ("expiry_date", "<=", horizon),
-                    ("expiry_date", ">=", today),
-                ]
-            )
-            for partner, partner_lots in lots.grouped("partner_id").items():
+            domain = [
+                ("company_id", "=", company.id),
+                ("remaining", ">", 0),
+                ("notified", "=", False),
+                ("expiry_date", "<=", horizon),
+                ("expiry_date", ">=", today),
+            ]
+            lots_model = self.sudo().with_company(company)
+            batch = lots_model.search(domain, limit=limit, order="id")
+            if len(batch) == limit:
+                more = True
+                # Whole members only: the last member's other lots come with it, the rest waits.
+                batch = lots_model.search([*domain, ("wallet_id", "in", batch.wallet_id.ids)], order="id")
+            for partner, partner_lots in batch.grouped("partner_id").items():
                 points = sum(partner_lots.mapped("remaining"))
                 first = min(partner_lots.mapped("expiry_date"))
                 Notification._queue(
@@ -111,6 +138,8 @@ class CityPointsLot(models.Model):
                     dedupe_key=f"points_expiring:{partner.id}:{min(partner_lots.ids)}:{len(partner_lots)}",
                     company=company,
                 )
-            lines = self.env["city.points.ledger"].sudo().browse(lots.ids)
-            lines.with_context(city_loyalty_post=True).write({"lot_notified": True})
+            lines = self.env["city.points.ledger"].sudo().browse(batch.ids)
+            posting_context(lines).write({"lot_notified": True})
             self.invalidate_model(["notified"])
+        if more:
+            self.env.ref("city_loyalty.ir_cron_points_notify_expiring")._trigger()

@@ -4,6 +4,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 
+from ..engine import earning
+
 EVENTS = [
     ("purchase", "Purchase (per yuan)"),
     ("first_purchase", "First Purchase"),
@@ -136,19 +138,18 @@ class CityPointsRule(models.Model):
 
     def _points_for(self, amount_fen=0, multiplier=1.0):
         """Points this rule gives for an event of ``amount_fen`` (purchases), before daily caps."""
-        return self._points_from(self._points_params(), amount_fen, multiplier)
+        return earning.rule_points(self._to_engine_rule(), amount_fen, multiplier)
 
-    def _points_params(self):
+    def _to_engine_rule(self):
+        """This rule as the earning engine reads it (batches read each rule once)."""
         self.ensure_one()
-        return (self.event, self.points_per_yuan, self.points, self.apply_tier_multiplier, self.per_event_cap)
-
-    @api.model
-    def _points_from(self, params, amount_fen=0, multiplier=1.0):
-        """:meth:`_points_for` on a rule's :meth:`_points_params` (batches read each rule once)."""
-        event, per_yuan, fixed, apply_multiplier, cap = params
-        points = int(amount_fen * per_yuan) // 100 if event == "purchase" else fixed
-        if apply_multiplier and multiplier and multiplier != 1.0:
-            points = int(points * multiplier)
-        if cap:
-            points = min(points, cap)
-        return max(points, 0)
+        return earning.Rule(
+            id=self.id,
+            event=self.event,
+            points_per_yuan=self.points_per_yuan,
+            points=self.points,
+            apply_tier_multiplier=self.apply_tier_multiplier,
+            per_event_cap=self.per_event_cap,
+            daily_cap=self.daily_cap,
+            validity_days=self.validity_days,
+        )

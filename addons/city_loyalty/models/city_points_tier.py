@@ -1,7 +1,10 @@
 # Copyright 2026 City Life Suite contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 
-from odoo import fields, models
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.tools import SQL
 
 
 class CityPointsTier(models.Model):
@@ -40,3 +43,48 @@ class CityPointsTier(models.Model):
         """The highest active tier of ``company`` whose threshold ``spend`` reaches."""
         tiers = self.search([("company_id", "=", company.id)], order="min_spend desc, id desc")
         return next((tier for tier in tiers if spend >= tier.min_spend), self.browse())
+
+    @api.model
+    def _assign_wallets(self, wallets, stamp=False):
+        """Recompute the rolling spend and the tier of ``wallets`` (any companies).
+
+        One read of the members' spend per company and one UPDATE of the changed
+        wallets: every purchase batch recomputes its members' tiers.
+
+        :param stamp: also set the tier date of unchanged wallets (the tier cron's
+            progress: each run takes the wallets not recomputed since it started).
+        """
+        Spend = self.env["city.member.spend"].sudo()
+        now = fields.Datetime.now()
+        for company, company_wallets in wallets.grouped("company_id").items():
+            since = now - timedelta(days=company.city_points_tier_days)
+            spends = dict(
+                Spend._read_group(
+                    [
+                        ("partner_id", "in", company_wallets.partner_id.ids),
+                        ("company_id", "=", company.id),
+                        ("day", ">=", since.date()),
+                    ],
+                    ["partner_id"],
+                    ["amount_fen:sum"],
+                )
+            )
+            tiers = self.sudo().search([("company_id", "=", company.id)], order="min_spend desc, id desc")
+            changes = []
+            for wallet in company_wallets:
+                spend = spends.get(wallet.partner_id, 0) / 100.0
+                tier = next((t for t in tiers if spend >= t.min_spend), self.browse())
+                if stamp or wallet.tier_id != tier or wallet.currency_id.compare_amounts(wallet.rolling_spend, spend):
+                    changes.append(SQL("(%s, %s, %s)", wallet.id, tier.id or None, spend))
+            if changes:
+                company_wallets.flush_model(["tier_id", "rolling_spend", "tier_date"])
+                self.env.cr.execute(
+                    SQL(
+                        """UPDATE city_points_wallet AS w
+                              SET tier_id = v.tier_id::int, rolling_spend = v.spend::numeric, tier_date = %s
+                             FROM (VALUES %s) AS v(id, tier_id, spend) WHERE w.id = v.id""",
+                        now,
+                        SQL(", ").join(changes),
+                    )
+                )
+                company_wallets.invalidate_recordset(["tier_id", "rolling_spend", "tier_date"])

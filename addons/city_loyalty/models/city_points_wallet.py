@@ -1,12 +1,7 @@
 # Copyright 2026 City Life Suite contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 
-import csv
-import functools
-import gc
-import io
 import logging
-import threading
 from datetime import timedelta
 
 from psycopg2 import errors as pg_errors
@@ -15,61 +10,38 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
+from ..engine import earning
+from .city_points_ledger import is_posting, posting_context
+
 _logger = logging.getLogger(__name__)
 
 POSITIVE_KINDS = ("earn", "adjust", "transfer_in")
 NEGATIVE_KINDS = ("spend", "expire", "adjust", "transfer_out")
 
 
-def _copy_rows(cr, table, columns, rows):
-    """Bulk insert with COPY (the purchase hot path: ~10× fewer round trips and no SQL parsing per row).
+class Posting:
+    """The state of one :meth:`CityPointsWallet._post_entries`, handed from step to step.
 
-    Rows are written by the C ``csv`` writer in PostgreSQL's CSV format: ``None``
-    is an unquoted empty field, i.e. NULL (empty strings become NULL too, as the
-    ORM would read them back as False anyway). ``table`` and ``columns`` are
-    constants of this module, never user input.
-    """
-    buffer = io.StringIO()
-    csv.writer(buffer, delimiter="\t", lineterminator="\n").writerows(rows)
-    buffer.seek(0)
-    statement = SQL(
-        "COPY %s (%s) FROM STDIN WITH (FORMAT csv, DELIMITER E'\\t')",
-        SQL.identifier(table),
-        SQL(", ").join(map(SQL.identifier, columns)),
-    )
-    cr._obj.copy_expert(statement.code, buffer)
-
-
-_gc_lock = threading.Lock()
-_gc_pauses = [0, False]  # batches running, whether the first one disabled the collector
-
-
-def _pause_cyclic_gc(method):
-    """Run ``method`` without Python's cyclic garbage collector, then restore it.
-
-    A batch of thousands of purchases allocates hundreds of thousands of small
-    objects: full collections in the middle of it cost about a tenth of a
-    second each, with the wallet rows locked. Reference counting still frees
-    everything; the collector runs again afterwards. Nested and concurrent
-    batches are counted so the collector is re-enabled by the last one out.
+    Overrides of the steps read it and may keep their own attributes on it.
     """
 
-    @functools.wraps(method)
-    def wrapper(*args, **kwargs):
-        with _gc_lock:
-            if not _gc_pauses[0]:
-                _gc_pauses[1] = gc.isenabled()
-                gc.disable()
-            _gc_pauses[0] += 1
-        try:
-            return method(*args, **kwargs)
-        finally:
-            with _gc_lock:
-                _gc_pauses[0] -= 1
-                if not _gc_pauses[0] and _gc_pauses[1]:
-                    gc.enable()
-
-    return wrapper
+    def __init__(self, entries, on_duplicate="raise", nowait=False, book=False, keys_checked=False):
+        self.entries = entries
+        self.on_duplicate = on_duplicate
+        self.nowait = nowait
+        self.book = book
+        self.keys_checked = keys_checked
+        self.now = fields.Datetime.now()
+        self.today = None  # the posting user's today, set when the wallets are locked
+        self.wallets = None
+        self.balances = {}  # wallet id: balance, moved entry by entry
+        self.company_by_wallet, self.partner_by_wallet, self.validity_by_wallet = {}, {}, {}
+        self.accepted, self.skipped = [], []
+        self.open_lots, self.lot_by_id = {}, {}  # wallet id: [lot dicts, oldest first]; lot id: lot dict
+        self.touched_lots = {}  # lot id: (lot dict, kind of the consuming entry)
+        self.balance_after = {}  # id(entry): the wallet's balance after it
+        self.consumed = {}  # id(entry): [(lot dict, points taken)]
+        self.bookings = None
 
 
 class CityPointsBusy(UserError):
@@ -132,7 +104,7 @@ class CityPointsWallet(models.Model):
     # ------------------------------------------------------------
 
     def write(self, vals):
-        if "balance" in vals and not self.env.context.get("city_loyalty_post"):
+        if "balance" in vals and not is_posting(self.env):
             raise UserError(self.env._("A points balance only changes through its ledger."))
         return super().write(vals)
 
@@ -199,7 +171,7 @@ class CityPointsWallet(models.Model):
         return dict(rows)
 
     # ------------------------------------------------------------
-    # THE ONE METHOD THAT CHANGES BALANCES
+    # POSTING: the one method that changes balances, in overridable steps
     # ------------------------------------------------------------
 
     @api.model
@@ -214,6 +186,8 @@ class CityPointsWallet(models.Model):
             ``expiry_date`` / ``lot_date`` / ``lot_merchant_id`` (positive
             entries: the lot they create) and ``lot_ids`` (expiry: exactly the
             lots to consume; other negative entries consume the oldest lots first).
+            Modules that add ledger columns pass their own keys and write them in
+            :meth:`_prepare_ledger_vals`.
         :param on_duplicate: ``"raise"`` a UserError or ``"skip"`` entries whose
             event key is already on the ledger (or twice in the batch).
         :param nowait: fail at once with :class:`CityPointsBusy` if a wallet is locked.
@@ -221,83 +195,110 @@ class CityPointsWallet(models.Model):
             refused the event keys on the ledger or repeated in ``entries``
             (batch earning): no second lookup; the unique index still guards.
         :param book: book the points money of merchant entries through city_settlement
-            (``city.points.booking``): issue, redeem, expire.
+            (``city.points.booking``): issue, redeem, expire, in the wallet's company.
         :return: (ledger lines, skipped entries)
 
-        Raw SQL on purpose: this is the hot path of every purchase and spend
-        (one lock per wallet, one multi-row INSERT per table); it writes the
-        same columns the ORM would and invalidates the cache afterwards.
+        The steps, each a method to override (call ``super()``): validate
+        (:meth:`_post_check_entries`), lock (:meth:`_post_lock`), refuse
+        duplicates (:meth:`_post_dedupe`), read the open lots
+        (:meth:`_post_read_lots`), move balances and consume lots
+        (:meth:`_post_apply`), price the money (:meth:`_post_prepare_bookings`),
+        write (:meth:`_post_write`, rows from :meth:`_prepare_ledger_vals`) and
+        hand the money to settlement (:meth:`_post_finish`).
         """
         Ledger = self.env["city.points.ledger"]
-        Lot = self.env["city.points.lot"]
         if not entries:
             return Ledger, []
-        for entry in entries:
+        posting = Posting(entries, on_duplicate=on_duplicate, nowait=nowait, book=book, keys_checked=keys_checked)
+        self._post_check_entries(posting)
+        self._post_lock(posting)
+        self._post_dedupe(posting)
+        if not posting.accepted:
+            return Ledger, posting.skipped
+        self._post_read_lots(posting)
+        self._post_apply(posting)
+        posting.bookings = self._post_prepare_bookings(posting)
+        lines = self._post_write(posting)
+        self._post_finish(posting)
+        return lines, posting.skipped
+
+    @api.model
+    def _post_check_entries(self, posting):
+        """Refuse malformed entries before anything is locked."""
+        for entry in posting.entries:
             points = entry.get("points")
             if not isinstance(points, int) or isinstance(points, bool) or not points:
                 raise UserError(self.env._("Points must be a non-zero whole number."))
             kind = entry.get("kind")
             if (points > 0 and kind not in POSITIVE_KINDS) or (points < 0 and kind not in NEGATIVE_KINDS):
                 raise UserError(self.env._("Invalid points movement: %(kind)s %(points)s.", kind=kind, points=points))
-        self.env.flush_all()
-        wallets = self.browse({e["wallet_id"] for e in entries})
-        balances = wallets._lock_rows(nowait=nowait)
-        if len(balances) != len(wallets):
-            raise UserError(self.env._("Unknown points wallet."))
-        cr = self.env.cr
 
-        # Duplicate events: checked under the wallet locks, backed by the unique index.
-        keys = [e["event_key"] for e in entries if e.get("event_key")]
+    @api.model
+    def _post_lock(self, posting):
+        """Lock the wallets of the entries; read their balances, companies and members."""
+        self.env.flush_all()
+        wallets = self.browse({e["wallet_id"] for e in posting.entries})
+        posting.balances = wallets._lock_rows(nowait=posting.nowait)
+        if len(posting.balances) != len(wallets):
+            raise UserError(self.env._("Unknown points wallet."))
+        posting.wallets = wallets
+        posting.today = fields.Date.context_today(self)
+        posting.company_by_wallet = {w.id: w.company_id for w in wallets}
+        posting.partner_by_wallet = {w.id: w.partner_id.id for w in wallets}
+        posting.validity_by_wallet = {w.id: w.company_id.city_points_validity_days for w in wallets}
+
+    @api.model
+    def _post_dedupe(self, posting):
+        """Split the entries into accepted and skipped: an event key counts once per wallet.
+
+        Checked under the wallet locks, backed by the ledger's unique index.
+        """
+        keys = [e["event_key"] for e in posting.entries if e.get("event_key")]
         existing = set()
-        if keys and not keys_checked:
-            cr.execute(
+        if keys and not posting.keys_checked:
+            self.env.cr.execute(
                 SQL(
                     "SELECT wallet_id, event_key FROM city_points_ledger "
                     "WHERE wallet_id = ANY(%s) AND event_key = ANY(%s)",
-                    wallets.ids,
+                    posting.wallets.ids,
                     keys,
                 )
             )
-            existing = set(cr.fetchall())
-        accepted, skipped = [], []
-        for entry in entries:
+            existing = set(self.env.cr.fetchall())
+        for entry in posting.entries:
             key = entry.get("event_key") and (entry["wallet_id"], entry["event_key"])
             if key and key in existing:
-                if on_duplicate == "raise":
+                if posting.on_duplicate == "raise":
                     raise UserError(self.env._("This event has already earned points."))
-                skipped.append(entry)
+                posting.skipped.append(entry)
                 continue
             if key:
                 existing.add(key)
-            accepted.append(entry)
-        if not accepted:
-            return Ledger, skipped
+            posting.accepted.append(entry)
 
-        # Open lots of the wallets that spend, oldest first.
-        spenders = sorted({e["wallet_id"] for e in accepted if e["points"] < 0})
-        open_lots = {}
-        lot_by_id = {}
-        if spenders:
-            cr.execute(
-                SQL(
-                    """SELECT id, wallet_id, lot_remaining, merchant_id FROM city_points_ledger
-                        WHERE wallet_id = ANY(%s) AND lot_remaining > 0 ORDER BY lot_date, id""",
-                    spenders,
-                )
+    @api.model
+    def _post_read_lots(self, posting):
+        """The open lots of the wallets that spend, oldest first."""
+        spenders = sorted({e["wallet_id"] for e in posting.accepted if e["points"] < 0})
+        if not spenders:
+            return
+        self.env.cr.execute(
+            SQL(
+                """SELECT id, wallet_id, lot_remaining, merchant_id FROM city_points_ledger
+                    WHERE wallet_id = ANY(%s) AND lot_remaining > 0 ORDER BY lot_date, id""",
+                spenders,
             )
-            for lot_id, wallet_id, remaining, merchant_id in cr.fetchall():
-                lot = {"id": lot_id, "wallet_id": wallet_id, "remaining": remaining, "merchant_id": merchant_id}
-                open_lots.setdefault(wallet_id, []).append(lot)
-                lot_by_id[lot_id] = lot
+        )
+        for lot_id, wallet_id, remaining, merchant_id in self.env.cr.fetchall():
+            lot = {"id": lot_id, "wallet_id": wallet_id, "remaining": remaining, "merchant_id": merchant_id}
+            posting.open_lots.setdefault(wallet_id, []).append(lot)
+            posting.lot_by_id[lot_id] = lot
 
-        now = fields.Datetime.now()
-        today = fields.Date.context_today(self)
-        uid = self.env.uid
-        company_by_wallet = {w.id: w.company_id for w in wallets}
-        partner_by_wallet = {w.id: w.partner_id.id for w in wallets}
-        validity_by_wallet = {w.id: w.company_id.city_points_validity_days for w in wallets}
-        touched_lots = {}
-        for entry in accepted:
+    @api.model
+    def _post_apply(self, posting):
+        """Move the balances entry by entry; negative entries consume lots (given ones, else oldest first)."""
+        balances = posting.balances
+        for entry in posting.accepted:
             wallet_id, points = entry["wallet_id"], entry["points"]
             balance = balances[wallet_id] + points
             if balance < 0:
@@ -308,147 +309,122 @@ class CityPointsWallet(models.Model):
                         points=-points,
                     )
                 )
-            balances[wallet_id] = entry["_balance"] = balance
-            entry["_consumed"] = []
-            if points < 0:
-                needed = -points
-                if entry.get("lot_ids"):
-                    candidates = [lot_by_id[i] for i in entry["lot_ids"] if i in lot_by_id]
-                else:
-                    candidates = open_lots.get(wallet_id, [])
-                for lot in candidates:
-                    if not needed:
-                        break
-                    take = min(lot["remaining"], needed)
-                    if take <= 0:
-                        continue
-                    lot["remaining"] -= take
-                    needed -= take
-                    touched_lots[lot["id"]] = (lot, entry["kind"])
-                    entry["_consumed"].append((lot, take))
-                if needed:
-                    # The balance covers it but the lots do not: the books are broken, stop.
-                    raise UserError(
-                        self.env._("The points lots of this wallet do not cover its balance; run the self-check.")
-                    )
-        # Demo data only: sample ledgers without money, so the books of a demo database start empty.
-        book = book and not self.env.context.get("city_loyalty_demo_no_money")
-        bookings = (
-            self.env["city.points.booking"]._prepare_entries(accepted, company_by_wallet, partner_by_wallet)
-            if book
-            else self.env["city.points.booking"]
-        )
-
-        ledger_ids = self._next_ids("city_points_ledger", len(accepted))
-        rows, consumptions = [], []
-        for ledger_id, entry in zip(ledger_ids, accepted, strict=True):
-            wallet_id, points = entry["wallet_id"], entry["points"]
+            balances[wallet_id] = balance
+            posting.balance_after[id(entry)] = balance
             if points > 0:
-                # The line is a lot: its issuer (a transfer keeps the original one), date and expiry.
-                merchant_id = entry.get("lot_merchant_id", entry.get("merchant_id"))
-                lot_columns = (
-                    points,
-                    entry.get("lot_date") or now,
-                    entry.get("expiry_date") or today + timedelta(days=validity_by_wallet[wallet_id]),
-                    "open",
-                    False,
-                )
+                continue
+            needed, consumed = -points, []
+            if entry.get("lot_ids"):
+                candidates = [posting.lot_by_id[i] for i in entry["lot_ids"] if i in posting.lot_by_id]
             else:
-                merchant_id = entry.get("merchant_id")
-                lot_columns = (None, None, None, None, None)
-                consumptions.extend((lot["id"], ledger_id, wallet_id, take) for lot, take in entry["_consumed"])
-            rows.append(
-                (
-                    ledger_id,
-                    wallet_id,
-                    entry["kind"],
-                    points,
-                    entry["_balance"],
-                    entry.get("date") or now,
-                    entry.get("event_key"),
-                    merchant_id,
-                    entry.get("rule_id"),
-                    entry.get("source_ref"),
-                    entry.get("note"),
-                    entry.get("value_fen", 0),
-                    entry.get("spend_fen", 0),
-                    entry.get("booking_id"),
-                    *lot_columns,
+                candidates = posting.open_lots.get(wallet_id, [])
+            for lot in candidates:
+                if not needed:
+                    break
+                take = min(lot["remaining"], needed)
+                if take <= 0:
+                    continue
+                lot["remaining"] -= take
+                needed -= take
+                posting.touched_lots[lot["id"]] = (lot, entry["kind"])
+                consumed.append((lot, take))
+            if needed:
+                # The balance covers it but the lots do not: the books are broken, stop.
+                raise UserError(
+                    self.env._("The points lots of this wallet do not cover its balance; run the self-check.")
                 )
+            posting.consumed[id(entry)] = consumed
+
+    @api.model
+    def _post_prepare_bookings(self, posting):
+        """Price the points money of the accepted entries (sets their ``value_fen`` and ``booking_id``)."""
+        Booking = self.env["city.points.booking"]
+        if not posting.book:
+            return Booking
+        return Booking._prepare_entries(posting.accepted, posting.company_by_wallet, posting.partner_by_wallet)
+
+    @api.model
+    def _prepare_ledger_vals(self, posting, entry, ledger_id):
+        """The column values of the ledger line of ``entry`` (a dict; override to add a column).
+
+        Every row of one posting must have the same keys: a module that adds a
+        column adds it to every row (``vals["my_column"] = entry.get("my_key")``).
+        """
+        wallet_id, points = entry["wallet_id"], entry["points"]
+        vals = {
+            "id": ledger_id,
+            "wallet_id": wallet_id,
+            "kind": entry["kind"],
+            "points": points,
+            "balance_after": posting.balance_after[id(entry)],
+            "date": entry.get("date") or posting.now,
+            "event_key": entry.get("event_key"),
+            "merchant_id": entry.get("merchant_id"),
+            "rule_id": entry.get("rule_id"),
+            "source_ref": entry.get("source_ref"),
+            "note": entry.get("note"),
+            "value_fen": entry.get("value_fen", 0),
+            "spend_fen": entry.get("spend_fen", 0),
+            "booking_id": entry.get("booking_id"),
+            "lot_remaining": None,
+            "lot_date": None,
+            "expiry_date": None,
+            "lot_state": None,
+            "lot_notified": None,
+        }
+        if points > 0:
+            # The line is a lot: its issuer (a transfer keeps the original one), date and expiry.
+            vals["merchant_id"] = entry.get("lot_merchant_id", entry.get("merchant_id"))
+            vals["lot_remaining"] = points
+            vals["lot_date"] = entry.get("lot_date") or posting.now
+            vals["expiry_date"] = entry.get("expiry_date") or posting.today + timedelta(
+                days=posting.validity_by_wallet[wallet_id]
             )
-        _copy_rows(
-            cr,
-            "city_points_ledger",
-            (
-                "id",
-                "wallet_id",
-                "kind",
-                "points",
-                "balance_after",
-                "date",
-                "event_key",
-                "merchant_id",
-                "rule_id",
-                "source_ref",
-                "note",
-                "value_fen",
-                "spend_fen",
-                "booking_id",
-                "lot_remaining",
-                "lot_date",
-                "expiry_date",
-                "lot_state",
-                "lot_notified",
-            ),
-            rows,
+            vals["lot_state"] = "open"
+            vals["lot_notified"] = False
+        return vals
+
+    @api.model
+    def _post_write(self, posting):
+        """Write the ledger lines, the lot consumptions, what is left of the lots and the balances."""
+        Ledger = posting_context(self.env["city.points.ledger"])
+        ledger_ids = Ledger._next_ids(len(posting.accepted))
+        rows, consumptions = [], []
+        for ledger_id, entry in zip(ledger_ids, posting.accepted, strict=True):
+            rows.append(self._prepare_ledger_vals(posting, entry, ledger_id))
+            consumptions.extend(
+                (lot["id"], ledger_id, entry["wallet_id"], take) for lot, take in posting.consumed.get(id(entry), ())
+            )
+        Ledger._write_lines(rows)
+        Ledger._write_consumptions(consumptions)
+        Ledger._write_lot_remaining(
+            [(lot["id"], lot["remaining"], kind) for lot, kind in posting.touched_lots.values()]
         )
-        if consumptions:
-            _copy_rows(
-                cr,
-                "city_points_lot_consumption",
-                ("lot_id", "ledger_id", "wallet_id", "points"),
-                consumptions,
-            )
-            cr.execute(
-                SQL(
-                    """
-                    UPDATE city_points_ledger AS lot
-                       SET lot_remaining = v.remaining,
-                           lot_state = CASE WHEN v.remaining > 0 THEN 'open'
-                                            WHEN v.kind = 'expire' THEN 'expired' ELSE 'consumed' END
-                      FROM (VALUES %s) AS v(id, remaining, kind)
-                     WHERE lot.id = v.id
-                    """,
-                    SQL(", ").join(
-                        SQL("(%s, %s, %s)", lot["id"], lot["remaining"], kind) for lot, kind in touched_lots.values()
-                    ),
-                )
-            )
-        cr.execute(
+        self._write_balances(posting.balances, posting.now)
+        posting.wallets.invalidate_recordset(["balance"])
+        self.env["city.points.lot"].invalidate_model()
+        Ledger.invalidate_model()
+        self.env["city.points.lot.consumption"].invalidate_model()
+        return self.env["city.points.ledger"].browse(ledger_ids)
+
+    def _write_balances(self, balances, now):
+        """Store the new balances ``{wallet id: balance}`` (the wallets are locked by the posting)."""
+        self.env.cr.execute(
             SQL(
                 """
                 UPDATE city_points_wallet AS w SET balance = v.balance, write_date = %s, write_uid = %s
                   FROM (VALUES %s) AS v(id, balance) WHERE w.id = v.id
                 """,
                 now,
-                uid,
+                self.env.uid,
                 SQL(", ").join(SQL("(%s, %s)", wid, bal) for wid, bal in balances.items()),
             )
         )
-        wallets.invalidate_recordset(["balance"])
-        Lot.invalidate_model()
-        Ledger.invalidate_model()
-        self.env["city.points.lot.consumption"].invalidate_model()
-        for entry in accepted:
-            entry.pop("_consumed", None)
-            entry.pop("_balance", None)
-        bookings._post_to_settlement()
-        return Ledger.browse(ledger_ids), skipped
 
-    def _next_ids(self, table, count):
-        """Reserve ``count`` ids of ``table``'s sequence (COPY cannot return them)."""
-        self.env.cr.execute(SQL("SELECT nextval(%s) FROM generate_series(1, %s)", f"{table}_id_seq", count))
-        return [row[0] for row in self.env.cr.fetchall()]
+    @api.model
+    def _post_finish(self, posting):
+        """After the lines are written: the points money goes to city_settlement."""
+        posting.bookings._post_to_settlement()
 
     # ------------------------------------------------------------
     # MOVEMENTS (each goes through _post_entries)
@@ -568,78 +544,75 @@ class CityPointsWallet(models.Model):
         self._update_tiers()
 
     # ------------------------------------------------------------
-    # TIERS
+    # TIERS (the tier model assigns them)
     # ------------------------------------------------------------
 
     def _update_tiers(self):
         """Recompute rolling spend and tier of these wallets."""
-        Spend = self.env["city.member.spend"].sudo()
-        Tier = self.env["city.points.tier"].sudo()
-        now = fields.Datetime.now()
-        for company, wallets in self.grouped("company_id").items():
-            since = now - timedelta(days=company.city_points_tier_days)
-            spends = dict(
-                Spend._read_group(
-                    [
-                        ("partner_id", "in", wallets.partner_id.ids),
-                        ("company_id", "=", company.id),
-                        ("day", ">=", since.date()),
-                    ],
-                    ["partner_id"],
-                    ["amount_fen:sum"],
-                )
-            )
-            tiers = Tier.search([("company_id", "=", company.id)], order="min_spend desc, id desc")
-            changes = []
-            for wallet in wallets:
-                spend = spends.get(wallet.partner_id, 0) / 100.0
-                tier = next((t for t in tiers if spend >= t.min_spend), Tier)
-                if wallet.tier_id != tier or wallet.currency_id.compare_amounts(wallet.rolling_spend, spend):
-                    changes.append(SQL("(%s, %s, %s)", wallet.id, tier.id or None, spend))
-            if changes:
-                # One UPDATE for all changed wallets: every purchase batch recomputes its members' tiers.
-                self.flush_model(["tier_id", "rolling_spend", "tier_date"])
-                self.env.cr.execute(
-                    SQL(
-                        """UPDATE city_points_wallet AS w
-                              SET tier_id = v.tier_id::int, rolling_spend = v.spend::numeric, tier_date = %s
-                             FROM (VALUES %s) AS v(id, tier_id, spend) WHERE w.id = v.id""",
-                        now,
-                        SQL(", ").join(changes),
-                    )
-                )
-                wallets.invalidate_recordset(["tier_id", "rolling_spend", "tier_date"])
+        self.env["city.points.tier"].sudo()._assign_wallets(self)
 
     # ------------------------------------------------------------
-    # CRONS
+    # CRONS (per company, in batches that re-trigger their cron)
     # ------------------------------------------------------------
 
     @api.model
-    def _cron_update_tiers(self):
-        self.sudo().search([])._update_tiers()
+    def _cron_update_tiers(self, batch_size=5000):
+        """Recompute every wallet's tier, company by company, ``batch_size`` wallets a run.
+
+        Wallets whose tier was recomputed since today began are done; when a
+        batch is full, the cron is triggered again for the rest.
+        """
+        since = fields.Datetime.to_datetime(fields.Date.context_today(self))
+        more = False
+        for company in self.env["res.company"].sudo().search([]):
+            wallets = (
+                self.sudo()
+                .with_company(company)
+                .search(
+                    [("company_id", "=", company.id), "|", ("tier_date", "=", False), ("tier_date", "<", since)],
+                    order="id",
+                    limit=batch_size,
+                )
+            )
+            self.env["city.points.tier"].sudo().with_company(company)._assign_wallets(wallets, stamp=True)
+            more = more or len(wallets) == batch_size
+        if more:
+            self.env.ref("city_loyalty.ir_cron_points_tiers")._trigger()
 
     @api.model
     def _cron_birthday_gifts(self):
-        """Birthday points for members whose tier offers them (once a year, event key per year)."""
+        """Birthday points for members whose tier offers them (once a year, event key per year), per company."""
         today = fields.Date.context_today(self)
-        partners = self.env["res.partner"].sudo().search([("city_birthday", "!=", False), ("is_member", "=", True)])
-        partners = partners.filtered(lambda p: (p.city_birthday.month, p.city_birthday.day) == (today.month, today.day))
+        self.env["res.partner"].flush_model(["city_birthday", "is_member"])
+        self.env.cr.execute(
+            SQL(
+                """SELECT id FROM res_partner
+                    WHERE is_member AND city_birthday IS NOT NULL
+                      AND EXTRACT(MONTH FROM city_birthday) = %s AND EXTRACT(DAY FROM city_birthday) = %s""",
+                today.month,
+                today.day,
+            )
+        )
+        partners = self.env["res.partner"].sudo().browse([row[0] for row in self.env.cr.fetchall()])
         if not partners:
             return
-        wallets = self.sudo()._get_wallets(partners)
-        wallets._update_tiers()
-        entries = [
-            {
-                "wallet_id": wallet.id,
-                "kind": "earn",
-                "points": wallet.tier_id.birthday_points,
-                "event_key": f"birthday:{today.year}",
-                "note": self.env._("Birthday gift (%s)", wallet.tier_id.name),
-            }
-            for wallet in wallets
-            if wallet.tier_id.birthday_points
-        ]
-        self._post_entries(entries, on_duplicate="skip")
+        tiers = self.env["city.points.tier"].sudo().search([("birthday_points", ">", 0)])
+        for company in tiers.company_id:  # only operators whose tiers give birthday points
+            wallet_model = self.sudo().with_company(company)
+            wallets = wallet_model._get_wallets(partners, company)
+            wallets._update_tiers()
+            entries = [
+                {
+                    "wallet_id": wallet.id,
+                    "kind": "earn",
+                    "points": wallet.tier_id.birthday_points,
+                    "event_key": f"birthday:{today.year}",
+                    "note": self.env._("Birthday gift (%s)", wallet.tier_id.name),
+                }
+                for wallet in wallets
+                if wallet.tier_id.birthday_points
+            ]
+            wallet_model._post_entries(entries, on_duplicate="skip")
 
     @api.model
     def _cron_self_check(self):
@@ -679,11 +652,10 @@ class CityPointsWallet(models.Model):
         self.write({"is_flagged": False, "flag_reason": False})
 
     # ------------------------------------------------------------
-    # EARNING (rules, tiers, caps, anti-abuse)
+    # EARNING (the checks are the plain-Python engine in engine/earning.py)
     # ------------------------------------------------------------
 
     @api.model
-    @_pause_cyclic_gc
     def _earn_events(self, events, company=None, known=None):
         """Earn points for a batch of events; refused ones are recorded as rejections.
 
@@ -701,8 +673,7 @@ class CityPointsWallet(models.Model):
         under the locks, so concurrent batches cannot overrun them.
         """
         company = company or self.env.company
-        self_sudo = self.sudo()  # earning is a system action on behalf of the member, checks are below
-        Rule = self.env["city.points.rule"].sudo()
+        self_sudo = self.sudo().with_company(company)  # earning is a system action on behalf of the member
         Rejection = self.env["city.points.rejection"].sudo()
         if not events:
             return self.env["city.points.ledger"], Rejection
@@ -710,24 +681,67 @@ class CityPointsWallet(models.Model):
         wallets = self_sudo._get_wallets(partners, company)
         wallet_by_partner = dict(zip(partners.ids, wallets, strict=True))
         wallets._lock_rows()
-        now = fields.Datetime.now()
+        engine = self_sudo._get_earning_engine(company, wallets, events, known)
+        pick_rule = self_sudo._earning_rule_picker(company, events)
+        member_ids = set(partners.filtered("is_member").ids)
+        # Plain values per wallet: the loop below runs once per event of large batches.
+        wallet_info = {
+            w.id: (w.is_flagged, w.flag_reason or None, w.tier_id.multiplier or 1.0) for w in wallet_by_partner.values()
+        }
         today = fields.Date.context_today(self)
-        day_start = fields.Datetime.to_datetime(today)
+        expiries, entries, rejections, to_flag = {}, [], [], {}
+        for event in events:
+            partner_id = event["partner"].id
+            wallet_id = wallet_by_partner[partner_id].id
+            rule, engine_rule = pick_rule(event)
+            flagged, flag_reason, multiplier = wallet_info[wallet_id]
+            attempt = earning.Attempt(
+                wallet_id=wallet_id,
+                rule=engine_rule,
+                amount_fen=event.get("amount_fen", 0),
+                event_key=event.get("event_key"),
+                points=event.get("points"),
+                multiplier=event.get("multiplier") or multiplier,
+                is_member=partner_id in member_ids,
+                flagged=flagged,
+                flag_reason=flag_reason,
+            )
+            outcome = engine.evaluate(attempt)
+            if not outcome.accepted:
+                rejections.append(self._prepare_rejection_vals(company, event, wallet_id, rule, outcome))
+                if outcome.flag:
+                    to_flag[wallet_id] = True
+                continue
+            validity = (engine_rule.validity_days if engine_rule else 0) or company.city_points_validity_days
+            if validity not in expiries:
+                expiries[validity] = today + timedelta(days=validity)
+            entries.append(self._prepare_earn_entry(event, wallet_id, rule, outcome, expiries[validity]))
+        lines, skipped = self_sudo._post_entries(entries, on_duplicate="skip", book=True, keys_checked=True)
+        for entry in skipped:
+            rejections.append(
+                {
+                    "partner_id": self.browse(entry["wallet_id"]).partner_id.id,
+                    "wallet_id": entry["wallet_id"],
+                    "company_id": company.id,
+                    "event": "earn",
+                    "event_key": entry.get("event_key"),
+                    "reason": "duplicate",
+                    "points": entry["points"],
+                }
+            )
+        if to_flag:
+            self.browse(list(to_flag))._flag(self.env._("Too many earnings within an hour."))
+        return lines, Rejection._record(rejections) if rejections else Rejection
 
-        # Everything the checks need, in three queries for the whole batch.
-        rules = Rule.search(
-            [
-                ("company_id", "=", company.id),
-                ("event", "in", list({e["event"] for e in events})),
-                "|",
-                ("date_from", "=", False),
-                ("date_from", "<=", today),
-                "|",
-                ("date_to", "=", False),
-                ("date_to", ">=", today),
-            ]
-        )
-        rules_by_event = rules.grouped("event")
+    @api.model
+    def _get_earning_engine(self, company, wallets, events, known=None):
+        """The earning engine of a batch, with what its checks need read under the wallet locks.
+
+        Override to return a subclass of :class:`~..engine.earning.EarningEngine`
+        with more checks (or to read more state for them).
+        """
+        now = fields.Datetime.now()
+        day_start = fields.Datetime.to_datetime(fields.Date.context_today(self))
         keys = [e["event_key"] for e in events if e.get("event_key")]
         known_wallets, seen = known or ((), set())
         seen = set(seen)
@@ -757,132 +771,87 @@ class CityPointsWallet(models.Model):
         for wallet_id, rule_id, points, count in self.env.cr.fetchall():
             daily[(wallet_id, rule_id)] = points
             hourly[wallet_id] = hourly.get(wallet_id, 0) + count
-        velocity_max = company.city_points_velocity_max
-
-        # Plain values per wallet and rule: the loop below runs once per event of large batches.
-        wallet_info = {
-            w.id: (w.is_flagged, w.flag_reason, w.tier_id.multiplier or 1.0) for w in wallet_by_partner.values()
-        }
-        member_ids = set(partners.filtered("is_member").ids)
-        default_validity = company.city_points_validity_days
-        wallet_id_by_partner = {partner_id: wallet.id for partner_id, wallet in wallet_by_partner.items()}
-        no_merchant = self.env["res.partner"]
-        no_rule = (None, None, 0, default_validity)  # (record, params, daily cap, validity days)
-        rule_data = {}
-
-        def plain(rule):
-            # Each rule's fields once per batch, not once per event.
-            if rule.id not in rule_data:
-                rule_data[rule.id] = (
-                    rule,
-                    rule._points_params(),
-                    rule.daily_cap,
-                    rule.validity_days or default_validity,
-                )
-            return rule_data[rule.id]
-
-        entries, rejections, to_flag, picked, expiries = [], [], {}, {}, {}
-        for event in events:
-            partner_id = event["partner"].id
-            wallet_id = wallet_id_by_partner[partner_id]
-            merchant = event.get("merchant") or no_merchant
-            merchant_id = merchant.id
-            event_key = event.get("event_key")
-            if event.get("rule"):
-                rule, params, daily_cap, validity = plain(event["rule"])
-            else:
-                pick_key = (event["event"], merchant_id)
-                if pick_key not in picked:
-                    picked_rule = Rule._pick_rule(rules_by_event.get(event["event"], Rule), merchant)
-                    picked[pick_key] = plain(picked_rule) if picked_rule else no_rule
-                rule, params, daily_cap, validity = picked[pick_key]
-            rule_id = rule.id if rule else None
-
-            def reject(reason, points=0, message=False, event=event, wallet_id=wallet_id, rule_id=rule_id):
-                rejections.append(
-                    {
-                        "partner_id": event["partner"].id,
-                        "wallet_id": wallet_id,
-                        "company_id": company.id,
-                        "event": event["event"],
-                        "event_key": event.get("event_key"),
-                        "merchant_id": event["merchant"].id if event.get("merchant") else False,
-                        "source_ref": event.get("source_ref"),
-                        "rule_id": rule_id or False,
-                        "reason": reason,
-                        "points": points,
-                        "message": message,
-                    }
-                )
-
-            flagged, flag_reason, multiplier = wallet_info[wallet_id]
-            if partner_id not in member_ids:
-                reject("not_member")
-                continue
-            if flagged:
-                reject("flagged", message=flag_reason)
-                continue
-            if event_key and (wallet_id, event_key) in seen:
-                reject("duplicate")
-                continue
-            if "points" in event:
-                points = event["points"]
-            elif not rule:
-                reject("no_rule")
-                continue
-            else:
-                points = Rule._points_from(params, event.get("amount_fen", 0), event.get("multiplier") or multiplier)
-            if points <= 0:
-                reject("zero", points)
-                continue
-            if hourly.get(wallet_id, 0) >= velocity_max:
-                reject("velocity", points)
-                to_flag[wallet_id] = True
-                continue
-            if daily_cap:
-                used = daily.get((wallet_id, rule_id), 0)
-                if used >= daily_cap:
-                    reject("daily_cap", points)
-                    continue
-                points = min(points, daily_cap - used)
-                daily[(wallet_id, rule_id)] = used + points
-            hourly[wallet_id] = hourly.get(wallet_id, 0) + 1
-            if event_key:
-                seen.add((wallet_id, event_key))
-            entries.append(
-                {
-                    "wallet_id": wallet_id,
-                    "kind": "earn",
-                    "points": points,
-                    "event_key": event_key,
-                    "merchant_id": merchant_id or None,
-                    "rule_id": rule_id,
-                    "source_ref": event.get("source_ref"),
-                    "note": event.get("note"),
-                    "spend_fen": event.get("amount_fen", 0),
-                    "expiry_date": expiries.get(validity)
-                    or expiries.setdefault(validity, today + timedelta(days=validity)),
-                }
-            )
-        lines, skipped = self_sudo._post_entries(entries, on_duplicate="skip", book=True, keys_checked=True)
-        for entry in skipped:
-            rejections.append(
-                {
-                    "partner_id": self.browse(entry["wallet_id"]).partner_id.id,
-                    "wallet_id": entry["wallet_id"],
-                    "company_id": company.id,
-                    "event": "earn",
-                    "event_key": entry.get("event_key"),
-                    "reason": "duplicate",
-                    "points": entry["points"],
-                }
-            )
-        if to_flag:
-            self.browse(list(to_flag))._flag(self.env._("Too many earnings within an hour."))
-        return lines, Rejection._record(rejections) if rejections else Rejection
+        return earning.EarningEngine(
+            velocity_max=company.city_points_velocity_max, seen=seen, daily=daily, hourly=hourly
+        )
 
     @api.model
-    @_pause_cyclic_gc
+    def _earning_rule_picker(self, company, events):
+        """A function ``event -> (rule record or None, engine rule or None)`` for a batch.
+
+        The rules of the batch's events are read once; each rule is turned into
+        an engine rule once, each (event, merchant) picked once.
+        """
+        Rule = self.env["city.points.rule"].sudo()
+        today = fields.Date.context_today(self)
+        rules = Rule.search(
+            [
+                ("company_id", "=", company.id),
+                ("event", "in", list({e["event"] for e in events})),
+                "|",
+                ("date_from", "=", False),
+                ("date_from", "<=", today),
+                "|",
+                ("date_to", "=", False),
+                ("date_to", ">=", today),
+            ]
+        )
+        rules_by_event = rules.grouped("event")
+        engine_rules, picked = {}, {}
+        merchant_none = self.env["res.partner"]
+
+        def plain(rule):
+            if rule.id not in engine_rules:
+                engine_rules[rule.id] = (rule, rule._to_engine_rule())
+            return engine_rules[rule.id]
+
+        def pick(event):
+            if event.get("rule"):
+                return plain(event["rule"])
+            merchant = event.get("merchant") or merchant_none
+            key = (event["event"], merchant.id)
+            if key not in picked:
+                rule = Rule._pick_rule(rules_by_event.get(event["event"], Rule), merchant)
+                picked[key] = plain(rule) if rule else (None, None)
+            return picked[key]
+
+        return pick
+
+    @api.model
+    def _prepare_earn_entry(self, event, wallet_id, rule, outcome, expiry_date):
+        """The ledger entry of an accepted earning (override to carry more keys to the ledger)."""
+        merchant = event.get("merchant")
+        return {
+            "wallet_id": wallet_id,
+            "kind": "earn",
+            "points": outcome.points,
+            "event_key": event.get("event_key"),
+            "merchant_id": merchant.id if merchant else None,
+            "rule_id": rule.id if rule else None,
+            "source_ref": event.get("source_ref"),
+            "note": event.get("note"),
+            "spend_fen": event.get("amount_fen", 0),
+            "expiry_date": expiry_date,
+        }
+
+    @api.model
+    def _prepare_rejection_vals(self, company, event, wallet_id, rule, outcome):
+        """The ``city.points.rejection`` values of a refused earning."""
+        merchant = event.get("merchant")
+        return {
+            "partner_id": event["partner"].id,
+            "wallet_id": wallet_id,
+            "company_id": company.id,
+            "event": event["event"],
+            "event_key": event.get("event_key"),
+            "merchant_id": merchant.id if merchant else False,
+            "source_ref": event.get("source_ref"),
+            "rule_id": rule.id if rule else False,
+            "reason": outcome.reason,
+            "points": outcome.points,
+            "message": outcome.message or False,
+        }
+
     def _earn_purchases(self, purchases, company=None):
         """Earn points for paid purchases, in one batch.
 
@@ -928,9 +897,17 @@ class CityPointsWallet(models.Model):
             )
         )
         returning = {row[0] for row in self.env.cr.fetchall()}
+        member_ids = set(members.ids)
+        self._add_member_spend(purchases, member_ids, earned, company)
+        wallets._update_tiers()
+        events = self._purchase_events(purchases, member_ids, returning, referrer_of, company)
+        return self._earn_events(events, company, known=known)
+
+    @api.model
+    def _add_member_spend(self, purchases, member_ids, earned, company):
+        """Add the spend of the members' new purchases (not in ``earned`` event keys) to their daily spend."""
         today = fields.Date.context_today(self)
         daily = {}
-        member_ids = set(members.ids)
         for purchase in purchases:
             partner_id = purchase["partner"].id
             if partner_id in member_ids and purchase["amount_fen"] > 0 and purchase["event_key"] not in earned:
@@ -966,7 +943,10 @@ class CityPointsWallet(models.Model):
                 )
             )
             self.env["city.member.spend"].invalidate_model()
-        wallets._update_tiers()
+
+    @api.model
+    def _purchase_events(self, purchases, member_ids, returning, referrer_of, company):
+        """The earning events of paid purchases: the purchase, and for a first purchase the bonuses."""
         bonus_events = set(
             self.env["city.points.rule"]
             .sudo()
@@ -1011,47 +991,4 @@ class CityPointsWallet(models.Model):
                             "source_ref": f"res.partner,{partner.id}",
                         }
                     )
-        return self._earn_events(events, company, known=known)
-
-    # ------------------------------------------------------------
-    # DEMO
-    # ------------------------------------------------------------
-
-    @api.model
-    def _load_demo_ledgers(self):
-        """Demo data: a few members with purchases, sign-ins, reviews, spends and an expired lot.
-
-        Without points money: other modules' tests check the settlement accounts of a demo database.
-        """
-        demo = self.with_context(city_loyalty_demo_no_money=True)
-        ref = demo.env.ref
-        tea = ref("city_base.demo_merchant_tea_time")
-        hotpot = ref("city_base.demo_merchant_hotpot_shu")
-        hair = ref("city_base.demo_merchant_hair_mode")
-        cinema = ref("city_base.demo_merchant_cinema_star")
-        members = [ref(f"city_base.demo_member_{i:02d}") for i in range(1, 7)]
-        purchases = []
-        for i, member in enumerate(members):
-            for j, (merchant, amount) in enumerate([(tea, 3600), (hotpot, 25800), (cinema, 9800), (hair, 16800)]):
-                if (i + j) % 3 != 2:
-                    purchases.append(
-                        {
-                            "partner": member,
-                            "merchant": merchant,
-                            "amount_fen": amount * (i + 1),
-                            "source_ref": f"demo:{member.id}:{j}",
-                        }
-                    )
-        demo._earn_purchases(purchases)
-        for member in members[:4]:
-            member.city_points_api_sign_in()
-            member.city_points_api_review(f"demo-review-{member.id}", tea.id)
-        wallets = demo._get_wallets(demo.env["res.partner"].union(*members))
-        wallets[0]._spend(300, merchant=hair, note="到店抵扣")
-        wallets[1]._spend(150, merchant=tea, note="到店抵扣")
-        wallets[2]._earn(120, expiry_date=fields.Date.context_today(demo) - timedelta(days=1), note="老积分")
-        wallets[3]._earn(80, expiry_date=fields.Date.context_today(demo) + timedelta(days=10), note="即将过期")
-        demo.env["city.points.lot"]._cron_expire()
-        demo.env["city.points.lot"]._cron_notify_expiring()
-        if wallets[0].balance >= 500:
-            demo.env["city.points.redemption"]._redeem(members[0], ref("city_loyalty.demo_reward_coupon"))
+        return events

@@ -104,7 +104,7 @@ class TestEarning(CityLoyaltyCommon):
         self.assertEqual(rejections.reason, "not_member")
 
     def test_birthday_gift(self):
-        today = __import__("odoo").fields.Date.today()
+        today = __import__("odoo").fields.Date.context_today(self.Wallet)  # the cron's today (user tz)
         self.member.city_birthday = today.replace(year=1990)
         self._purchase(self.member, self.merchant_a, 60000, "sale.order,51")  # gold tier
         balance = self._wallet().balance
