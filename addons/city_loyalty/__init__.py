@@ -1,5 +1,7 @@
 # Copyright 2026 City Life Suite contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 
+from . import engine
 from . import models
 from . import wizard
+from . import demo
