@@ -9,3 +9,6 @@ from . import test_mall
 from . import test_settlement
 from . import test_tour
 from . import test_settings
+from . import test_guards
+from . import test_earning_engine
+from . import test_companies

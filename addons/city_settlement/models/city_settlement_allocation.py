@@ -79,6 +79,13 @@ class CitySettlementAllocation(models.Model):
                 " ON city_settlement_allocation (company_id, id) WHERE move_id IS NULL"
             )
         )
+        # A points booking exists once per (source, merchant, role): see _book_points.
+        self.env.cr.execute(
+            SQL(
+                "CREATE UNIQUE INDEX IF NOT EXISTS city_settlement_allocation_points_uniq"
+                " ON city_settlement_allocation (source_ref, merchant_id, role) WHERE movement = 'points'"
+            )
+        )
         self.env.cr.execute(
             SQL(
                 "CREATE INDEX IF NOT EXISTS city_settlement_allocation_unsettled_idx"
@@ -120,6 +127,15 @@ class CitySettlementAllocation(models.Model):
             "account_id",
             "contra_account_id",
         ]
+
+    def _hash_chain_ready(self):
+        # Points lines are booked on the purchase path: they join the chain when posted
+        # (_post_batch), so that no purchase waits on the company's chain head.
+        return self.filtered(lambda allocation: allocation.movement != "points")
+
+    @api.model
+    def _hash_chain_expected_domain(self):
+        return ["|", ("movement", "!=", "points"), ("move_id", "!=", False)]
 
     # ------------------------------------------------------------
     # CRUD
@@ -179,7 +195,7 @@ class CitySettlementAllocation(models.Model):
     # ------------------------------------------------------------
 
     @api.model
-    def _book_points(self, merchant, amount, kind, source, member=None):
+    def _book_points(self, merchant, amount, kind, source, member=None, company=None):
         """Book the money value of points (issue, redeem or expire) for ``merchant``.
 
         ``amount`` (>= 0, computed by the caller at the clearing rate) moves between
@@ -188,7 +204,17 @@ class CitySettlementAllocation(models.Model):
         A points-clearing rule of the merchant (mode ``points``) keeps its fee on
         redemptions for the platform.
 
+        :param company: the company whose books take the money: by default the
+            company of ``source`` when it is a record with one (the wallet's, for
+            loyalty's bookings), else the current company.
         :return: the allocation lines created
+
+        No lock is taken: purchases at one merchant do not wait on each other.
+        A repeated booking finds its lines; two concurrent bookings of the same
+        source (which loyalty never makes: each posting has its own source) meet
+        on a unique index instead of booking twice. The lines join the evidence
+        chain when they are posted (:meth:`_post_batch`), not here: the chain's
+        head is one row per company.
         """
         if kind not in ("issue", "redeem", "expire"):
             raise UserError(_("Unknown points booking %s.", kind))
@@ -199,8 +225,6 @@ class CitySettlementAllocation(models.Model):
         source_ref = source_reference(source)
         role = f"points_{kind}"
         self_sudo = self.sudo()  # called from loyalty flows by any user; the lines are settlement's own
-        # Serialise bookings of the same merchant's points for the idempotency check.
-        self.env.cr.execute(SQL("SELECT id FROM res_partner WHERE id = %s FOR NO KEY UPDATE", merchant.id))
         existing = self_sudo.search(
             [
                 ("movement", "=", "points"),
@@ -211,7 +235,9 @@ class CitySettlementAllocation(models.Model):
         )
         if existing or not amount_fen:
             return existing.with_env(self.env)
-        company = self.env.company
+        if company is None:
+            is_record = isinstance(source, models.BaseModel) and "company_id" in source._fields
+            company = source.company_id if is_record and source.company_id else self.env.company
         now = fields.Datetime.now()
         rule = self.env["city.split.rule"]._find_rule(merchant, at=now, company=company, modes=("points",))
         base = {
@@ -288,6 +314,8 @@ class CitySettlementAllocation(models.Model):
         rows = self.env.cr.fetchall()
         if not rows:
             return self.env["account.move"]
+        # Lines chained late (points, see _hash_chain_ready) join the evidence chain now.
+        self.browse([row[0] for row in rows])._hash_chain_append()
         credit = defaultdict(int)
         debit = defaultdict(int)
         credit_ids = defaultdict(list)
