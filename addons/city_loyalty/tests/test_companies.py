@@ -21,9 +21,7 @@ class TestPointsCompanies(CityLoyaltyCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.company_b = cls.env["res.company"].create(
-            {"name": "第二运营方", "currency_id": cls.company.currency_id.id}
-        )
+        cls.company_b = cls.env["res.company"].create({"name": "第二运营方", "currency_id": cls.company.currency_id.id})
         cls.company_b.write(
             {
                 "city_points_issue_fen": 2.0,
