@@ -136,8 +136,8 @@ class TestMerchantApi(CityTicketingCommon, HttpCase):
         result = answer["result"]
         self.assertEqual((result["applied"], result["rejected"]), (1, 4))
         codes = [r.get("error", {}).get("code") for r in result["results"]]
-        # A body of the wrong shape is refused as a whole (400, see test_malformed_bodies_answer_json_400); rows of the right
-        # shape are applied or refused one by one by the model.
+        # A body of the wrong shape is refused as a whole (400: test_malformed_bodies_answer_json_400);
+        # rows of the right shape are applied or refused one by one by the model.
         self.assertEqual(codes, [None, "unknown_product", "invalid_price", "nothing_to_update", "unknown_product"])
         template = self.voucher_a.product_tmpl_id
         self.assertEqual((template.city_quota, template.list_price, template.city_current_price), (300, 109.0, 89.0))
