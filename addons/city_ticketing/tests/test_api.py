@@ -321,33 +321,37 @@ class TestMerchantApi(CityTicketingCommon, HttpCase):
             }
         )
         schema = schemathesis.openapi.from_url(f"{self.base_url()}/city/ticketing/v1/openapi.json", config=config)
-        base_url = self.base_url()
         counts = collections.Counter()
         for result in schema.get_all_operations():
             operation = result.ok()
             for mode in (schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE):
-
-                @settings(
-                    max_examples=SCHEMATHESIS_EXAMPLES,
-                    deadline=None,
-                    database=None,
-                    derandomize=True,
-                    phases=[Phase.explicit, Phase.generate, Phase.shrink],
-                    suppress_health_check=list(HealthCheck),
-                )
-                @given(case=operation.as_strategy(generation_mode=mode))
-                def run(case, operation=operation, mode=mode):
-                    response = case.call(base_url=base_url, headers=self.auth)
-                    counts[operation.label, mode.value, response.status_code] += 1
-                    case.validate_response(response, headers=self.auth, transport_kwargs={"base_url": base_url})
-                    if mode == schemathesis.GenerationMode.POSITIVE and response.status_code == 400:
-                        error = response.json()["error"]
-                        self.assertNotIn("field", error, f"a schema-valid body was refused: {case.body!r} → {error}")
-
-                run()
+                self._fuzz(operation, mode, counts)
         summary = ", ".join(f"{label} {mode} {status}: {n}" for (label, mode, status), n in sorted(counts.items()))
         _logger.info("schemathesis: %s requests (%s)", counts.total(), summary)
         self.assertFalse([key for key in counts if key[2] >= 500])
         for label in (f"POST {REDEEM}", f"POST {SYNC}"):
             for mode in ("positive", "negative"):
                 self.assertTrue(any(key[:2] == (label, mode) for key in counts), (label, mode))
+
+    def _fuzz(self, operation, mode, counts):
+        """Run schemathesis' generated cases of ``mode`` on ``operation``; count the answers by status."""
+        base_url = self.base_url()
+
+        @settings(
+            max_examples=SCHEMATHESIS_EXAMPLES,
+            deadline=None,
+            database=None,
+            derandomize=True,
+            phases=[Phase.explicit, Phase.generate, Phase.shrink],
+            suppress_health_check=list(HealthCheck),
+        )
+        @given(case=operation.as_strategy(generation_mode=mode))
+        def run(case):
+            response = case.call(base_url=base_url, headers=self.auth, timeout=60)
+            counts[operation.label, mode.value, response.status_code] += 1
+            case.validate_response(response, headers=self.auth, transport_kwargs={"base_url": base_url})
+            if mode == schemathesis.GenerationMode.POSITIVE and response.status_code == 400:
+                error = response.json()["error"]
+                self.assertNotIn("field", error, f"a schema-valid body was refused: {case.body!r} → {error}")
+
+        run()
