@@ -43,8 +43,8 @@ OptionalName = Annotated[str | None, BeforeValidator(lambda value: None if value
 class RedeemRequest(RequestModel):
     """Redeem uses of a ticket of your merchant."""
 
-    code: Annotated[Text, Field(min_length=1, max_length=4096)] = Field(
-        description="What the scanner read (the QR's content) or the manual code typed by the staff."
+    code: Annotated[str, Field(min_length=1, max_length=4096, pattern=r"^[\t\n\r\x20-\x7e]+$")] = Field(
+        description="What the scanner read (the QR's content) or the manual code typed by the staff (ASCII)."
     )
     uses: integer(1, 10000) = Field(default=1, description="Uses to redeem (次卡: more than 1).")
     device: Annotated[Text, Field(max_length=64)] | None = Field(

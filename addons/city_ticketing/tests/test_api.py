@@ -14,6 +14,7 @@ from openapi_spec_validator import validate as validate_openapi
 from odoo.tests import HttpCase, new_test_user, tagged
 
 from ..controllers import schemas
+from ..models.city_ticket import CityTicketError
 from .common import CityTicketingCommon
 
 _logger = logging.getLogger(__name__)
@@ -237,6 +238,7 @@ class TestMerchantApi(CityTicketingCommon, HttpCase):
             (REDEEM, b"null", "invalid_json", ""),
             (REDEEM, {"code": 12345}, "invalid_code", "code"),
             (REDEEM, {"code": ""}, "invalid_code", "code"),
+            (REDEEM, {"code": "\u00b9"}, "invalid_code", "code"),
             (REDEEM, {"code": "x", "uses": "2"}, "invalid_uses", "uses"),
             (REDEEM, {"code": "x", "uses": 0}, "invalid_uses", "uses"),
             (REDEEM, {"code": "x", "device": ["POS"]}, "invalid_device", "device"),
@@ -252,6 +254,12 @@ class TestMerchantApi(CityTicketingCommon, HttpCase):
         status, answer = self._post_body(SYNC, {"items": [item]}, headers={"Idempotency-Key": "k" * 129})
         self.assertEqual((status, answer["error"]["code"]), (400, "invalid_idempotency_key"))
         self.assertEqual(self.voucher_a.product_tmpl_id.city_quota, 100, "nothing was applied")
+        # Found by schemathesis: non-ASCII digits ('¹'.isdigit() is true) crashed the code look-up.
+        tickets = self.env["city.ticket"].with_user(self.api_user_a)
+        for code in ("\u00b9", "\u0663" * 11):
+            with self.subTest(code=code), self.assertRaises(CityTicketError) as refusal:
+                tickets._redeem_code(code)
+            self.assertEqual(refusal.exception.code, "forged")
 
     def test_messages_in_the_users_language(self):
         cases = [
