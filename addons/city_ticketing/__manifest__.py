@@ -10,7 +10,7 @@
     "website": "https://github.com/city-life-suite/city-life-suite",
     "license": "LGPL-3",
     "depends": ["city_settlement", "sale_stock", "event"],
-    "external_dependencies": {"python": ["qrcode"]},
+    "external_dependencies": {"python": ["qrcode", "pydantic"]},
     "data": [
         "security/city_ticketing_security.xml",
         "security/ir.model.access.csv",

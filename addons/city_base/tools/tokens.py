@@ -182,7 +182,7 @@ def rotating_code(key, message, step=30, digits=6, now=None):
 
 def check_rotating_code(key, message, code, step=30, digits=6, window=1, now=None):
     """True if ``code`` is the rotating code of the current step or of ``window`` steps around it."""
-    if not isinstance(code, str) or len(code) != digits or not code.isdigit():
+    if not isinstance(code, str) or len(code) != digits or not (code.isascii() and code.isdigit()):
         return False
     now = time.time() if now is None else now
     ok = False

@@ -279,7 +279,7 @@ class CityTicket(models.Model):
         code = (code or "").strip()
         if not code:
             raise CityTicketError("invalid_code", _("Scan or type a ticket code."))
-        if code.isdigit():
+        if code.isascii() and code.isdigit():  # str.isdigit() is also true of '¹', '٣'…
             if not codes.damm_valid(code) or len(code) != codes.MANUAL_DIGITS + 1:
                 raise CityTicketError(
                     "bad_check_digit", _("The check digit is wrong: check the code and type it again.")

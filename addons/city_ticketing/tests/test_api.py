@@ -1,11 +1,28 @@
 # Copyright 2026 City Life Suite contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""The merchant machine API: redemption, ERP sync and API keys; bad input answers JSON 4xx,
+the OpenAPI document is valid OpenAPI 3.1, and schemathesis finds no answer outside it."""
 
+import collections
 import json
+import logging
+
+import schemathesis
+from hypothesis import HealthCheck, Phase, given, settings
+from openapi_spec_validator import validate as validate_openapi
 
 from odoo.tests import HttpCase, new_test_user, tagged
 
+from ..controllers import schemas
+from ..models.city_ticket import CityTicketError
 from .common import CityTicketingCommon
+
+_logger = logging.getLogger(__name__)
+
+# Bounded for CI: examples per operation and generation mode (positive, negative).
+SCHEMATHESIS_EXAMPLES = 40
+SYNC = "/city/ticketing/v1/products/sync"
+REDEEM = "/city/ticketing/v1/redeem"
 
 
 @tagged("post_install", "-at_install")
@@ -19,6 +36,7 @@ class TestMerchantApi(CityTicketingCommon, HttpCase):
             "city_api_a", "city_base.group_merchant_manager", cls.merchant_a, lang="zh_CN"
         )
         cls.key_a = cls.env["res.users.apikeys"].with_user(cls.api_user_a).sudo()._generate(None, "扫码枪", None)
+        cls.auth = {"Authorization": f"Bearer {cls.key_a}"}
 
     def _post(self, path, body, key=None):
         headers = {"Content-Type": "application/json"}
@@ -109,8 +127,8 @@ class TestMerchantApi(CityTicketingCommon, HttpCase):
                     "tiers": [{"name": "早鸟", "price": 89.0, "first_sold": 50}],
                 },
                 {"sku": "PT-1", "quota": 10},
-                {"sku": "HG-2P", "quota": -1},
-                {"product_id": self.card_a.product_tmpl_id.id, "price": "free"},
+                {"sku": "HG-2P", "price": 12.345},
+                {"product_id": self.card_a.product_tmpl_id.id},
                 {"sku": "NOPE", "quota": 1},
             ],
         }
@@ -119,7 +137,9 @@ class TestMerchantApi(CityTicketingCommon, HttpCase):
         result = answer["result"]
         self.assertEqual((result["applied"], result["rejected"]), (1, 4))
         codes = [r.get("error", {}).get("code") for r in result["results"]]
-        self.assertEqual(codes, [None, "unknown_product", "invalid_quota", "invalid_price", "unknown_product"])
+        # A body of the wrong shape is refused as a whole (400: test_malformed_bodies_answer_json_400);
+        # rows of the right shape are applied or refused one by one by the model.
+        self.assertEqual(codes, [None, "unknown_product", "invalid_price", "nothing_to_update", "unknown_product"])
         template = self.voucher_a.product_tmpl_id
         self.assertEqual((template.city_quota, template.list_price, template.city_current_price), (300, 109.0, 89.0))
         self.assertEqual(self.voucher_b.product_tmpl_id.city_quota, 0, "another merchant's product is untouched")
@@ -131,5 +151,215 @@ class TestMerchantApi(CityTicketingCommon, HttpCase):
         self.assertEqual(template.city_quota, 250)
         status, conflict = self._post("/city/ticketing/v1/products/sync", dict(body, items=body["items"][:1]))
         self.assertEqual((status, conflict["error"]["code"]), (409, "idempotency_conflict"))
-        status, bad = self._post("/city/ticketing/v1/products/sync", {"items": []})
+        status, bad = self._post("/city/ticketing/v1/products/sync", {"items": [{"sku": "HG-2P", "quota": 1}]})
         self.assertEqual((status, bad["error"]["code"]), (400, "invalid_idempotency_key"))
+
+    # ------------------------------------------------------------------ bad input, OpenAPI, schemathesis
+    def _post_body(self, path, data, headers=None):
+        """POST raw ``data`` (bytes or a JSON-serialisable value); the status and the JSON answer."""
+        if not isinstance(data, bytes):
+            data = json.dumps(data).encode()
+        headers = {"Content-Type": "application/json", **self.auth, **(headers or {})}
+        response = self.opener.post(self.base_url() + path, data=data, headers=headers, timeout=60)
+        self.assertTrue(
+            response.headers.get("Content-Type", "").startswith("application/json"), (path, data, response.text[:300])
+        )
+        return response.status_code, response.json()
+
+    def test_malformed_bodies_answer_json_400(self):
+        """What a hostile client sends: each answer is a JSON 400 naming the refused field."""
+        item = {"sku": "HG-2P", "quota": 10}
+        cases = [
+            (SYNC, b"", "invalid_json", ""),
+            (SYNC, b"{not json", "invalid_json", ""),
+            (SYNC, b"[1, 2]", "invalid_json", ""),
+            (SYNC, b'"text"', "invalid_json", ""),
+            (
+                SYNC,
+                b'{"idempotency_key": "k", "items": [{"sku": "HG-2P", "price": NaN}]}',
+                "invalid_price",
+                "items[0].price",
+            ),
+            (SYNC, {"idempotency_key": 7, "items": [item]}, "invalid_idempotency_key", "idempotency_key"),
+            (SYNC, {"idempotency_key": True, "items": [item]}, "invalid_idempotency_key", "idempotency_key"),
+            (SYNC, {"idempotency_key": ["k"], "items": [item]}, "invalid_idempotency_key", "idempotency_key"),
+            (SYNC, {"idempotency_key": {"k": 1}, "items": [item]}, "invalid_idempotency_key", "idempotency_key"),
+            (SYNC, {"idempotency_key": "", "items": [item]}, "invalid_idempotency_key", "idempotency_key"),
+            (SYNC, {"idempotency_key": "k" * 129, "items": [item]}, "invalid_idempotency_key", "idempotency_key"),
+            (SYNC, {"idempotency_key": "k\u0000", "items": [item]}, "invalid_idempotency_key", "idempotency_key"),
+            (SYNC, {"idempotency_key": "k", "items": {}}, "invalid_items", "items"),
+            (SYNC, {"idempotency_key": "k", "items": []}, "invalid_items", "items"),
+            (SYNC, {"idempotency_key": "k", "items": [item] * 501}, "invalid_items", "items"),
+            (SYNC, {"idempotency_key": "k", "items": [7]}, "invalid_items", "items[0]"),
+            (SYNC, {"idempotency_key": "k", "items": [item], "extra": 1}, "unknown_field", "extra"),
+            (SYNC, {"idempotency_key": "k", "items": [dict(item, colour="red")]}, "unknown_field", "items[0].colour"),
+            (SYNC, {"idempotency_key": "k", "items": [dict(item, quota=-1)]}, "invalid_quota", "items[0].quota"),
+            (SYNC, {"idempotency_key": "k", "items": [dict(item, quota=2**31)]}, "invalid_quota", "items[0].quota"),
+            (SYNC, {"idempotency_key": "k", "items": [dict(item, quota=True)]}, "invalid_quota", "items[0].quota"),
+            (SYNC, {"idempotency_key": "k", "items": [dict(item, quota=1.5)]}, "invalid_quota", "items[0].quota"),
+            (SYNC, {"idempotency_key": "k", "items": [dict(item, price="free")]}, "invalid_price", "items[0].price"),
+            (
+                SYNC,
+                {"idempotency_key": "k", "items": [{"product_id": 10**20, "quota": 1}]},
+                "invalid_product",
+                "items[0].product_id",
+            ),
+            (
+                SYNC,
+                {"idempotency_key": "k", "items": [{"sku": "\u0000", "quota": 1}]},
+                "invalid_product",
+                "items[0].sku",
+            ),
+            (SYNC, {"idempotency_key": "k", "items": [dict(item, tiers={})]}, "invalid_tiers", "items[0].tiers"),
+            (
+                SYNC,
+                {"idempotency_key": "k", "items": [dict(item, tiers=[{"name": "早鸟", "price": 1, "until": "soon"}])]},
+                "invalid_tiers",
+                "items[0].tiers[0].until",
+            ),
+            (
+                SYNC,
+                {
+                    "idempotency_key": "k",
+                    "items": [dict(item, tiers=[{"name": "早鸟", "price": [1], "first_sold": 5}])],
+                },
+                "invalid_price",
+                "items[0].tiers[0].price",
+            ),
+            (
+                SYNC,
+                {
+                    "idempotency_key": "k",
+                    "items": [dict(item, tiers=[{"name": "早鸟", "price": 1, "first_sold": 10**12}])],
+                },
+                "invalid_tiers",
+                "items[0].tiers[0].first_sold",
+            ),
+            (REDEEM, b"null", "invalid_json", ""),
+            (REDEEM, {"code": 12345}, "invalid_code", "code"),
+            (REDEEM, {"code": ""}, "invalid_code", "code"),
+            (REDEEM, {"code": "\u00b9"}, "invalid_code", "code"),
+            (REDEEM, {"code": "x", "uses": "2"}, "invalid_uses", "uses"),
+            (REDEEM, {"code": "x", "uses": 0}, "invalid_uses", "uses"),
+            (REDEEM, {"code": "x", "device": ["POS"]}, "invalid_device", "device"),
+            (REDEEM, {"code": "x", "merchant": 1}, "unknown_field", "merchant"),
+        ]
+        for path, body, code, field in cases:
+            with self.subTest(path=path, body=body):
+                status, answer = self._post_body(path, body)
+                self.assertEqual(
+                    (status, answer["error"]["code"], answer["error"]["field"]), (400, code, field), answer
+                )
+                self.assertTrue(answer["error"]["message"])
+        status, answer = self._post_body(SYNC, {"items": [item]}, headers={"Idempotency-Key": "k" * 129})
+        self.assertEqual((status, answer["error"]["code"]), (400, "invalid_idempotency_key"))
+        self.assertEqual(self.voucher_a.product_tmpl_id.city_quota, 100, "nothing was applied")
+        # Found by schemathesis: non-ASCII digits ('¹'.isdigit() is true) crashed the code look-up.
+        tickets = self.env["city.ticket"].with_user(self.api_user_a)
+        for code in ("\u00b9", "\u0663" * 11):
+            with self.subTest(code=code), self.assertRaises(CityTicketError) as refusal:
+                tickets._redeem_code(code)
+            self.assertEqual(refusal.exception.code, "forged")
+
+    def test_messages_in_the_users_language(self):
+        cases = [
+            (SYNC, {"idempotency_key": "k", "items": [{"sku": "HG-2P", "quota": -1}]}, "items[0].quota 不能小于 0。"),
+            (SYNC, {"idempotency_key": 1, "items": []}, "需要提供 1 到 128 个字符的幂等键。"),
+            (REDEEM, {"code": "x", "colour": "red"}, "未知字段：colour。"),
+            (REDEEM, {"code": "x", "uses": 1.5}, "uses 必须是整数。"),
+        ]
+        for path, body, message in cases:
+            with self.subTest(body=body):
+                self.assertEqual(self._post_body(path, body)[1]["error"]["message"], message)
+
+    def test_idempotency_key_from_header(self):
+        status, answer = self._post_body(
+            SYNC, {"items": [{"sku": "HG-2P", "quota": 120}]}, headers={"Idempotency-Key": "hdr-1"}
+        )
+        self.assertEqual((status, answer["result"]["applied"], answer["result"]["idempotency_key"]), (200, 1, "hdr-1"))
+        self.assertEqual(self.voucher_a.product_tmpl_id.city_quota, 120)
+
+    def test_openapi_document(self):
+        response = self.url_open("/city/ticketing/v1/openapi.json", timeout=60)
+        self.assertEqual(response.status_code, 200)
+        document = response.json()
+        validate_openapi(document)
+        self.assertEqual(document["openapi"], "3.1.0")
+        self.assertEqual(document, json.loads(json.dumps(schemas.openapi())), "served from the validating schemas")
+        redeem = document["paths"][REDEEM]["post"]
+        self.assertEqual(
+            redeem["requestBody"]["content"]["application/json"]["schema"]["$ref"], "#/components/schemas/RedeemRequest"
+        )
+        for status in ("200", "400", "401", "403", "404", "409", "410"):
+            self.assertIn(status, redeem["responses"])
+        sync_body = document["components"]["schemas"]["SyncRequest"]
+        self.assertFalse(sync_body["additionalProperties"])
+        self.assertEqual(sync_body["properties"]["items"]["maxItems"], 500)
+
+    def test_redeem_answer_matches_the_document(self):
+        """The success answers, which random codes never reach, are checked against the document too."""
+        schema = schemathesis.openapi.from_dict(schemas.openapi())
+        ticket = self._buy_tickets(self.voucher_a)
+        response = self.url_open(REDEEM, data=json.dumps({"code": ticket.token}), headers=self.auth, timeout=60)
+        self.assertEqual(response.status_code, 200, response.text)
+        schema[REDEEM]["POST"].validate_response(response)
+        card = self._buy_tickets(self.card_a)
+        response = self.url_open(
+            REDEEM,
+            data=json.dumps({"code": card.manual_code, "uses": 2, "device": "POS-1"}),
+            headers=self.auth,
+            timeout=60,
+        )
+        self.assertEqual((response.status_code, response.json()["result"]["uses_done"]), (200, 2), response.text)
+        schema[REDEEM]["POST"].validate_response(response)
+
+    def test_schemathesis(self):
+        """Schemathesis (positive and negative bodies, bounded) against the served document, as a merchant user.
+
+        Every answer must be documented (status, JSON content type, body schema),
+        no 5xx; unauthenticated replays must be refused; schema-violating bodies
+        must be refused; schema-valid bodies are never refused by the body
+        validation (a 400 naming a ``field``): only the models' own refusals.
+        """
+        config = schemathesis.Config.from_dict(
+            {
+                "checks": {
+                    "positive_data_acceptance": {"expected-statuses": ["2xx", "400", "401", "403", "404", "409", "410"]}
+                }
+            }
+        )
+        schema = schemathesis.openapi.from_url(f"{self.base_url()}/city/ticketing/v1/openapi.json", config=config)
+        counts = collections.Counter()
+        for result in schema.get_all_operations():
+            operation = result.ok()
+            for mode in (schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE):
+                self._fuzz(operation, mode, counts)
+        summary = ", ".join(f"{label} {mode} {status}: {n}" for (label, mode, status), n in sorted(counts.items()))
+        _logger.info("schemathesis: %s requests (%s)", counts.total(), summary)
+        self.assertFalse([key for key in counts if key[2] >= 500])
+        for label in (f"POST {REDEEM}", f"POST {SYNC}"):
+            for mode in ("positive", "negative"):
+                self.assertTrue(any(key[:2] == (label, mode) for key in counts), (label, mode))
+
+    def _fuzz(self, operation, mode, counts):
+        """Run schemathesis' generated cases of ``mode`` on ``operation``; count the answers by status."""
+        base_url = self.base_url()
+
+        @settings(
+            max_examples=SCHEMATHESIS_EXAMPLES,
+            deadline=None,
+            database=None,
+            derandomize=True,
+            phases=[Phase.explicit, Phase.generate, Phase.shrink],
+            suppress_health_check=list(HealthCheck),
+        )
+        @given(case=operation.as_strategy(generation_mode=mode))
+        def run(case):
+            response = case.call(base_url=base_url, headers=self.auth, timeout=60)
+            counts[operation.label, mode.value, response.status_code] += 1
+            case.validate_response(response, headers=self.auth, transport_kwargs={"base_url": base_url})
+            if mode == schemathesis.GenerationMode.POSITIVE and response.status_code == 400:
+                error = response.json()["error"]
+                self.assertNotIn("field", error, f"a schema-valid body was refused: {case.body!r} → {error}")
+
+        run()

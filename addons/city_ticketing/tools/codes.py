@@ -37,7 +37,7 @@ def damm_digit(digits):
 
 def damm_valid(code):
     """True if ``code`` (digits, check digit last) passes the Damm check."""
-    return isinstance(code, str) and code.isdigit() and damm_digit(code) == "0"
+    return isinstance(code, str) and code.isascii() and code.isdigit() and damm_digit(code) == "0"
 
 
 def new_manual_code():
