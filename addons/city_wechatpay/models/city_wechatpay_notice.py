@@ -136,9 +136,7 @@ class CityWechatpayNotice(models.Model):
         try:
             with self.env.registry.cursor() as cr:
                 env = api.Environment(cr, SUPERUSER_ID, {})
-                cr.execute(
-                    SQL("SELECT state FROM city_wechatpay_notice WHERE id = %s FOR UPDATE NOWAIT", notice_id)
-                )
+                cr.execute(SQL("SELECT state FROM city_wechatpay_notice WHERE id = %s FOR UPDATE NOWAIT", notice_id))
                 if cr.fetchone()[0] == "done":
                     return
                 notice = env["city.wechatpay.notice"].browse(notice_id)

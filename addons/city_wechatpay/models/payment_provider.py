@@ -132,7 +132,7 @@ class PaymentProvider(models.Model):
                 if key:
                     try:
                         loader(key)
-                    except Exception as exc:  # noqa: BLE001 - wechatpayv3 raises a bare Exception
+                    except Exception as exc:
                         raise ValidationError(_("The %s cannot be read: paste the PEM text.", label)) from exc
             try:
                 signature.KeyRing(certificates=provider.wechatpay_platform_certificates)
@@ -147,8 +147,9 @@ class PaymentProvider(models.Model):
 
     def _compute_feature_support_fields(self):
         """Override of `payment`: partial refunds."""
-        super()._compute_feature_support_fields()
+        res = super()._compute_feature_support_fields()
         self.filtered(lambda p: p.code == "wechatpay").update({"support_refund": "partial"})
+        return res
 
     # ------------------------------------------------------------
     # BUSINESS: payment flow
@@ -236,7 +237,7 @@ class PaymentProvider(models.Model):
         except requests.exceptions.RequestException as exc:
             _logger.warning("WeChat Pay %s: could not reach the gateway (%s)", method, type(exc).__name__)
             raise WechatpayError(_("WeChat Pay could not be reached; try again later.")) from exc
-        except Exception as exc:  # noqa: BLE001 - wechatpayv3 raises bare Exceptions
+        except Exception as exc:
             if str(exc) == "failed to verify the signature":
                 _logger.warning("WeChat Pay %s: answer with a bad signature refused", method)
                 raise WechatpayError(_("WeChat Pay's answer could not be verified.")) from exc

@@ -142,7 +142,9 @@ class PaymentTransaction(models.Model):
     def _wechatpay_query(self):
         """Ask WeChat Pay for the state of the payment and apply it (as a notice would)."""
         self.ensure_one()
-        data = self.provider_id._wechatpay_call("query", out_trade_no=self.reference, **self._wechatpay_sub_mchid_kwargs())
+        data = self.provider_id._wechatpay_call(
+            "query", out_trade_no=self.reference, **self._wechatpay_sub_mchid_kwargs()
+        )
         self._wechatpay_apply("payment", data)
         return data
 

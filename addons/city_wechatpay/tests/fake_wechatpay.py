@@ -64,7 +64,7 @@ def rsa_sign(key, message):
 def rsa_check(public_key, message, signature):
     try:
         public_key.verify(base64.b64decode(signature), message.encode(), padding.PKCS1v15(), hashes.SHA256())
-    except Exception:  # noqa: BLE001
+    except Exception:
         return False
     return True
 
@@ -361,8 +361,9 @@ class FakeWechatPay:
                 if refund and refund["amount"]["refund"] != data["amount"]["refund"]:
                     return 400, {"code": "INVALID_REQUEST", "message": "退款单号重复"}
                 refunded = sum(
-                    r["amount"]["refund"] for no, r in self.refunds.items() if r["out_trade_no"] == data["out_trade_no"]
-                    and no != data["out_refund_no"]
+                    r["amount"]["refund"]
+                    for no, r in self.refunds.items()
+                    if r["out_trade_no"] == data["out_trade_no"] and no != data["out_refund_no"]
                 )
                 if refunded + data["amount"]["refund"] > order["amount"]["total"]:
                     return 400, {"code": "NOT_ENOUGH", "message": "退款金额超过订单金额"}
@@ -398,8 +399,7 @@ class FakeWechatPay:
                     return 400, {"code": "NO_STATEMENT_EXIST", "message": "账单文件不存在"}
                 return 200, {
                     "hash_type": "SHA1",
-                    "hash_value": hashlib.sha1(self.bills[token]).hexdigest(),  # noqa: S324
+                    "hash_value": hashlib.sha1(self.bills[token]).hexdigest(),
                     "download_url": f"{self.url}/v3/billdownload/file?token={token}",
                 }
         raise KeyError(path)
-

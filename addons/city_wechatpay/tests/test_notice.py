@@ -77,7 +77,10 @@ class TestNotice(WechatpayCommon, HttpCase):
             "stale timestamp": (notice("TRANSACTION.SUCCESS", resource, timestamp=int(time.time()) - 600), 401),
             "unknown serial": (notice("TRANSACTION.SUCCESS", resource, serial="PUB_KEY_ID_0000000000000000"), 401),
             "certificate not configured": (notice("TRANSACTION.SUCCESS", resource, serial=self.fake.cert_serial), 401),
-            "wrong amount": (notice("TRANSACTION.SUCCESS", dict(resource, amount={**resource["amount"], "total": 1})), 400),
+            "wrong amount": (
+                notice("TRANSACTION.SUCCESS", dict(resource, amount={**resource["amount"], "total": 1})),
+                400,
+            ),
             "wrong currency": (
                 notice("TRANSACTION.SUCCESS", dict(resource, amount={**resource["amount"], "currency": "USD"})),
                 400,

@@ -25,7 +25,7 @@ class TestPayment(WechatpayCommon):
         )
 
     def test_direct_prepay_returns_request_payment_params(self):
-        order, tx, values = self._prepaid_tx()
+        _order, tx, values = self._prepaid_tx()
         sent = self.fake.orders[tx.reference]
         self.assertEqual(sent["appid"], self.fake.appid)
         self.assertEqual(sent["mchid"], self.fake.mchid)
@@ -48,7 +48,10 @@ class TestPayment(WechatpayCommon):
         _order, tx, values = self._prepaid_tx()
         sent = self.fake.orders[tx.reference]
         self.assertEqual(self.fake.requests[-1][1], "/v3/pay/partner/transactions/jsapi")
-        self.assertEqual((sent["sp_mchid"], sent["sp_appid"], sent["sub_mchid"]), (self.fake.mchid, self.fake.appid, self.fake.sub_mchid))
+        self.assertEqual(
+            (sent["sp_mchid"], sent["sp_appid"], sent["sub_mchid"]),
+            (self.fake.mchid, self.fake.appid, self.fake.sub_mchid),
+        )
         self.assertEqual(sent["payer"], {"sp_openid": "o-member-openid-0001"})
         self._assert_pay_sign(values, self.fake.appid)
         # with the sub-merchant's own mini-program: paid with sub_openid, signed for sub_appid
@@ -91,8 +94,9 @@ class TestPayment(WechatpayCommon):
 
     def test_answer_with_bad_signature_refused(self):
         _order, tx, _values = self._prepaid_tx()
-        with patch.object(type(self.fake), "signed_headers", lambda fake, body, **kw: {}), self.assertRaises(
-            ValidationError
+        with (
+            patch.object(type(self.fake), "signed_headers", lambda fake, body, **kw: {}),
+            self.assertRaises(ValidationError),
         ):
             tx._wechatpay_query()
 

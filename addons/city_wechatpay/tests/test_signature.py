@@ -62,8 +62,8 @@ class TestSignature(BaseCase):
         self.assertTrue(signature.verify(self.keyring, lower, body))
 
     def test_sha1(self):
-        data = "`2026-11-30 10:00:00,`wx\n".encode()
-        digest = hashlib.sha1(data).hexdigest()  # noqa: S324
+        data = b"`2026-11-30 10:00:00,`wx\n"
+        digest = hashlib.sha1(data).hexdigest()
         self.assertTrue(signature.check_sha1(data, digest.upper()))
         self.assertFalse(signature.check_sha1(data + b" ", digest))
         self.assertFalse(signature.check_sha1(data, ""))

@@ -88,7 +88,9 @@ def verify(keyring, headers, body, now=None, max_age=MAX_AGE):
         raise SignatureError("bad timestamp") from exc
     if abs((time.time() if now is None else now) - timestamp) > max_age:
         raise SignatureError("stale timestamp")
-    if not rsa_verify(values["Wechatpay-Timestamp"], values["Wechatpay-Nonce"], body, values["Wechatpay-Signature"], key):
+    if not rsa_verify(
+        values["Wechatpay-Timestamp"], values["Wechatpay-Nonce"], body, values["Wechatpay-Signature"], key
+    ):
         raise SignatureError("bad signature")
     return True
 
@@ -137,4 +139,4 @@ def parse_notice(keyring, apiv3_key, headers, body, now=None):
 
 def check_sha1(data, expected):
     """Whether ``data`` (bytes) has the SHA1 ``expected`` (hex, any case)."""
-    return bool(expected) and hmac.compare_digest(hashlib.sha1(data).hexdigest(), expected.strip().lower())  # noqa: S324 - WeChat's bill hash
+    return bool(expected) and hmac.compare_digest(hashlib.sha1(data).hexdigest(), expected.strip().lower())
