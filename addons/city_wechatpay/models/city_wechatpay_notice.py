@@ -103,7 +103,22 @@ class CityWechatpayNotice(models.Model):
 
     @api.model
     def _record(self, provider_sudo, envelope):
-        """Insert the notice if absent, in a transaction of its own (committed at once)."""
+        """Insert the notice if absent, in a transaction of its own (committed at once).
+
+        Under REPEATABLE READ, a repeat inserted and committed by another worker after
+        this transaction's snapshot makes the insert fail with a serialization error:
+        a new transaction (a new snapshot) then finds it.
+        """
+        for attempt in range(3):
+            try:
+                return self._record_once(provider_sudo, envelope)
+            except pg_errors.SerializationFailure as exc:
+                if attempt == 2:
+                    raise NoticeRefused(503, "busy, retry later") from exc
+        return None
+
+    @api.model
+    def _record_once(self, provider_sudo, envelope):
         with self.env.registry.cursor() as cr:
             cr.execute(
                 SQL(
