@@ -1,0 +1,6 @@
+# Copyright 2026 City Life Suite contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+
+from . import payment_provider
+from . import payment_transaction
+from . import city_wechatpay_notice

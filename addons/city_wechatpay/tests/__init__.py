@@ -1,0 +1,8 @@
+# Copyright 2026 City Life Suite contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+
+from . import test_signature
+from . import test_provider
+from . import test_payment
+from . import test_notice
+from . import test_refund
