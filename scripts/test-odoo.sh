@@ -10,8 +10,8 @@
 # The tests run through pytest-odoo on the fully loaded registry, after every module
 # is installed: Odoo's own runner would run the at_install tests while the suite's
 # modules are not loaded yet. Set CITY_TEST_ODOO_TESTS to run other test files or
-# directories (space-separated, relative to Odoo's addons directory), e.g.
-#   CITY_TEST_ODOO_TESTS="sale/tests/test_access_rights.py" scripts/test-odoo.sh
+# directories or pytest node ids (space-separated, relative to Odoo's addons directory), e.g.
+#   CITY_TEST_ODOO_TESTS="sale/tests/test_access_rights.py account/tests/test_product.py" scripts/test-odoo.sh
 # Extra arguments go to both pytest runs (e.g. -k access). CITY_TEST_ODOO_STEPS chooses
 # the steps (default "build suite bare"): after a fix, "suite" alone re-runs the tests
 # on the existing database with the suite and compares with the last run without it.
@@ -58,7 +58,7 @@ else
 fi
 TEST_PATHS=()
 for path in "${relative[@]}"; do
-    [ -e "$ADDONS_DIR/$path" ] || die "no $ADDONS_DIR/$path"
+    [ -e "$ADDONS_DIR/${path%%::*}" ] || die "no $ADDONS_DIR/${path%%::*}"
     TEST_PATHS+=("$ADDONS_DIR/$path")
 done
 
@@ -99,7 +99,7 @@ run_odoo_tests() { # db, then pytest arguments
     # Odoo's tests skip what does not apply to the database: skips are reported, not failures.
     (cd "$REPO" && PYTHONUNBUFFERED=1 CITY_ALLOW_SKIPS=1 CITY_TEST_DB=$db CITY_DATA_DIR=$DATA_DIR "$PY" -m pytest \
         -c "$REPO/pyproject.toml" --rootdir="$REPO" -o console_output_style=classic \
-        --junitxml="$xml" \
+        --junitxml="$xml" -o junit_family=xunit1 \
         --odoo-config="$ODOO_CONF" --odoo-database="$db" --odoo-addons-path="$(odoo_addons_path)" \
         --odoo-extra="data-dir=$DATA_DIR" --odoo-extra=test-enable --odoo-http --odoo-log-level=error \
         "${TEST_PATHS[@]}" "$@") >"$log" 2>&1 || true
@@ -117,8 +117,10 @@ import xml.etree.ElementTree as ET
 def outcomes(path):
     result = {}
     for case in ET.parse(path).iter("testcase"):
-        # "...opt.odoo18.addons.sale.tests.test_x.Class" -> "sale.tests.test_x.Class"
-        classname = re.sub(r"^.*?\baddons\.", "", case.get("classname", ""))
+        # The file, relative to Odoo's addons: "../../opt/odoo18/addons/sale/tests/test_x.py"
+        # -> "sale/tests/test_x.py", then the class (the last part of classname).
+        module = re.sub(r"^.*?\baddons/", "", case.get("file", "")).removesuffix(".py").replace("/", ".")
+        classname = f"{module}.{case.get('classname', '').rsplit('.', 1)[-1]}"
         kind = "passed"
         for child in case:
             if child.tag in ("failure", "error"):
