@@ -1,5 +1,5 @@
 # City Life Suite — the commands of the README. Each one sets up what it needs.
-.PHONY: setup run test lint bench i18n
+.PHONY: setup run test test-odoo lint bench i18n
 
 setup:  ## install PostgreSQL, Odoo 18.0 (if missing), Python requirements, Chromium
 	bash scripts/setup.sh
@@ -9,6 +9,9 @@ run:    ## create/update the 'city' database with demo data and serve http://loc
 
 test:   ## build a fresh test database and run every test through pytest (pytest-odoo)
 	bash scripts/test.sh
+
+test-odoo:  ## Odoo's own tests of sale, stock, loyalty, payment, account with and without the suite
+	bash scripts/test-odoo.sh
 
 lint:   ## ruff + pylint-odoo through pre-commit
 	bash scripts/lint.sh

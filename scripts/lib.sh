@@ -306,12 +306,12 @@ install_into() { # db, then odoo arguments
     fi
 }
 
-# A fresh database with every city_* module (and demo data). Odoo's own modules
-# take most of the install time and never change between runs: they are kept in
-# a template database named after what it contains.
-build_suite_db() { # db
-    local db=$1 modules deps key template
-    modules=$(city_modules)
+# The template database holding Odoo's own modules that the suite depends on (with
+# demo data, for a company in China). Odoo's modules take most of the install time
+# and never change between runs: the template is named after what it contains and
+# built only when missing. Prints its name.
+suite_template() {
+    local deps key template
     deps=$(external_dependencies)
     # The template's filestore lives in this DATA_DIR, so the template belongs to it too.
     key=$(printf '%s|%s|zh_CN|CN|demo|%s' "$(cd / && "$PY" -c 'import odoo.release as r; print(r.version)')" \
@@ -340,12 +340,26 @@ build_suite_db() { # db
                 mv "$DATA_DIR/filestore/$template.tmp" "$DATA_DIR/filestore/$template"
             fi
         fi
-    ) 9>"$DATA_DIR/logs/template.lock"
-    log "building fresh database '$db' with $modules"
+    ) 9>"$DATA_DIR/logs/template.lock" >&2
+    echo "$template"
+}
+
+# A fresh copy of the template (Odoo's modules only, none of the suite's).
+build_template_copy() { # db
+    local db=$1 template
+    template=$(suite_template)
     dropdb --if-exists --force "$db"
     rm -rf "${DATA_DIR:?}/filestore/$db"
     createdb -T "$template" "$db"
     if [ -d "$DATA_DIR/filestore/$template" ]; then cp -a "$DATA_DIR/filestore/$template" "$DATA_DIR/filestore/$db"; fi
+}
+
+# A fresh database with every city_* module (and demo data), built on the template.
+build_suite_db() { # db
+    local db=$1 modules
+    modules=$(city_modules)
+    build_template_copy "$db"
+    log "building fresh database '$db' with $modules"
     install_into "$db" -i "$modules"
     check_company_chinese "$db"
 }

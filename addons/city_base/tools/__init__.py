@@ -2,4 +2,4 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """Plain-Python helpers shared by the City Life Suite (no ORM in here)."""
 
-from . import allocation, hashchain, tokens
+from . import allocation, groups, hashchain, tokens

@@ -4,13 +4,18 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+# Who reads points wallets (and so a member's balance): the platform's roles, not merchants.
+WALLET_READERS = "city_base.group_operator,city_base.group_accountant"
+
 
 class ResPartner(models.Model):
     _inherit = "res.partner"
 
     city_birthday = fields.Date(string="Birthday")
-    city_points_wallet_ids = fields.One2many("city.points.wallet", "partner_id", string="Points Wallets")
-    city_points_balance = fields.Integer(string="Points", compute="_compute_city_points_balance")
+    city_points_wallet_ids = fields.One2many(
+        "city.points.wallet", "partner_id", string="Points Wallets", groups=WALLET_READERS
+    )
+    city_points_balance = fields.Integer(string="Points", compute="_compute_city_points_balance", groups=WALLET_READERS)
 
     def _compute_city_points_balance(self):
         wallets = (

@@ -4,6 +4,7 @@
 from odoo import fields, models
 
 from odoo.addons.city_base.tools.allocation import to_fen
+from odoo.addons.city_base.tools.groups import CITY_ROLES
 
 
 class SaleOrder(models.Model):
@@ -16,6 +17,7 @@ class SaleOrder(models.Model):
         copy=False,
         ondelete="set null",
         index="btree_not_null",
+        groups=CITY_ROLES,
     )
 
     def _city_on_paid(self):

@@ -3,6 +3,8 @@
 
 from odoo import fields, models
 
+from odoo.addons.city_base.tools.groups import CITY_ROLES
+
 
 class AccountMove(models.Model):
     _inherit = "account.move"
@@ -19,4 +21,6 @@ class AccountMoveLine(models.Model):
     _inherit = "account.move.line"
 
     city_merchant_id = fields.Many2one("res.partner", index="btree_not_null", ondelete="restrict", readonly=True)
-    city_allocation_ids = fields.One2many("city.settlement.allocation", "move_line_id", string="Settlement Allocations")
+    city_allocation_ids = fields.One2many(
+        "city.settlement.allocation", "move_line_id", string="Settlement Allocations", groups=CITY_ROLES
+    )

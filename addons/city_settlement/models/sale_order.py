@@ -5,13 +5,14 @@ from odoo import _, fields, models
 from odoo.tools import SQL
 
 from odoo.addons.city_base.tools.allocation import allocate, from_fen, to_fen
+from odoo.addons.city_base.tools.groups import CITY_ROLES
 
 
 class SaleOrder(models.Model):
     _inherit = "sale.order"
 
     city_paid_date = fields.Datetime(string="Paid On", readonly=True, copy=False, index="btree_not_null")
-    city_escrow_ids = fields.One2many("city.escrow", "order_id", string="Escrow")
+    city_escrow_ids = fields.One2many("city.escrow", "order_id", string="Escrow", groups=CITY_ROLES)
     city_escrow_move_id = fields.Many2one(
         "account.move", string="Escrow Entry", readonly=True, copy=False, ondelete="restrict"
     )
@@ -171,7 +172,7 @@ class SaleOrder(models.Model):
 class SaleOrderLine(models.Model):
     _inherit = "sale.order.line"
 
-    city_escrow_ids = fields.One2many("city.escrow", "order_line_id", string="Escrow")
+    city_escrow_ids = fields.One2many("city.escrow", "order_line_id", string="Escrow", groups=CITY_ROLES)
 
     def _city_prepare_escrow_vals(self):
         """Escrow values of a paid line: one per merchant component (combos) or one."""

@@ -10,3 +10,6 @@ from . import city_ticket_transfer
 from . import city_ticket_sync_request
 from . import sale_order
 from . import ir_http
+from . import stock_move
+from . import stock_move_line
+from . import stock_quant

@@ -7,6 +7,8 @@ from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
+from odoo.addons.city_base.tools.groups import CITY_ROLES
+
 TICKET_TYPES = [
     ("voucher", "Group-buy Voucher"),
     ("appointment", "Appointment Voucher"),
@@ -54,7 +56,7 @@ class ProductTemplate(models.Model):
     city_current_price = fields.Float(
         string="Current Price", compute="_compute_city_current_price", digits="Product Price"
     )
-    city_ticket_count = fields.Integer(string="Tickets", compute="_compute_city_ticket_count")
+    city_ticket_count = fields.Integer(string="Tickets", compute="_compute_city_ticket_count", groups=CITY_ROLES)
 
     _sql_constraints = [
         ("city_quota_positive", "CHECK(city_quota >= 0 AND city_sold_qty >= 0)", "Quotas cannot be negative."),

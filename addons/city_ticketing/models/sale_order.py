@@ -4,12 +4,14 @@
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError
 
+from odoo.addons.city_base.tools.groups import CITY_ROLES
+
 
 class SaleOrder(models.Model):
     _inherit = "sale.order"
 
-    city_ticket_ids = fields.One2many("city.ticket", "order_id", string="Tickets", readonly=True)
-    city_ticket_count = fields.Integer(string="Ticket Count", compute="_compute_city_ticket_count")
+    city_ticket_ids = fields.One2many("city.ticket", "order_id", string="Tickets", readonly=True, groups=CITY_ROLES)
+    city_ticket_count = fields.Integer(string="Ticket Count", compute="_compute_city_ticket_count", groups=CITY_ROLES)
 
     def _compute_city_ticket_count(self):
         counts = dict(self.env["city.ticket"]._read_group([("order_id", "in", self.ids)], ["order_id"], ["__count"]))
@@ -27,7 +29,10 @@ class SaleOrder(models.Model):
         confirmed = self.filtered(lambda o: o.state == "sale")
         result = super()._action_cancel()
         for order in confirmed:
-            if order.city_ticket_ids:
+            # sudo: issued tickets decide whether the quota is given back, whoever cancels
+            # (a Sales user reads no tickets).
+            order_sudo = order.sudo()
+            if order_sudo.city_ticket_ids:
                 continue  # tickets issued: refunds go through the tickets' policy, not the quota
             order.order_line._city_release_quota()
         return result
@@ -95,7 +100,9 @@ class SaleOrderLine(models.Model):
         ondelete="restrict",
         domain="[('product_tmpl_id', '=', product_template_id)]",
     )
-    city_ticket_ids = fields.One2many("city.ticket", "order_line_id", string="Tickets", readonly=True)
+    city_ticket_ids = fields.One2many(
+        "city.ticket", "order_line_id", string="Tickets", readonly=True, groups=CITY_ROLES
+    )
 
     def _get_display_price(self):
         template = self.product_id.product_tmpl_id

@@ -8,3 +8,4 @@ from . import test_access
 from . import test_concurrency
 from . import test_api
 from . import test_tour
+from . import test_odoo_users
