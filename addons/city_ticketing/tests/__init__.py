@@ -8,3 +8,5 @@ from . import test_access
 from . import test_concurrency
 from . import test_api
 from . import test_tour
+from . import test_companies
+from . import test_demo
