@@ -188,7 +188,7 @@ class TestTwoCompanies(CityTicketingCommon):
 
         # Refund on request and expiry of company 2's tickets, by the cron from company 1.
         tickets_2[1].action_refund()
-        card_order, _tx = self._buy_in_company_2(self.card_2)
+        card_order, card_tx = self._buy_in_company_2(self.card_2)
         card = card_order.city_ticket_ids
         card.write({"valid_to": fields.Datetime.now() - timedelta(hours=1)})
         cron_env["city.ticket"]._cron_expire_tickets()
@@ -207,7 +207,7 @@ class TestTwoCompanies(CityTicketingCommon):
             "nothing of company 2's orders lands in company 1",
         )
         # Company 2's channel bill reconciles with company 2's transactions only.
-        data, _day = self.env["city.settlement.demo"]._write_wechat_bill(tx_2)
+        data, _day = self.env["city.settlement.demo"]._write_wechat_bill(tx_2 | card_tx)
         bill = (
             self.env["city.payment.bill"]
             .with_company(self.company_2)
@@ -217,8 +217,8 @@ class TestTwoCompanies(CityTicketingCommon):
         bill.with_env(cron_env).action_reconcile()
         run = self.env["city.reconciliation"].search([("provider_id", "=", self.provider_2.id)])
         self.assertEqual(run.company_id, self.company_2)
-        self.assertEqual((run.matched_count, run.difference_count), (1, 0), run.difference_ids.mapped("cause"))
-        self.assertEqual(bill.line_ids.transaction_id, tx_2)
+        self.assertEqual((run.matched_count, run.difference_count), (2, 0), run.difference_ids.mapped("cause"))
+        self.assertEqual(bill.line_ids.transaction_id, tx_2 | card_tx)
         self.assertTrialBalanceBalances()
         for company in (self.company, self.company_2):
             self.env.flush_all()
