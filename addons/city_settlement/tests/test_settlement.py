@@ -126,7 +126,7 @@ class TestSettlement(CitySettlementCommon):
 
         def refuse_b(self, merchant, today, company):
             if merchant.name == "测试健身B":
-                raise UserError("bank account missing")
+                raise RuntimeError("bank account missing")
             return original(self, merchant, today, company)
 
         Settlement = self.env["city.settlement"].with_user(self.accountant)
