@@ -3,6 +3,7 @@
 
 from . import engine
 from . import models
+from . import demo
 from . import wizard
 
 

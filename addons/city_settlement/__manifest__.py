@@ -8,7 +8,7 @@
     "author": "City Life Suite contributors",
     "website": "https://github.com/city-life-suite/city-life-suite",
     "license": "LGPL-3",
-    "depends": ["city_base", "account", "payment", "sale"],
+    "depends": ["city_base", "account", "payment", "payment_demo", "sale"],
     "data": [
         "security/city_settlement_groups.xml",
         "security/city_settlement_security.xml",

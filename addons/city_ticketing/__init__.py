@@ -3,3 +3,4 @@
 from . import tools
 from . import models
 from . import controllers
+from . import demo

@@ -21,15 +21,16 @@ class CityPointsReport(models.Model):
 
     date = fields.Datetime(readonly=True)
     company_id = fields.Many2one("res.company", readonly=True)
+    currency_id = fields.Many2one("res.currency", readonly=True)
     merchant_id = fields.Many2one("res.partner", readonly=True)
     partner_id = fields.Many2one("res.partner", string="Member", readonly=True)
     kind = fields.Selection(KINDS, readonly=True)
     issued_points = fields.Integer(readonly=True)
     redeemed_points = fields.Integer(readonly=True)
     expired_points = fields.Integer(readonly=True)
-    issued_value = fields.Float(string="Issued Value (¥)", readonly=True)
-    redeemed_value = fields.Float(string="Redeemed Value (¥)", readonly=True)
-    expired_value = fields.Float(string="Expired Value (¥)", readonly=True)
+    issued_value = fields.Monetary(readonly=True)
+    redeemed_value = fields.Monetary(readonly=True)
+    expired_value = fields.Monetary(readonly=True)
     redemption_rate = fields.Float(string="Redemption Rate (%)", readonly=True, aggregator="sum")
 
     def init(self):
@@ -38,7 +39,7 @@ class CityPointsReport(models.Model):
             SQL(
                 """
                 CREATE OR REPLACE VIEW %s AS (
-                    SELECT l.id, l.date, w.company_id, l.merchant_id, w.partner_id, l.kind,
+                    SELECT l.id, l.date, w.company_id, c.currency_id, l.merchant_id, w.partner_id, l.kind,
                            CASE WHEN l.kind = 'earn' THEN l.points ELSE 0 END AS issued_points,
                            CASE WHEN l.kind = 'spend' THEN -l.points ELSE 0 END AS redeemed_points,
                            CASE WHEN l.kind = 'expire' THEN -l.points ELSE 0 END AS expired_points,
@@ -48,6 +49,7 @@ class CityPointsReport(models.Model):
                            0.0 AS redemption_rate
                       FROM city_points_ledger l
                       JOIN city_points_wallet w ON w.id = l.wallet_id
+                      JOIN res_company c ON c.id = w.company_id
                 )
                 """,
                 SQL.identifier(self._table),

@@ -300,7 +300,9 @@ class CityEscrow(models.Model):
             referrers = (level1.id or None, level2.id or None)
         period_volume = 0
         if rule and rule.mode == "tier_volume":
-            period_volume = self.env["city.settlement.allocation"]._get_period_volume_fen(self.merchant_id, local)
+            period_volume = self.env["city.settlement.allocation"]._get_period_volume_fen(
+                self.merchant_id, local, company=self.company_id
+            )
         return engine.Context(
             merchant=self.merchant_id.id,
             order_amount=to_fen(self.order_id.amount_total),

@@ -2,7 +2,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 
 import hashlib
-from datetime import timedelta
 
 import pytz
 
@@ -209,7 +208,9 @@ class CityPaymentBill(models.Model):
         tz = pytz.timezone(BILL_TZ)
         local_from = pytz.utc.localize(self.date_from).astimezone(tz).date()
         local_to = pytz.utc.localize(self.date_to).astimezone(tz).date()
-        run = self.env["city.reconciliation"]._get_or_create(local_from, local_to, provider=self.provider_id)
+        run = self.env["city.reconciliation"]._get_or_create(
+            local_from, local_to, provider=self.provider_id, company=self.company_id
+        )
         run.action_reconcile()
         return run._get_form_action()
 
@@ -223,74 +224,3 @@ class CityPaymentBill(models.Model):
             "domain": [("bill_id", "=", self.id)],
             "context": {"default_bill_id": self.id},
         }
-
-    # ------------------------------------------------------------------
-    # Demo
-    # ------------------------------------------------------------------
-
-    @api.model
-    def _city_create_demo_bill(self):
-        """Demo: yesterday's WeChat Pay trade bill (payments, a refund, fees), imported and reconciled.
-
-        The demo orders were paid by registered payments, not through a channel, so
-        the reconciliation lists the bill's trades as missing in Odoo.
-        """
-        day = fields.Date.context_today(self) - timedelta(days=1)
-        header = (
-            "交易时间,公众账号ID,商户号,特约商户号,设备号,微信订单号,商户订单号,用户标识,交易类型,交易状态,付款银行,"
-            "货币种类,应结订单金额,代金券金额,微信退款单号,商户退款单号,退款金额,充值券退款金额,退款类型,退款状态,"
-            "商品名称,商户数据包,手续费,费率,订单金额,申请退款金额,费率备注"
-        )
-        trades = [
-            ("10:12:31", "4200002401202611240011223301", "WX-DEMO-0001", "SUCCESS", "199.00", "", "", "0.00", "1.19"),
-            ("12:40:05", "4200002401202611240011223302", "WX-DEMO-0002", "SUCCESS", "38.50", "", "", "0.00", "0.23"),
-            (
-                "19:03:44",
-                "4200002401202611240011223302",
-                "WX-DEMO-0002",
-                "REFUND",
-                "0.00",
-                "50300000012026112400001",
-                "WX-DEMO-0002-R1",
-                "18.50",
-                "-0.11",
-            ),
-        ]
-        rows = [header]
-        for clock, transaction_id, reference, status, amount, refund_id, refund_ref, refund, fee in trades:
-            cells = [
-                f"{day} {clock}",
-                "wx2421b1c4370ec43b",
-                "1900000109",
-                "0",
-                "",
-                transaction_id,
-                reference,
-                "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o",
-                "JSAPI",
-                status,
-                "OTHERS",
-                "CNY",
-                amount,
-                "0.00",
-                refund_id or "0",
-                refund_ref or "0",
-                refund,
-                "0.00",
-                "ORIGINAL" if refund_id else "",
-                "SUCCESS" if refund_id else "",
-                "同城商圈套餐",
-                "",
-                f"{fee}000",
-                "0.60%",
-                amount,
-                refund,
-                "",
-            ]
-            rows.append(",".join("`" + cell for cell in cells))
-        rows.append("总交易单数,应结订单总金额,退款总金额,充值券退款总金额,手续费总金额,订单总金额,申请退款总金额")
-        rows.append("`3,`237.50,`18.50,`0.00,`1.31000,`237.50,`18.50")
-        data = ("\r\n".join(rows) + "\r\n").encode("utf-8-sig")
-        bill = self._import_file(data, file_name=f"wechat_trade_bill_{day}.csv", bill_format="wechat")
-        bill.action_reconcile()
-        return bill

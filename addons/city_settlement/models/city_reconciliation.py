@@ -18,21 +18,9 @@ from ..engine.bill import PAYMENT, REFUND
 from ..engine.reconcile import CAUSES, LedgerEntry, reconcile
 from ..report.reconciliation_xlsx import ReconciliationWorkbook, SummaryRow, write_workbook
 from .city_payment_bill import BILL_TZ
-from .city_reconciliation_difference import CAUSE_LABELS_ZH
+from .city_settlement_allocation import ROLE_SELECTION
 
 ROLE_COLUMNS = ("merchant", "platform_fee", "channel_fee", "commission", "franchise", "points", "refund", "forfeit")
-ROLE_LABELS_ZH = {
-    "merchant": "商户应付",
-    "platform_fee": "平台服务费",
-    "channel_fee": "渠道手续费",
-    "commission": "分销佣金",
-    "franchise": "联营提成",
-    "points_issue": "积分发放",
-    "points_redeem": "积分核销",
-    "points_expire": "积分过期",
-    "refund": "退款分账",
-    "forfeit": "过期转收入",
-}
 READ_BATCH = 2000
 
 
@@ -106,10 +94,12 @@ class CityReconciliation(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
-    def _get_or_create(self, date_from, date_to, provider=None):
+    def _get_or_create(self, date_from, date_to, provider=None, company=None):
+        """The reconciliation of ``company`` (default: the current one) for the range."""
+        company = company or self.env.company
         run = self.search(
             [
-                ("company_id", "=", self.env.company.id),
+                ("company_id", "=", company.id),
                 ("date_from", "=", date_from),
                 ("date_to", "=", date_to),
                 ("provider_id", "=", provider.id if provider else False),
@@ -117,7 +107,12 @@ class CityReconciliation(models.Model):
             limit=1,
         )
         return run or self.create(
-            {"date_from": date_from, "date_to": date_to, "provider_id": provider.id if provider else False}
+            {
+                "company_id": company.id,
+                "date_from": date_from,
+                "date_to": date_to,
+                "provider_id": provider.id if provider else False,
+            }
         )
 
     def _get_bounds(self):
@@ -350,7 +345,7 @@ class CityReconciliation(models.Model):
             ("date", ">=", self.date_from),
             ("date", "<=", self.date_to),
         ]
-        by_role = dict.fromkeys(ROLE_LABELS_ZH, 0)
+        by_role = dict.fromkeys((role for role, _label in ROLE_SELECTION), 0)
         for role, amount in self.env["city.settlement.allocation"]._read_group(
             allocation_domain, groupby=["role"], aggregates=["amount:sum"]
         ):
@@ -419,7 +414,7 @@ class CityReconciliation(models.Model):
             )
         rows.append(SummaryRow("三、托管释放与分账（按角色）", section=True))
         role_total = 0
-        for role, label in ROLE_LABELS_ZH.items():
+        for role, label in self._get_sheet_labels("city.settlement.allocation", "role").items():
             rows.append(SummaryRow(label, None, by_role.get(role, 0)))
             role_total += by_role.get(role, 0)
         rows.append(SummaryRow("分账合计", None, role_total))
@@ -431,9 +426,10 @@ class CityReconciliation(models.Model):
         rows.append(SummaryRow("五、付款", section=True))
         rows.append(SummaryRow("商户付款", ledger["payout_due"], ledger["payout_paid"], "结算单应付 ↔ 已付款"))
         rows.append(SummaryRow("六、差异", section=True))
+        causes = self._get_sheet_labels("city.reconciliation.difference", "cause")
         for cause in CAUSES:
             count = totals["count_by_cause"][cause]
-            rows.append(SummaryRow(CAUSE_LABELS_ZH[cause], totals["difference_by_cause"][cause], None, f"{count} 笔"))
+            rows.append(SummaryRow(causes[cause], totals["difference_by_cause"][cause], None, f"{count} 笔"))
         rows.append(
             SummaryRow("差异合计", sum(totals["difference_by_cause"].values()), None, f"{totals['differences']} 笔")
         )
@@ -456,6 +452,15 @@ class CityReconciliation(models.Model):
             differences=self._iter_difference_rows(result),
         )
 
+    def _get_sheet_lang(self):
+        """The sheet is the operator's document: in the company's language (else the user's)."""
+        return self.company_id.partner_id.lang or self.env.lang
+
+    def _get_sheet_labels(self, model, field):
+        """The translated labels of a selection field, in the sheet's language."""
+        env = self.with_context(lang=self._get_sheet_lang()).env
+        return dict(env[model]._fields[field]._description_selection(env))
+
     def _local(self, value):
         if not value:
             return None
@@ -464,6 +469,7 @@ class CityReconciliation(models.Model):
     def _iter_transaction_rows(self, result):
         """One row per bill line paired with the Odoo transaction of the same kind (generator)."""
         Transaction = self.env["payment.transaction"].with_context(prefetch_fields=False)
+        causes = self._get_sheet_labels("city.reconciliation.difference", "cause")
         pending = []
 
         def flush(rows):
@@ -493,7 +499,7 @@ class CityReconciliation(models.Model):
             Transaction.invalidate_model()
 
         for match in result.matches:
-            label = "已匹配" if match.ok else "、".join(CAUSE_LABELS_ZH[c] for c in match.causes)
+            label = "已匹配" if match.ok else "、".join(causes[c] for c in match.causes)
             for kind in (PAYMENT, REFUND):
                 lines = [bl for bl in match.bill_lines if bl.kind == kind]
                 entries = [e for e in match.ledger if e.kind == kind]
@@ -545,11 +551,12 @@ class CityReconciliation(models.Model):
     def _iter_difference_rows(self, result):
         Transaction = self.env["payment.transaction"]
         BillLine = self.env["city.payment.bill.line"]
+        causes = self._get_sheet_labels("city.reconciliation.difference", "cause")
         for diff in result.differences:
             references = Transaction.browse([i for i in diff.ledger_ids if i]).mapped("reference")
             lines = BillLine.browse(list(diff.bill_lines))
             yield (
-                CAUSE_LABELS_ZH[diff.cause],
+                causes[diff.cause],
                 diff.reference,
                 diff.bill_amount,
                 diff.ledger_amount,

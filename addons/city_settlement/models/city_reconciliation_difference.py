@@ -10,13 +10,6 @@ DIFFERENCE_CAUSES = [
     ("fee_mismatch", "Fee Mismatch"),
     ("refund_mismatch", "Refund Mismatch"),
 ]
-CAUSE_LABELS_ZH = {
-    "missing_in_odoo": "Odoo缺失",
-    "missing_in_bill": "账单缺失",
-    "amount_mismatch": "金额不符",
-    "fee_mismatch": "手续费不符",
-    "refund_mismatch": "退款不符",
-}
 
 
 class CityReconciliationDifference(models.Model):

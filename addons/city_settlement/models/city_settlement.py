@@ -4,8 +4,10 @@
 import logging
 from datetime import timedelta
 
+import psycopg2
+
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
 from odoo.addons.city_base.tools.allocation import from_fen, to_fen
@@ -14,6 +16,20 @@ from .city_settlement_allocation import MERCHANT_PAYABLE_ROLES
 from .city_split_rule import CYCLE_SELECTION
 
 _logger = logging.getLogger(__name__)
+
+# Concurrency errors are not a merchant's failure: the request (or cron run) is retried.
+_RETRYABLE_ERRORS = (
+    psycopg2.errors.SerializationFailure,
+    psycopg2.errors.DeadlockDetected,
+    psycopg2.errors.LockNotAvailable,
+)
+
+
+def _exception_reason(exc):
+    """The message of an exception as a user reads it."""
+    if isinstance(exc, (UserError, ValidationError)):
+        return exc.args[0] if exc.args else str(exc)
+    return str(exc) or exc.__class__.__name__
 
 
 def cycle_cutoff(cycle, today):
@@ -125,50 +141,81 @@ class CitySettlement(models.Model):
     # ------------------------------------------------------------
 
     @api.model
-    def _get_merchant_cycle(self, merchant):
-        rule = self.env["city.split.rule"]._find_rule(merchant, modes=("periodic",))
+    def _get_merchant_cycle(self, merchant, company=None):
+        rule = self.env["city.split.rule"]._find_rule(merchant, company=company, modes=("periodic",))
         return (rule.settlement_cycle if rule else False) or merchant.city_settlement_cycle or "t1"
 
     @api.model
-    def _run_settlements(self, today=None, merchants=None, company=None):
+    def _get_merchants_to_settle(self, company, today, limit=None):
+        """Merchants of ``company`` with posted payable lines not yet settled, dated up
+        to ``today``; oldest lines first (those are the ones due)."""
+        self.env["city.settlement.allocation"].flush_model()
+        self.env.cr.execute(
+            SQL(
+                "SELECT merchant_id FROM city_settlement_allocation"
+                " WHERE settlement_id IS NULL AND company_id = %s AND role IN %s AND date <= %s"
+                " AND move_id IS NOT NULL"
+                " GROUP BY merchant_id ORDER BY MIN(date), merchant_id %s",
+                company.id,
+                MERCHANT_PAYABLE_ROLES,
+                today,
+                SQL("LIMIT %s", limit) if limit else SQL(""),
+            )
+        )
+        return self.env["res.partner"].browse([r[0] for r in self.env.cr.fetchall()])
+
+    @api.model
+    def _run_settlements(self, today=None, merchants=None, company=None, raise_errors=False):
         """Create the draft statements due ``today`` (one per merchant and cut-off).
 
         Safe to interrupt and re-run: pending allocations are posted first (each
         exactly once), each merchant is settled in its own savepoint, a merchant
         already settled for the cut-off is skipped, and a line is taken by one
-        statement only.
+        statement only. A merchant that cannot be settled is logged with its
+        reason and the others are settled (the cron); with ``raise_errors`` a
+        :class:`UserError` names every merchant that failed and why (the button).
 
         :return: the settlements created
         """
         company = company or self.env.company
+        Settlement = self.with_company(company)  # the run books in ``company``, whoever runs it
         today = today or fields.Date.context_today(self)
-        Allocation = self.env["city.settlement.allocation"].sudo().with_company(company)
+        Allocation = Settlement.env["city.settlement.allocation"].sudo()
         while Allocation._post_batch(company=company, limit=50000):
             pass
         if merchants is None:
-            Allocation.flush_model()
-            self.env.cr.execute(
-                SQL(
-                    "SELECT DISTINCT merchant_id FROM city_settlement_allocation"
-                    " WHERE settlement_id IS NULL AND company_id = %s AND role IN %s",
-                    company.id,
-                    MERCHANT_PAYABLE_ROLES,
-                )
-            )
-            merchants = self.env["res.partner"].browse(sorted(r[0] for r in self.env.cr.fetchall()))
+            merchants = Settlement._get_merchants_to_settle(company, today)
         created = self.browse()
+        failures = []
         for merchant in merchants:
             try:
                 with self.env.cr.savepoint():
-                    created |= self._settle_merchant(merchant, today, company)
-            except Exception:
-                _logger.exception("settlement of merchant %s failed; it will be retried", merchant.id)
-        return created
+                    created |= Settlement._settle_merchant(merchant, today, company)
+            except _RETRYABLE_ERRORS:
+                raise  # concurrency: Odoo retries the whole request or cron run
+            except Exception as exc:  # one merchant's failure must not stop the others
+                reason = _exception_reason(exc)
+                _logger.exception(
+                    "settlement of merchant %s (%s) in company %s failed: %s; it will be retried",
+                    merchant.id,
+                    merchant.display_name,
+                    company.id,
+                    reason,
+                )
+                failures.append((merchant, reason))
+        if failures and raise_errors:
+            raise UserError(
+                _(
+                    "The settlement run failed for these merchants; nothing was settled:\n%s",
+                    "\n".join(f"{merchant.display_name}: {reason}" for merchant, reason in failures),
+                )
+            )
+        return created.with_env(self.env)
 
     @api.model
     def _settle_merchant(self, merchant, today, company):
         """Create the merchant's draft statement for its cut-off (or nothing)."""
-        cycle = self._get_merchant_cycle(merchant)
+        cycle = self._get_merchant_cycle(merchant, company)
         date_to = cycle_cutoff(cycle, today)
         self.env.cr.execute(SQL("SELECT id FROM res_partner WHERE id = %s FOR NO KEY UPDATE", merchant.id))
         existing = self.sudo().search(
@@ -218,9 +265,26 @@ class CitySettlement(models.Model):
         return settlement
 
     @api.model
-    def _cron_run_settlements(self):
+    def _cron_run_settlements(self, batch_size=200):
+        """Cron: settle the merchants due, each company in its own company.
+
+        At most one posting batch and ``batch_size`` merchants per company and run;
+        when more is left (and the run made progress), the cron triggers itself again.
+        """
+        Allocation = self.env["city.settlement.allocation"].sudo()
+        more = False
         for company in self.env["res.company"].sudo().search([]):
-            self.with_company(company)._run_settlements(company=company)
+            if Allocation.with_company(company)._post_batch(company=company, limit=batch_size * 50):
+                if Allocation._has_unposted(company):
+                    more = True
+                    continue  # settle once every line of the company is posted
+            Settlement = self.with_company(company)
+            today = fields.Date.context_today(Settlement)
+            merchants = Settlement._get_merchants_to_settle(company, today, limit=batch_size)
+            created = Settlement._run_settlements(today=today, merchants=merchants, company=company)
+            more |= len(merchants) == batch_size and bool(created)
+        if more:
+            self.env.ref("city_settlement.ir_cron_city_run_settlements")._trigger()
 
     # ------------------------------------------------------------
     # ACTIONS
@@ -230,7 +294,7 @@ class CitySettlement(models.Model):
     def action_run_settlements(self):
         """Run the settlements due today and show the statements created (accountants)."""
         self.check_access("create")
-        created = self._run_settlements()
+        created = self._run_settlements(raise_errors=True)
         action = self.env["ir.actions.act_window"]._for_xml_id("city_settlement.city_settlement_action")
         action["domain"] = [("id", "in", created.ids)]
         return action
@@ -265,39 +329,6 @@ class CitySettlement(models.Model):
 
     def action_print_statement(self):
         return self.env.ref("city_settlement.action_report_city_settlement").report_action(self)
-
-    @api.model
-    def _city_create_demo_data(self):
-        """Demo: two orders paid by registered payments (Odoo's own flow), one delivery
-        released, posted in a batch entry, and a draft settlement of the merchant."""
-        ref = self.env.ref
-        orders = self.env["sale.order"]
-        for member, products in (
-            ("city_base.demo_member_03", ["demo_product_hotpot_set", "demo_product_tea_voucher"]),
-            ("city_base.demo_member_05", ["demo_product_cinema_ticket"]),
-        ):
-            order = self.env["sale.order"].create(
-                {
-                    "partner_id": ref(member).id,
-                    "order_line": [
-                        fields.Command.create({"product_id": ref(f"city_settlement.{p}").id, "product_uom_qty": 1})
-                        for p in products
-                    ],
-                }
-            )
-            order.action_confirm()
-            invoice = order._create_invoices()
-            invoice.action_post()
-            self.env["account.payment.register"].with_context(
-                active_model="account.move", active_ids=invoice.ids
-            ).create({})._create_payments()
-            orders |= order
-        hotpot = orders[0].city_escrow_ids.filtered(
-            lambda e: e.merchant_id == ref("city_base.demo_merchant_hotpot_shu")
-        )
-        if hotpot:
-            hotpot._release(hotpot.amount_residual, "city.demo.redemption,1")
-            self._run_settlements(merchants=hotpot.merchant_id)
 
     # ------------------------------------------------------------
     # PAYOUT CHANNELS
@@ -345,6 +376,7 @@ class CitySettlement(models.Model):
         payment = (
             self.env["account.payment"]
             .sudo()
+            .with_company(self.company_id)
             .create(
                 {
                     "payment_type": "outbound",

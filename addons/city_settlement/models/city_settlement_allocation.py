@@ -12,16 +12,16 @@ from odoo.addons.city_base.tools.allocation import from_fen, to_fen
 from .city_escrow import source_reference
 
 ROLE_SELECTION = [
-    ("merchant", "Merchant"),
+    ("merchant", "Merchant Payable"),
     ("platform_fee", "Platform Fee"),
     ("channel_fee", "Channel Fee"),
-    ("commission", "Commission"),
-    ("franchise", "Franchise"),
+    ("commission", "Distribution Commission"),
+    ("franchise", "Franchise Commission"),
     ("points_issue", "Points Issued"),
     ("points_redeem", "Points Redeemed"),
     ("points_expire", "Points Expired"),
-    ("refund", "Refund"),
-    ("forfeit", "Forfeit"),
+    ("refund", "Refund Allocation"),
+    ("forfeit", "Expired to Income"),
 ]
 MOVEMENT_SELECTION = [
     ("release", "Delivery"),
@@ -63,6 +63,9 @@ class CitySettlementAllocation(models.Model):
     rule_id = fields.Many2one("city.split.rule", ondelete="restrict", readonly=True)
     rule_version = fields.Integer(readonly=True)
     source_ref = fields.Char(string="Source", required=True, index=True, readonly=True)
+    source_label = fields.Char(
+        string="Source Document", compute="_compute_source_label", help="The source as the merchant knows it."
+    )
     name = fields.Char(string="Note", readonly=True)
     date = fields.Date(required=True, index=True, readonly=True)
     account_id = fields.Many2one("account.account", required=True, ondelete="restrict", readonly=True)
@@ -102,6 +105,28 @@ class CitySettlementAllocation(models.Model):
                 allocation.amount,
                 allocation.source_ref,
             )
+
+    @api.depends("source_ref")
+    def _compute_source_label(self):
+        """What a merchant recognises of the source (ticket code, product, member): the
+        source model's ``_city_get_source_label()`` when it has one, else its name."""
+        by_model = defaultdict(set)
+        for allocation in self:
+            model, _sep, res_id = (allocation.source_ref or "").partition(",")
+            if model in self.env and res_id.isdigit():
+                by_model[model].add(int(res_id))
+        labels = {}
+        for model, ids in by_model.items():
+            # Only the label of a source of a line the user may read is shown.
+            records_sudo = self.env[model].sudo().with_context(lang=self.env.lang).browse(ids).exists()
+            for record_sudo in records_sudo:
+                if hasattr(record_sudo, "_city_get_source_label"):
+                    label = record_sudo._city_get_source_label()
+                else:
+                    label = record_sudo.display_name
+                labels[f"{model},{record_sudo.id}"] = label
+        for allocation in self:
+            allocation.source_label = labels.get(allocation.source_ref) or allocation.source_ref
 
     # ------------------------------------------------------------
     # EVIDENCE CHAIN
@@ -274,15 +299,17 @@ class CitySettlementAllocation(models.Model):
     # ------------------------------------------------------------
 
     @api.model
-    def _get_period_volume_fen(self, merchant, local_dt):
-        """The merchant's delivered volume (fen) in the month of ``local_dt``."""
+    def _get_period_volume_fen(self, merchant, local_dt, company=None):
+        """The merchant's delivered volume (fen) in ``company`` in the month of ``local_dt``."""
         start = local_dt.date().replace(day=1)
-        self.env["city.settlement.allocation"].flush_model(["merchant_id", "movement", "amount", "date"])
+        company = company or self.env.company
+        self.env["city.settlement.allocation"].flush_model(["company_id", "merchant_id", "movement", "amount", "date"])
         self.env.cr.execute(
             SQL(
                 "SELECT COALESCE(SUM(amount), 0) FROM city_settlement_allocation"
-                " WHERE merchant_id = %s AND movement = 'release' AND date >= %s",
+                " WHERE merchant_id = %s AND company_id = %s AND movement = 'release' AND date >= %s",
                 merchant.id,
+                company.id,
                 start,
             )
         )
@@ -327,40 +354,38 @@ class CitySettlementAllocation(models.Model):
         merchants = self.env["res.partner"].browse({m for (_a, m) in debit}).sudo()
         names = {m.id: m.display_name for m in merchants}
         accounts = self.env["res.company"].browse(company.id)._city_get_accounts()
-        line_vals, keys = [], []
-        for key, fen in credit.items():
-            account_id, beneficiary_id, merchant_id = key
+        # One journal item per key (account, partner, merchant), credit-positive: the
+        # beneficiaries' side, then the contra side (netted should both meet on a key),
+        # so that each allocation finds its item by that key, not by position.
+        net = dict(credit)
+        for (contra_id, merchant_id), fen in debit.items():
+            key = (contra_id, merchant_id, merchant_id)
+            net[key] = net.get(key, 0) - fen
+        line_vals = []
+        for key, fen in net.items():
+            account_id, partner_id, merchant_id = key
             if not fen:
                 continue
+            if key in credit_ids:
+                label = _(
+                    "%(merchant)s: %(count)s allocations", merchant=names[merchant_id], count=len(credit_ids[key])
+                )
+            else:
+                label = _("%(merchant)s: released", merchant=names[merchant_id])
             line_vals.append(
                 {
                     "account_id": account_id,
-                    "partner_id": beneficiary_id,
+                    "partner_id": partner_id,
                     "city_merchant_id": merchant_id,
-                    "name": _(
-                        "%(merchant)s: %(count)s allocations", merchant=names[merchant_id], count=len(credit_ids[key])
-                    ),
+                    "name": label,
                     "debit": float(from_fen(-fen)) if fen < 0 else 0.0,
                     "credit": float(from_fen(fen)) if fen > 0 else 0.0,
-                }
-            )
-            keys.append(key)
-        for (contra_id, merchant_id), fen in debit.items():
-            if not fen:
-                continue
-            line_vals.append(
-                {
-                    "account_id": contra_id,
-                    "partner_id": merchant_id,
-                    "city_merchant_id": merchant_id,
-                    "name": _("%(merchant)s: released", merchant=names[merchant_id]),
-                    "debit": float(from_fen(fen)) if fen > 0 else 0.0,
-                    "credit": float(from_fen(-fen)) if fen < 0 else 0.0,
                 }
             )
         move = (
             self.env["account.move"]
             .sudo()
+            .with_company(company)
             .create(
                 {
                     "move_type": "entry",
@@ -373,11 +398,12 @@ class CitySettlementAllocation(models.Model):
             )
         )
         move._post(soft=False)
-        # Link each allocation to its entry and its summarised journal item, in one statement.
-        items = move.line_ids.sorted("id")[: len(keys)]
+        # Link each allocation to its entry and to the journal item of its key, in one statement.
+        item_by_key = {(ln.account_id.id, ln.partner_id.id, ln.city_merchant_id.id): ln.id for ln in move.line_ids}
         pairs = []
-        for key, item in zip(keys, items, strict=True):
-            pairs.extend((alloc_id, item.id) for alloc_id in credit_ids[key])
+        for key, alloc_ids in credit_ids.items():
+            if key in item_by_key:
+                pairs.extend((alloc_id, item_by_key[key]) for alloc_id in alloc_ids)
         self.env.cr.execute(
             SQL(
                 "UPDATE city_settlement_allocation a SET move_id = %s, move_line_id = v.line_id"
@@ -399,8 +425,27 @@ class CitySettlementAllocation(models.Model):
         return move
 
     @api.model
+    def _has_unposted(self, company):
+        """Whether lines of ``company`` wait for their batch entry."""
+        self.flush_model(["move_id", "company_id"])
+        self.env.cr.execute(
+            SQL(
+                "SELECT 1 FROM city_settlement_allocation WHERE move_id IS NULL AND company_id = %s LIMIT 1",
+                company.id,
+            )
+        )
+        return bool(self.env.cr.fetchone())
+
+    @api.model
     def _cron_post_batches(self, batch_size=50000):
-        """Cron: post the pending allocation lines of every company, one entry per batch."""
+        """Cron: post the pending allocation lines of every company, each in its company.
+
+        One entry of at most ``batch_size`` lines per company and run; when lines are
+        left, the cron triggers itself again (each run is its own transaction).
+        """
+        more = False
         for company in self.env["res.company"].sudo().search([]):
-            while self.with_company(company)._post_batch(company=company, limit=batch_size):
-                pass
+            if self.with_company(company)._post_batch(company=company, limit=batch_size):
+                more |= self._has_unposted(company)
+        if more:
+            self.env.ref("city_settlement.ir_cron_city_post_allocations")._trigger()

@@ -7,6 +7,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
 from odoo.addons.city_base.models.city_merchant_hours import WEEKDAYS
+from odoo.addons.city_base.tools.allocation import to_fen
 
 from ..engine import split as engine
 
@@ -130,8 +131,8 @@ class CitySplitRule(models.Model):
                         10000,
                         rule._to_engine_rule(),
                         engine.Context(
-                            order_amount=int(line.threshold * 100),
-                            period_volume=int(line.threshold * 100),
+                            order_amount=to_fen(line.threshold),
+                            period_volume=to_fen(line.threshold),
                             weekday=int(line.weekday) if line.weekday else 0,
                             hour=line.hour_from,
                             referrers=(1, 2),
@@ -187,7 +188,7 @@ class CitySplitRule(models.Model):
         if self.mode == "tier_amount" or self.mode == "tier_volume" or self.mode == "time_slot":
             tiers = tuple(
                 engine.Tier(
-                    threshold=round(line.threshold * 100),
+                    threshold=to_fen(line.threshold),
                     percent=_dec(line.percent),
                     weekdays=(int(line.weekday),) if line.weekday else (),
                     hour_from=line.hour_from,
@@ -318,7 +319,8 @@ class CitySplitRuleLine(models.Model):
 
     rule_id = fields.Many2one("city.split.rule", required=True, ondelete="cascade", index=True)
     sequence = fields.Integer(default=10)
-    threshold = fields.Float(help="Tiers: the order amount or period volume from which this tier applies.")
+    currency_id = fields.Many2one(related="rule_id.currency_id")
+    threshold = fields.Monetary(help="Tiers: the order amount or period volume from which this tier applies.")
     percent = fields.Float(string="Platform (%)", digits=(5, 2))
     weekday = fields.Selection(WEEKDAYS, help="Time slots: empty = every day.")
     hour_from = fields.Float()

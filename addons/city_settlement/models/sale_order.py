@@ -53,7 +53,8 @@ class SaleOrder(models.Model):
         it, call ``super()`` first, then act (issue tickets, earn points).
         """
         for order in self:
-            order.sudo()._city_take_into_escrow()
+            # The money moves in the order's company, whatever company the notice runs in.
+            order.sudo().with_company(order.company_id)._city_take_into_escrow()
 
     def _city_is_fully_paid(self):
         """Paid by its transactions, or by payments on its posted invoices."""
@@ -107,7 +108,8 @@ class SaleOrder(models.Model):
             for line in self.order_line.filtered(lambda ln: ln.city_escrow_ids):
                 account = line.invoice_lines.filtered(lambda il: il.move_id.state == "posted")[:1].account_id
                 if not account:
-                    account = line.product_id.product_tmpl_id._get_product_accounts()["income"]
+                    template = line.product_id.product_tmpl_id.with_company(self.company_id)
+                    account = template._get_product_accounts()["income"]
                 by_account[account] = by_account.get(account, 0) + sum(
                     to_fen(e.amount_paid) for e in line.city_escrow_ids
                 )
@@ -116,7 +118,8 @@ class SaleOrder(models.Model):
         return [(partner.with_company(self.company_id).property_account_receivable_id, partner, total_fen)]
 
     def _city_post_escrow_entry(self, escrows):
-        """One journal entry per paid order: the paid amount into escrow (liability)."""
+        """One journal entry per paid order: the paid amount into escrow (liability),
+        in the order's company whatever company the payment notice runs in."""
         self.ensure_one()
         accounts = self.company_id._city_get_accounts()
         total_fen = sum(to_fen(e.amount_paid) for e in escrows)
@@ -173,6 +176,16 @@ class SaleOrderLine(models.Model):
     _inherit = "sale.order.line"
 
     city_escrow_ids = fields.One2many("city.escrow", "order_line_id", string="Escrow", groups=CITY_ROLES)
+
+    def _city_get_source_label(self):
+        """The order line as a merchant's statement shows it (order, product, member)."""
+        self.ensure_one()
+        return _(
+            "%(order)s · %(product)s · %(member)s",
+            order=self.order_id.name,
+            product=self.product_id.name or "",
+            member=self.order_id.partner_id.name or "",
+        )
 
     def _city_prepare_escrow_vals(self):
         """Escrow values of a paid line: one per merchant component (combos) or one."""

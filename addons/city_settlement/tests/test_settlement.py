@@ -119,6 +119,39 @@ class TestSettlement(CitySettlementCommon):
         self.assertFalse(self.env["city.settlement"]._run_settlements(merchants=self.merchants))
         self.assertTrialBalanceBalances()
 
+    def test_run_button_names_the_failed_merchant(self):
+        """The button says which merchant failed and why; the cron logs it and settles the others."""
+        self._deliver(1)
+        original = CitySettlement._settle_merchant
+
+        def refuse_b(self, merchant, today, company):
+            if merchant.name == "测试健身B":
+                raise RuntimeError("bank account missing")
+            return original(self, merchant, today, company)
+
+        Settlement = self.env["city.settlement"].with_user(self.accountant)
+        with (
+            patch.object(CitySettlement, "_settle_merchant", refuse_b),
+            self.assertLogs("odoo.addons.city_settlement.models.city_settlement", level="ERROR"),
+            self.assertRaises(UserError) as caught,
+        ):
+            with self.env.cr.savepoint():
+                Settlement.action_run_settlements()
+        message = caught.exception.args[0]
+        self.assertIn("测试健身B", message)
+        self.assertIn("bank account missing", message)
+        self.assertNotIn("测试茶饮A", message)
+        self.assertFalse(self.env["city.settlement"].search([("merchant_id", "in", self.merchants.ids)]))
+        # The cron's run: merchant B is logged and retried later, merchant A is settled.
+        with (
+            patch.object(CitySettlement, "_settle_merchant", refuse_b),
+            self.assertLogs("odoo.addons.city_settlement.models.city_settlement", level="ERROR") as logs,
+        ):
+            self.env["city.settlement"]._cron_run_settlements()
+        self.assertIn("bank account missing", "\n".join(logs.output))
+        settled = self.env["city.settlement"].search([("merchant_id", "in", self.merchants.ids)])
+        self.assertEqual(settled.merchant_id, self.merchant_a)
+
     def test_refund_after_delivery_reverses_commissions(self):
         referrer = self.env["res.partner"].create({"name": "推荐人", "is_member": True})
         member = self.env["res.partner"].create({"name": "被推荐", "is_member": True, "city_referrer_id": referrer.id})

@@ -551,12 +551,26 @@ class CityTicket(models.Model):
         for ticket in tickets:
             try:
                 with self.env.cr.savepoint():
-                    self._lock_for_update(ticket.id)._expire()
+                    # The refund or forfeit books in the ticket's company, whatever company the cron runs in.
+                    self.with_company(ticket.company_id)._lock_for_update(ticket.id)._expire()
             except CityTicketError:
                 continue  # busy: being redeemed right now; the next run takes it
         if len(tickets) == batch_size:
             self.env.ref("city_ticketing.ir_cron_expire_tickets")._trigger()
         return tickets
+
+    def _city_get_source_label(self):
+        """The ticket as a merchant's statement shows it: its code, product and holder."""
+        self.ensure_one()
+        product = self.product_id.name or ""
+        if self.component_name:
+            product = f"{product} · {self.component_name}"
+        return _(
+            "Ticket %(code)s · %(product)s · %(member)s",
+            code=self.manual_code or "",
+            product=product,
+            member=self.partner_id.name or "",
+        )
 
     # --------------------------------------------------------------- actions
     def action_print(self):

@@ -52,15 +52,18 @@ class CityTicketRedemption(models.Model):
         of allocation lines; idempotent per redemption (its ``source``).
         """
         pending = self.sudo().filtered("escrow_pending")
-        if not pending:
-            return self.env["city.settlement.allocation"]
-        allocations = (
-            self.env["city.escrow"]
-            .sudo()
-            ._release_many([(r.ticket_id.escrow_id, from_fen(r.amount_fen), r) for r in pending])
-        )
+        allocations = self.env["city.settlement.allocation"]
+        # Each company's escrow is released in that company, whoever scans or runs the batch.
+        for company in pending.ticket_id.company_id:
+            redemptions = pending.filtered(lambda r, c=company: r.ticket_id.company_id == c)
+            allocations |= (
+                self.env["city.escrow"]
+                .sudo()
+                .with_company(company)
+                ._release_many([(r.ticket_id.escrow_id, from_fen(r.amount_fen), r) for r in redemptions])
+            )
         pending.write({"escrow_pending": False})
-        return allocations
+        return allocations.with_env(self.env)
 
     @api.model
     def _cron_release_escrow(self, batch_size=1000):
@@ -82,6 +85,11 @@ class CityTicketRedemption(models.Model):
         if len(batch) == batch_size:
             self.env.ref("city_ticketing.ir_cron_release_escrow")._trigger()
         return batch
+
+    def _city_get_source_label(self):
+        """The redemption as a merchant's statement shows it (ticket code, product, member)."""
+        self.ensure_one()
+        return self.ticket_id._city_get_source_label()
 
     def _get_success_message(self):
         self.ensure_one()

@@ -53,9 +53,7 @@ class ProductTemplate(models.Model):
     city_sold_qty = fields.Integer(string="Presale Sold", default=0, readonly=True, copy=False)
     city_remaining_qty = fields.Integer(string="Remaining", compute="_compute_city_remaining_qty")
     city_tier_ids = fields.One2many("city.ticket.price.tier", "product_tmpl_id", string="Price Tiers")
-    city_current_price = fields.Float(
-        string="Current Price", compute="_compute_city_current_price", digits="Product Price"
-    )
+    city_current_price = fields.Monetary(string="Current Price", compute="_compute_city_current_price")
     city_ticket_count = fields.Integer(string="Tickets", compute="_compute_city_ticket_count", groups=CITY_ROLES)
 
     _sql_constraints = [

@@ -1,7 +1,7 @@
 # Copyright 2026 City Life Suite contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 
-from odoo import Command, _, api, fields, models
+from odoo import _, fields, models
 from odoo.exceptions import UserError
 
 from odoo.addons.city_base.tools.groups import CITY_ROLES
@@ -56,39 +56,6 @@ class SaleOrder(models.Model):
         action["domain"] = [("order_id", "=", self.id)]
         action["context"] = {}
         return action
-
-    # ----------------------------------------------------------------- demo
-    @api.model
-    def _city_demo_sell(self, sales):
-        """Demo data: members buy tickets; the orders are invoiced and paid as an
-        accountant would, which issues the tickets; the first ticket is redeemed."""
-        orders = self.browse()
-        for member_xmlid, product_xmlid, quantity in sales:
-            product = self.env.ref(product_xmlid).product_variant_id
-            order = self.create(
-                {
-                    "partner_id": self.env.ref(member_xmlid).id,
-                    "order_line": [
-                        Command.create(
-                            {"product_id": product.id, "product_uom_qty": quantity, "tax_id": [Command.clear()]}
-                        )
-                    ],
-                }
-            )
-            order.action_confirm()
-            invoice = order._create_invoices()
-            invoice.action_post()
-            self.env["account.payment.register"].with_context(
-                active_model="account.move", active_ids=invoice.ids
-            ).create({"payment_date": invoice.invoice_date or invoice.date})._create_payments()
-            orders |= order
-        first = orders[:1].city_ticket_ids.sorted("id")[:1]
-        if first:
-            self.env["city.ticket"]._redeem_code(first.manual_code, merchant=first.merchant_id, device="demo")
-            self.env["city.ticket.redemption"]._cron_release_escrow()
-            # The operator's batch entry of the day: demo allocations are posted, as in production.
-            self.env["city.settlement.allocation"]._post_batch()
-        return orders
 
 
 class SaleOrderLine(models.Model):
@@ -145,4 +112,5 @@ class SaleOrderLine(models.Model):
         for move in moves_sudo:
             move.quantity = move.product_uom_qty
         moves_sudo.picked = True
-        moves_sudo._action_done()
+        for company in moves_sudo.company_id:
+            moves_sudo.filtered(lambda m, c=company: m.company_id == c).with_company(company)._action_done()

@@ -9,3 +9,5 @@ from . import test_concurrency
 from . import test_api
 from . import test_tour
 from . import test_odoo_users
+from . import test_companies
+from . import test_demo
