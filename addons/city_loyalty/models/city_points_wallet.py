@@ -15,6 +15,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
+from odoo.addons.city_base.tools import access
+
 _logger = logging.getLogger(__name__)
 
 POSITIVE_KINDS = ("earn", "adjust", "transfer_in")
@@ -558,13 +560,17 @@ class CityPointsWallet(models.Model):
     # ------------------------------------------------------------
 
     def action_view_ledger(self):
+        access.check_groups(self.env, *access.PLATFORM)
         self.ensure_one()
+        self.check_access("read")
         action = self.env["ir.actions.act_window"]._for_xml_id("city_loyalty.city_points_ledger_action")
         action["domain"] = [("wallet_id", "=", self.id)]
         action["context"] = {"create": False}
         return action
 
     def action_recompute_tier(self):
+        access.check_groups(self.env, access.OPERATOR)
+        self.check_access("write")
         self._update_tiers()
 
     # ------------------------------------------------------------
@@ -676,6 +682,7 @@ class CityPointsWallet(models.Model):
         self.sudo().write({"is_flagged": True, "flag_reason": reason})
 
     def action_clear_flag(self):
+        access.check_groups(self.env, access.OPERATOR)
         self.write({"is_flagged": False, "flag_reason": False})
 
     # ------------------------------------------------------------
@@ -1044,8 +1051,8 @@ class CityPointsWallet(models.Model):
                     )
         demo._earn_purchases(purchases)
         for member in members[:4]:
-            member.city_points_api_sign_in()
-            member.city_points_api_review(f"demo-review-{member.id}", tea.id)
+            member._city_points_api_sign_in()
+            member._city_points_api_review(f"demo-review-{member.id}", tea.id)
         wallets = demo._get_wallets(demo.env["res.partner"].union(*members))
         wallets[0]._spend(300, merchant=hair, note="到店抵扣")
         wallets[1]._spend(150, merchant=tea, note="到店抵扣")

@@ -4,6 +4,8 @@
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError
 
+from odoo.addons.city_base.tools import access
+
 
 class SaleOrder(models.Model):
     _inherit = "sale.order"
@@ -46,7 +48,9 @@ class SaleOrder(models.Model):
         return tickets
 
     def action_view_city_tickets(self):
+        access.check_groups(self.env, *access.ANY_ROLE)
         self.ensure_one()
+        self.check_access("read")
         action = self.env["ir.actions.act_window"]._for_xml_id("city_ticketing.city_ticket_action")
         action["domain"] = [("order_id", "=", self.id)]
         action["context"] = {}
