@@ -9,3 +9,4 @@ from . import test_mall
 from . import test_settlement
 from . import test_tour
 from . import test_settings
+from . import test_rpc_surface
