@@ -3,7 +3,7 @@
 {
     "name": "City Life: Base",
     "summary": "Merchants, business districts, merchant users and shared helpers of the City Life Suite (同城生活服务)",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "City Life",
     "author": "City Life Suite contributors",
     "website": "https://github.com/city-life-suite/city-life-suite",

@@ -3,7 +3,7 @@
 {
     "name": "City Life: Loyalty Points",
     "summary": "District-wide points wallet: ledger, earning rules, tiers, expiry, points mall, clearing (会员积分)",
-    "version": "18.0.1.1.0",
+    "version": "18.0.1.2.0",
     "category": "City Life",
     "author": "City Life Suite contributors",
     "website": "https://github.com/city-life-suite/city-life-suite",

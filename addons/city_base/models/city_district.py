@@ -6,6 +6,8 @@ import math
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
+from ..tools import access
+
 EARTH_RADIUS_M = 6371008.8
 
 
@@ -82,21 +84,22 @@ class CityDistrict(models.Model):
     # BUSINESS
     # ------------------------------------------------------------
 
-    def distance_m(self, latitude, longitude):
+    def _distance_m(self, latitude, longitude):
         """Distance in metres from the district's centre to a point."""
         self.ensure_one()
         return haversine_m(self.latitude, self.longitude, latitude, longitude)
 
-    def contains_point(self, latitude, longitude):
+    def _contains_point(self, latitude, longitude):
         """True if the point lies within the district's radius."""
         self.ensure_one()
-        return self.distance_m(latitude, longitude) <= self.radius_m
+        return self._distance_m(latitude, longitude) <= self.radius_m
 
     # ------------------------------------------------------------
     # ACTIONS
     # ------------------------------------------------------------
 
     def action_view_merchants(self):
+        access.check_groups(self.env, *access.PLATFORM)
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("city_base.res_partner_action_merchant")
         action["domain"] = [("district_id", "=", self.id)]

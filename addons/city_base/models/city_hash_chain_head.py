@@ -6,6 +6,7 @@ import logging
 from odoo import SUPERUSER_ID, _, api, fields, models
 from odoo.tools import SQL
 
+from ..tools import access
 from .city_hash_chain_mixin import CityHashChainMixin
 
 _logger = logging.getLogger(__name__)
@@ -164,7 +165,9 @@ class CityHashChainHead(models.Model):
 
     def action_verify(self):
         """Verify the chains of this head's model now and show the result."""
+        access.check_groups(self.env, *access.PLATFORM)
         self.ensure_one()
+        self.check_access("read")
         chained_sudo = self.env[self.res_model].sudo()  # operators verify chains of records they may not read
         result = chained_sudo._verify_hash_chain()
         self._record_check(result)

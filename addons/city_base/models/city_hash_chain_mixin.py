@@ -9,7 +9,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
-from ..tools import hashchain
+from ..tools import access, hashchain
 
 _logger = logging.getLogger(__name__)
 
@@ -356,6 +356,7 @@ class CityHashChainMixin(models.AbstractModel):
 
     def action_verify_hash_chain(self):
         """Verify the model's evidence chains and show the result to the user."""
+        access.check_groups(self.env, *access.PLATFORM)
         return self._hash_chain_notification(self._verify_hash_chain())
 
     @api.model

@@ -8,6 +8,7 @@ import pytz
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
+from ..tools import access
 from .city_district import haversine_m
 from .city_merchant_hours import format_hour
 
@@ -112,7 +113,7 @@ class ResPartner(models.Model):
         for partner in self:
             district = partner.district_id
             if district and (partner.partner_latitude or partner.partner_longitude):
-                distance = district.distance_m(partner.partner_latitude, partner.partner_longitude)
+                distance = district._distance_m(partner.partner_latitude, partner.partner_longitude)
                 partner.district_distance_m = round(distance)
                 partner.outside_district = distance > district.radius_m
             else:
@@ -204,6 +205,7 @@ class ResPartner(models.Model):
     @api.model
     def action_open_my_merchant(self):
         """Open the current merchant user's own merchant profile."""
+        access.check_groups(self.env, access.MERCHANT_USER)
         merchant = self.env.user.merchant_id
         if not merchant:
             raise UserError(_("Your user is not linked to a merchant."))
@@ -218,7 +220,9 @@ class ResPartner(models.Model):
         }
 
     def action_view_merchant_users(self):
+        access.check_groups(self.env, access.OPERATOR)
         self.ensure_one()
+        self.check_access("read")
         return {
             "type": "ir.actions.act_window",
             "name": _("Merchant Users"),
@@ -236,7 +240,7 @@ class ResPartner(models.Model):
         self.ensure_one()
         return pytz.timezone(self.tz or self.env.company.partner_id.tz or DEFAULT_TZ)
 
-    def is_open_at(self, when=None):
+    def _is_open_at(self, when=None):
         """True if the merchant is open at ``when`` (naive UTC datetime, default now)."""
         self.ensure_one()
         when = when or fields.Datetime.now()

@@ -38,11 +38,11 @@ class TestMerchant(CityTestCommon):
         saturday_0300 = datetime(2026, 11, 27, 19, 0)  # Sat 03:00 local
         monday_1000 = datetime(2026, 11, 30, 2, 0)  # Mon 10:00 local
         monday_1200 = datetime(2026, 11, 30, 4, 0)  # Mon 12:00 local: closed (end is exclusive)
-        self.assertTrue(merchant.is_open_at(friday_2300))
-        self.assertTrue(merchant.is_open_at(saturday_0130))
-        self.assertFalse(merchant.is_open_at(saturday_0300))
-        self.assertTrue(merchant.is_open_at(monday_1000))
-        self.assertFalse(merchant.is_open_at(monday_1200))
+        self.assertTrue(merchant._is_open_at(friday_2300))
+        self.assertTrue(merchant._is_open_at(saturday_0130))
+        self.assertFalse(merchant._is_open_at(saturday_0300))
+        self.assertTrue(merchant._is_open_at(monday_1000))
+        self.assertFalse(merchant._is_open_at(monday_1200))
         self.assertEqual(
             merchant.with_context(lang="en_US").opening_hours_summary, "Monday 09:30–12:00; Friday–Saturday 18:00–02:00"
         )
@@ -53,9 +53,9 @@ class TestMerchant(CityTestCommon):
         self.assertEqual(self.merchant_a.with_context(lang="en_US").opening_hours_summary, "Monday–Sunday 10:00–22:00")
 
     def test_district_geometry(self):
-        self.assertTrue(self.district.contains_point(30.2595, 120.1490))
-        self.assertFalse(self.district.contains_point(30.2760, 120.1485))  # ~1.9 km north
-        self.assertAlmostEqual(self.district.distance_m(30.2680, 120.1485), 1000.8, delta=1.0)
+        self.assertTrue(self.district._contains_point(30.2595, 120.1490))
+        self.assertFalse(self.district._contains_point(30.2760, 120.1485))  # ~1.9 km north
+        self.assertAlmostEqual(self.district._distance_m(30.2680, 120.1485), 1000.8, delta=1.0)
         self.assertFalse(self.merchant_a.outside_district)
         far = self._create_merchant("远郊门店", self.category_tea, 30.33, 120.20)
         self.assertTrue(far.outside_district)

@@ -48,8 +48,8 @@ class CityPointsWallet(models.Model):
                     )
         demo._earn_purchases(purchases)
         for member in members[:4]:
-            member.city_points_api_sign_in()
-            member.city_points_api_review(f"demo-review-{member.id}", tea.id)
+            member._city_points_api_sign_in()
+            member._city_points_api_review(f"demo-review-{member.id}", tea.id)
         wallets = demo._get_wallets(demo.env["res.partner"].union(*members))
         wallets[0]._spend(300, merchant=hair, note="到店抵扣")
         wallets[1]._spend(150, merchant=tea, note="到店抵扣")

@@ -8,6 +8,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
+from odoo.addons.city_base.tools import access
+
 KINDS = [
     ("earn", "Earned"),
     ("spend", "Spent"),
@@ -186,7 +188,9 @@ class CityPointsLedger(models.Model):
         )
 
     def action_open_source(self):
+        access.check_groups(self.env, *access.ANY_ROLE)
         self.ensure_one()
+        self.check_access("read")
         if not self.source_ref or "," not in self.source_ref:
             return False
         model, res_id = self.source_ref.split(",", 1)

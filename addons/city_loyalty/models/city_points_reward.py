@@ -4,6 +4,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from odoo.addons.city_base.tools import access
+
 
 class CityPointsReward(models.Model):
     """A reward of the points mall: a coupon (Odoo loyalty program), a merchant's service or a gift from stock."""
@@ -77,7 +79,9 @@ class CityPointsReward(models.Model):
                 raise ValidationError(self.env._("A gift reward needs a goods product."))
 
     def action_view_redemptions(self):
+        access.check_groups(self.env, *access.ANY_ROLE)
         self.ensure_one()
+        self.check_access("read")
         action = self.env["ir.actions.act_window"]._for_xml_id("city_loyalty.city_points_redemption_action")
         action["domain"] = [("reward_id", "=", self.id)]
         return action

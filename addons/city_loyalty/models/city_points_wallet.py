@@ -12,6 +12,7 @@ from odoo.tools import SQL
 
 from ..engine import earning
 from .city_points_ledger import is_posting, posting_context
+from odoo.addons.city_base.tools import access
 
 _logger = logging.getLogger(__name__)
 
@@ -534,13 +535,17 @@ class CityPointsWallet(models.Model):
     # ------------------------------------------------------------
 
     def action_view_ledger(self):
+        access.check_groups(self.env, *access.PLATFORM)
         self.ensure_one()
+        self.check_access("read")
         action = self.env["ir.actions.act_window"]._for_xml_id("city_loyalty.city_points_ledger_action")
         action["domain"] = [("wallet_id", "=", self.id)]
         action["context"] = {"create": False}
         return action
 
     def action_recompute_tier(self):
+        access.check_groups(self.env, access.OPERATOR)
+        self.check_access("write")
         self._update_tiers()
 
     # ------------------------------------------------------------
@@ -649,6 +654,7 @@ class CityPointsWallet(models.Model):
         self.sudo().write({"is_flagged": True, "flag_reason": reason})
 
     def action_clear_flag(self):
+        access.check_groups(self.env, access.OPERATOR)
         self.write({"is_flagged": False, "flag_reason": False})
 
     # ------------------------------------------------------------

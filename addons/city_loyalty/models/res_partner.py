@@ -6,6 +6,7 @@ from odoo.exceptions import UserError
 
 # Who reads points wallets (and so a member's balance): the platform's roles, not merchants.
 WALLET_READERS = "city_base.group_operator,city_base.group_accountant"
+from odoo.addons.city_base.tools import access
 
 
 class ResPartner(models.Model):
@@ -28,7 +29,9 @@ class ResPartner(models.Model):
             partner.city_points_balance = balances.get(partner.id, 0)
 
     def action_city_points_wallet(self):
+        access.check_groups(self.env, access.OPERATOR)
         self.ensure_one()
+        self.check_access("read")
         wallet = self.env["city.points.wallet"]._get_wallets(self)
         return {
             "type": "ir.actions.act_window",
@@ -51,7 +54,7 @@ class ResPartner(models.Model):
         # The API authenticated this member; the wallet is theirs.
         return self.env["city.points.wallet"].sudo()._get_wallets(self)
 
-    def city_points_api_summary(self):
+    def _city_points_api_summary(self):
         """Balance, tier and points expiring soon."""
         wallet = self._city_wallet()
         return {
@@ -63,7 +66,7 @@ class ResPartner(models.Model):
             "next_expiry_date": fields.Date.to_string(wallet.next_expiry_date) if wallet.next_expiry_date else None,
         }
 
-    def city_points_api_ledger(self, offset=0, limit=20):
+    def _city_points_api_ledger(self, offset=0, limit=20):
         """One page of the member's ledger, newest first."""
         wallet = self._city_wallet()
         limit = max(1, min(int(limit), 100))
@@ -88,7 +91,7 @@ class ResPartner(models.Model):
             "message": reasons.get(reason.reason) or self.env._("No points were earned."),
         }
 
-    def city_points_api_sign_in(self):
+    def _city_points_api_sign_in(self):
         """Daily sign-in points (once per day)."""
         wallet = self._city_wallet()
         today = fields.Date.context_today(self)
@@ -97,7 +100,7 @@ class ResPartner(models.Model):
         )
         return self._city_earn_result(lines, rejections)
 
-    def city_points_api_review(self, review_ref, merchant=None):
+    def _city_points_api_review(self, review_ref, merchant=None):
         """Points for a review (``review_ref`` identifies it: one review earns once)."""
         wallet = self._city_wallet()
         if not review_ref:
@@ -117,7 +120,7 @@ class ResPartner(models.Model):
         )
         return self._city_earn_result(lines, rejections)
 
-    def city_points_api_spend(self, points, merchant_id, idempotency_key, note=None):
+    def _city_points_api_spend(self, points, merchant_id, idempotency_key, note=None):
         """Pay ``points`` at a merchant's counter; the merchant is reimbursed at the clearing rate.
 
         ``idempotency_key`` makes a repeated call return the first result.
@@ -135,7 +138,7 @@ class ResPartner(models.Model):
         return {"ok": True, "ledger_id": done.id, "points": -done.points, "balance": wallet.balance}
 
     @api.model
-    def city_points_api_rewards(self):
+    def _city_points_api_rewards(self):
         """The points mall: active rewards of the current company."""
         rewards = (
             self.env["city.points.reward"]
@@ -151,7 +154,7 @@ class ResPartner(models.Model):
         )
         return rewards._api_values()
 
-    def city_points_api_redeem(self, reward_id):
+    def _city_points_api_redeem(self, reward_id):
         """Redeem a reward of the points mall."""
         self._city_wallet()
         reward = self.env["city.points.reward"].sudo().browse(int(reward_id)).exists()

@@ -12,3 +12,4 @@ from . import test_settings
 from . import test_guards
 from . import test_earning_engine
 from . import test_companies
+from . import test_rpc_surface

@@ -65,14 +65,14 @@ class TestEarning(CityLoyaltyCommon):
         self.assertEqual(self._wallet(self.member_b).balance, 30)
 
     def test_caps_sign_in_review(self):
-        result = self.member.city_points_api_sign_in()
+        result = self.member._city_points_api_sign_in()
         self.assertEqual((result["ok"], result["points"]), (True, 5))
-        result = self.member.city_points_api_sign_in()
+        result = self.member._city_points_api_sign_in()
         self.assertEqual((result["ok"], result["code"]), (False, "duplicate"))
-        self.assertTrue(self.member.city_points_api_review("r1")["ok"])
-        self.assertTrue(self.member.city_points_api_review("r2")["ok"])
-        self.assertEqual(self.member.city_points_api_review("r2")["code"], "duplicate")
-        result = self.member.city_points_api_review("r3")
+        self.assertTrue(self.member._city_points_api_review("r1")["ok"])
+        self.assertTrue(self.member._city_points_api_review("r2")["ok"])
+        self.assertEqual(self.member._city_points_api_review("r2")["code"], "duplicate")
+        result = self.member._city_points_api_review("r3")
         self.assertEqual(result["code"], "daily_cap")  # 40 points a day from reviews
         self.assertEqual(self._wallet().balance, 45)
         reasons = self.env["city.points.rejection"].search([("partner_id", "=", self.member.id)]).mapped("reason")

@@ -35,7 +35,7 @@ class TestPointsMall(CityLoyaltyCommon):
             cls.Wallet._get_wallets(partner)._earn(1000)
 
     def test_coupon_reward_limits(self):
-        result = self.member.city_points_api_redeem(self.coupon.id)
+        result = self.member._city_points_api_redeem(self.coupon.id)
         self.assertTrue(result["ok"])
         self.assertEqual(result["balance"], 900)
         redemption = self.env["city.points.redemption"].browse(result["redemption_id"])
@@ -45,18 +45,18 @@ class TestPointsMall(CityLoyaltyCommon):
         self.assertEqual(redemption.ledger_id.merchant_id, self.merchant_a)
         self.assertEqual(self.coupon.quantity_available, 1)
         with self.assertRaises(UserError):  # one per member
-            self.member.city_points_api_redeem(self.coupon.id)
-        self.member_b.city_points_api_redeem(self.coupon.id)
+            self.member._city_points_api_redeem(self.coupon.id)
+        self.member_b._city_points_api_redeem(self.coupon.id)
         third = self._create_member("第三位")
         self.Wallet._get_wallets(third)._earn(500)
         with self.assertRaises(UserError):  # out of stock
-            third.city_points_api_redeem(self.coupon.id)
+            third._city_points_api_redeem(self.coupon.id)
         self.assertEqual(self._wallet(third).balance, 500)
-        self.assertNotIn(self.coupon.id, [r["id"] for r in self.member.city_points_api_rewards()])
+        self.assertNotIn(self.coupon.id, [r["id"] for r in self.member._city_points_api_rewards()])
         self.assertBooksBalanced()
 
     def test_gift_reward_ships_from_stock(self):
-        result = self.member.city_points_api_redeem(self.gift.id)
+        result = self.member._city_points_api_redeem(self.gift.id)
         redemption = self.env["city.points.redemption"].browse(result["redemption_id"])
         picking = redemption.picking_id
         self.assertEqual(picking.partner_id, self.member)
@@ -68,22 +68,22 @@ class TestPointsMall(CityLoyaltyCommon):
     def test_not_enough_points(self):
         poor = self._create_member("积分不足")
         with self.assertRaises(UserError):
-            poor.city_points_api_redeem(self.gift.id)
+            poor._city_points_api_redeem(self.gift.id)
         self.assertFalse(self.env["city.points.redemption"].search([("partner_id", "=", poor.id)]))
 
     def test_member_api(self):
-        self.member.city_points_api_sign_in()
-        summary = self.member.city_points_api_summary()
+        self.member._city_points_api_sign_in()
+        summary = self.member._city_points_api_summary()
         self.assertEqual(summary["balance"], 1005)
-        page = self.member.city_points_api_ledger(offset=0, limit=1)
+        page = self.member._city_points_api_ledger(offset=0, limit=1)
         self.assertEqual(page["total"], 2)
         self.assertEqual(page["items"][0]["points"], 5)
-        first = self.member.city_points_api_spend(30, self.merchant_b.id, "pos-1")
-        again = self.member.city_points_api_spend(30, self.merchant_b.id, "pos-1")
+        first = self.member._city_points_api_spend(30, self.merchant_b.id, "pos-1")
+        again = self.member._city_points_api_spend(30, self.merchant_b.id, "pos-1")
         self.assertEqual(first, again)
         self.assertEqual(self._wallet().balance, 975)
         with self.assertRaises(UserError):
-            self.member.city_points_api_spend(5000, self.merchant_b.id, "pos-2")
+            self.member._city_points_api_spend(5000, self.merchant_b.id, "pos-2")
 
     def test_merchant_sees_only_its_points(self):
         line_a = self._wallet()._spend(10, merchant=self.merchant_a)

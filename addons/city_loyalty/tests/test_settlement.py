@@ -42,7 +42,7 @@ class TestPointsSettlement(CityLoyaltyCommon):
         self.assertEqual(wallet.balance, 115)
 
         # 111 points spent at the hair salon: reimbursed at 0.9 fen a point = ¥0.9990 → ¥1.00.
-        result = self.member.city_points_api_spend(111, self.salon.id, "salon-1")
+        result = self.member._city_points_api_spend(111, self.salon.id, "salon-1")
         self.assertEqual(result["balance"], 4)
         spend = self.env["city.points.ledger"].browse(result["ledger_id"])
         self.assertEqual(spend.value_fen, 100)
@@ -90,7 +90,7 @@ class TestPointsSettlement(CityLoyaltyCommon):
             }
         )
         self._wallet()._earn(500, merchant=self.tea_shop)
-        result = self.member.city_points_api_redeem(reward.id)
+        result = self.member._city_points_api_redeem(reward.id)
         redemption = self.env["city.points.redemption"].browse(result["redemption_id"])
         order = redemption.sale_order_id
         self.assertEqual(order.state, "sale")
@@ -107,7 +107,7 @@ class TestPointsSettlement(CityLoyaltyCommon):
         liability = self.city_accounts["city_points_account_id"]
         before = self._account_balance(liability)
         self._wallet()._earn(1000, merchant=self.tea_shop)
-        self.member.city_points_api_spend(500, self.salon.id, "je-1")
+        self.member._city_points_api_spend(500, self.salon.id, "je-1")
         move = Allocation._post_batch()
         self.assertEqual(move.state, "posted")
         self.assertAlmostEqual(self._account_balance(liability) - before, 10.0 - 4.5, places=2)

@@ -4,6 +4,8 @@
 from odoo import fields, models
 from odoo.exceptions import UserError
 
+from odoo.addons.city_base.tools import access
+
 
 class CityPointsAdjust(models.TransientModel):
     """Operator correction of a member's points (written to the ledger as an adjustment)."""
@@ -16,6 +18,7 @@ class CityPointsAdjust(models.TransientModel):
     reason = fields.Char(required=True)
 
     def action_confirm(self):
+        access.check_groups(self.env, access.OPERATOR)
         self.ensure_one()
         if not self.points:
             raise UserError(self.env._("Enter the points to add or remove."))

@@ -52,6 +52,8 @@ class CityPointsSettings(models.TransientModel):
 
     @api.model
     def default_get(self, fields_list):
+        # The company's points settings are for those who may change them (RPC reaches this).
+        self.check_access("create")
         values = super().default_get(fields_list)
         company = self.env["res.company"].browse(values.get("company_id")) or self.env.company
         for name in SETTING_FIELDS:
@@ -61,9 +63,9 @@ class CityPointsSettings(models.TransientModel):
 
     def action_save(self):
         """Write the settings on the company (validated by its constraints)."""
-        self.ensure_one()
         if not self.env.user.has_group("city_base.group_operator"):
             raise AccessError(self.env._("Only platform operators can change the points settings."))
+        self.ensure_one()
         # sudo: operators may not write res.company; only these points fields are written, checked above.
         self.company_id.sudo().write({name: self[name] for name in SETTING_FIELDS})
         return {"type": "ir.actions.act_window_close"}

@@ -9,6 +9,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
+from odoo.addons.city_base.tools import access
 from odoo.addons.city_base.tools.allocation import from_fen
 
 from ..engine import bill as billmod
@@ -204,7 +205,9 @@ class CityPaymentBill(models.Model):
 
     def action_reconcile(self):
         """Reconcile the days this bill covers and open the reconciliation."""
+        access.check_groups(self.env, access.ACCOUNTANT)
         self.ensure_one()
+        self.check_access("write")
         tz = pytz.timezone(BILL_TZ)
         local_from = pytz.utc.localize(self.date_from).astimezone(tz).date()
         local_to = pytz.utc.localize(self.date_to).astimezone(tz).date()
@@ -215,7 +218,9 @@ class CityPaymentBill(models.Model):
         return run._get_form_action()
 
     def action_view_lines(self):
+        access.check_groups(self.env, *access.PLATFORM)
         self.ensure_one()
+        self.check_access("read")
         return {
             "type": "ir.actions.act_window",
             "name": _("Bill Lines"),

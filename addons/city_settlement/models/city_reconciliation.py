@@ -12,6 +12,7 @@ import pytz
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import AccessError
 
+from odoo.addons.city_base.tools import access
 from odoo.addons.city_base.tools.allocation import from_fen, to_fen
 
 from ..engine.bill import PAYMENT, REFUND
@@ -192,6 +193,8 @@ class CityReconciliation(models.Model):
 
     def action_reconcile(self):
         """Match the range's bill lines with Odoo's transactions and record every difference."""
+        access.check_groups(self.env, access.ACCOUNTANT)
+        self.check_access("write")
         for run in self:
             run._reconcile()
         return True
@@ -270,7 +273,9 @@ class CityReconciliation(models.Model):
         return result
 
     def action_view_differences(self):
+        access.check_groups(self.env, *access.PLATFORM)
         self.ensure_one()
+        self.check_access("read")
         return {
             "type": "ir.actions.act_window",
             "name": _("Differences"),
@@ -281,7 +286,9 @@ class CityReconciliation(models.Model):
 
     def action_download_xlsx(self):
         """Reconcile again, write the reconciliation sheet and download it."""
+        access.check_groups(self.env, access.ACCOUNTANT)
         self.ensure_one()
+        self.check_access("write")
         result = self._reconcile()
         attachment = self._create_xlsx_attachment(result)
         return {

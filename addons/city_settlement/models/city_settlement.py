@@ -10,6 +10,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
+from odoo.addons.city_base.tools import access
 from odoo.addons.city_base.tools.allocation import from_fen, to_fen
 
 from .city_settlement_allocation import MERCHANT_PAYABLE_ROLES
@@ -293,6 +294,7 @@ class CitySettlement(models.Model):
     @api.model
     def action_run_settlements(self):
         """Run the settlements due today and show the statements created (accountants)."""
+        access.check_groups(self.env, access.ACCOUNTANT)
         self.check_access("create")
         created = self._run_settlements(raise_errors=True)
         action = self.env["ir.actions.act_window"]._for_xml_id("city_settlement.city_settlement_action")
@@ -300,6 +302,8 @@ class CitySettlement(models.Model):
         return action
 
     def action_confirm(self):
+        access.check_groups(self.env, access.ACCOUNTANT)
+        self.check_access("write")
         for settlement in self:
             if settlement.state != "draft":
                 raise UserError(_("Only draft settlements can be confirmed."))
@@ -307,6 +311,8 @@ class CitySettlement(models.Model):
 
     def action_pay(self):
         """Pay the confirmed statements through their payout channel (idempotent)."""
+        access.check_groups(self.env, access.ACCOUNTANT)
+        self.check_access("write")
         for settlement in self:
             if settlement.state == "paid":
                 continue
@@ -319,15 +325,18 @@ class CitySettlement(models.Model):
             getattr(settlement, f"_city_payout_{settlement.payout_channel}")()
 
     def action_cancel(self):
+        access.check_groups(self.env, access.ACCOUNTANT)
+        self.check_access("write")
         for settlement in self:
             if settlement.state == "paid":
                 raise UserError(_("A paid settlement cannot be cancelled."))
-        self.check_access("write")
         # Releasing the lines for the next run is settlement bookkeeping, not a change of the lines.
         self.allocation_ids.sudo().write({"settlement_id": False})
         self.write({"state": "cancel"})
 
     def action_print_statement(self):
+        access.check_groups(self.env, *access.ANY_ROLE)
+        self.check_access("read")
         return self.env.ref("city_settlement.action_report_city_settlement").report_action(self)
 
     # ------------------------------------------------------------

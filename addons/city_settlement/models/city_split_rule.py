@@ -8,6 +8,7 @@ from odoo.exceptions import ValidationError
 
 from odoo.addons.city_base.models.city_merchant_hours import WEEKDAYS
 from odoo.addons.city_base.tools.allocation import to_fen
+from odoo.addons.city_base.tools import access
 
 from ..engine import split as engine
 
@@ -158,7 +159,9 @@ class CitySplitRule(models.Model):
 
     def action_new_version(self):
         """Close this version now and open the next one with the same parameters."""
+        access.check_groups(self.env, access.OPERATOR)
         self.ensure_one()
+        self.check_access("write")
         new_rule = self._new_version({})
         return {
             "type": "ir.actions.act_window",

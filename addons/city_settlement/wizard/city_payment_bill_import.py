@@ -6,6 +6,8 @@ import base64
 from odoo import _, fields, models
 from odoo.exceptions import UserError
 
+from odoo.addons.city_base.tools import access
+
 
 class CityPaymentBillImport(models.TransientModel):
     """Upload a channel bill (WeChat Pay trade bill or a CSV with a saved mapping)."""
@@ -29,6 +31,7 @@ class CityPaymentBillImport(models.TransientModel):
     reconcile = fields.Boolean(string="Reconcile Now", default=True)
 
     def action_import(self):
+        access.check_groups(self.env, access.ACCOUNTANT)
         self.ensure_one()
         if self.bill_format == "csv" and not self.mapping_id:
             raise UserError(_("Choose the CSV mapping of this bill."))

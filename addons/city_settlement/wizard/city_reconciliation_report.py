@@ -4,6 +4,8 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from odoo.addons.city_base.tools import access
+
 
 class CityReconciliationReport(models.TransientModel):
     """Download the reconciliation sheet (XLSX) of a date range."""
@@ -23,6 +25,7 @@ class CityReconciliationReport(models.TransientModel):
                 raise UserError(_("The start date must not be after the end date."))
 
     def action_download(self):
+        access.check_groups(self.env, access.ACCOUNTANT)
         self.ensure_one()
         run = self.env["city.reconciliation"]._get_or_create(self.date_from, self.date_to, provider=self.provider_id)
         if self.fee_rate:

@@ -13,7 +13,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
-from odoo.addons.city_base.tools import tokens
+from odoo.addons.city_base.tools import access, tokens
 from odoo.addons.city_base.tools.allocation import allocate, from_fen
 
 from ..tools import codes
@@ -431,7 +431,12 @@ class CityTicket(models.Model):
 
     @api.model
     def action_scan_code(self, code, uses=1):
-        """The scan screen's call: redeem and answer ``{ok, code, message, ...}``, never raise."""
+        """The scan screen's call: redeem and answer ``{ok, code, message, ...}``.
+
+        Refusals of the code are answers, never exceptions; only a user outside
+        merchant staff is refused with an :class:`AccessError`.
+        """
+        access.check_groups(self.env, access.MERCHANT_USER)
         try:
             with self.env.cr.savepoint():
                 redemption = self._redeem_code(code, uses=uses, device="scan_screen")
@@ -524,8 +529,11 @@ class CityTicket(models.Model):
                 ticket.escrow_id._forfeit(from_fen(amount), ticket)
             ticket.write({"state": "expired", "settled_fen": ticket.settled_fen + amount})
 
-    def action_refund(self):
-        """Refund on the member's request; only for 随时退 (refund anytime) products."""
+    def _action_refund(self):
+        """Refund on the member's request; only for 随时退 (refund anytime) products.
+
+        Not a button: the mini-program API calls it for the authenticated holder.
+        """
         for ticket in self:
             ticket_sudo = self._lock_for_update(ticket.id)
             if ticket_sudo.state not in REDEEMABLE_STATES:
@@ -574,4 +582,6 @@ class CityTicket(models.Model):
 
     # --------------------------------------------------------------- actions
     def action_print(self):
+        access.check_groups(self.env, *access.ANY_ROLE)
+        self.check_access("read")
         return self.env.ref("city_ticketing.action_report_city_ticket").report_action(self)

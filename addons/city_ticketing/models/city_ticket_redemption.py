@@ -4,6 +4,7 @@
 from odoo import _, api, fields, models
 from odoo.tools import SQL
 
+from odoo.addons.city_base.tools import access
 from odoo.addons.city_base.tools.allocation import from_fen
 
 
@@ -122,7 +123,12 @@ class CityTicketRedemption(models.Model):
 
     @api.model
     def get_recent_redemptions(self, limit=10):
-        """The scan screen's recent list: this merchant's latest redemptions (record rules apply)."""
+        """The scan screen's recent list: this merchant's latest redemptions (record rules apply).
+
+        Public on purpose: the scan screen calls it through ``orm.call``. It reads
+        only what the user's record rules let them search.
+        """
+        access.check_groups(self.env, *access.ANY_ROLE)
         records = self.search([], limit=min(int(limit), 50))
         return [
             {

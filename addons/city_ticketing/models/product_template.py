@@ -8,6 +8,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
 from odoo.addons.city_base.tools.groups import CITY_ROLES
+from odoo.addons.city_base.tools import access
 
 TICKET_TYPES = [
     ("voucher", "Group-buy Voucher"),
@@ -249,7 +250,9 @@ class ProductTemplate(models.Model):
         return valid_from, valid_to
 
     def action_view_city_tickets(self):
+        access.check_groups(self.env, *access.ANY_ROLE)
         self.ensure_one()
+        self.check_access("read")
         action = self.env["ir.actions.act_window"]._for_xml_id("city_ticketing.city_ticket_action")
         action["domain"] = [("product_tmpl_id", "=", self.id)]
         action["context"] = {}

@@ -5,6 +5,7 @@ from odoo import _, fields, models
 from odoo.exceptions import UserError
 
 from odoo.addons.city_base.tools.groups import CITY_ROLES
+from odoo.addons.city_base.tools import access
 
 
 class SaleOrder(models.Model):
@@ -51,7 +52,9 @@ class SaleOrder(models.Model):
         return tickets
 
     def action_view_city_tickets(self):
+        access.check_groups(self.env, *access.ANY_ROLE)
         self.ensure_one()
+        self.check_access("read")
         action = self.env["ir.actions.act_window"]._for_xml_id("city_ticketing.city_ticket_action")
         action["domain"] = [("order_id", "=", self.id)]
         action["context"] = {}

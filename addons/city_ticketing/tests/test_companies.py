@@ -187,7 +187,7 @@ class TestTwoCompanies(CityTicketingCommon):
         self.assertEqual(round(sum(payable_lines.mapped("balance")), 2), 0.0, "company 2 owes the merchant nothing")
 
         # Refund on request and expiry of company 2's tickets, by the cron from company 1.
-        tickets_2[1].action_refund()
+        tickets_2[1]._action_refund()
         card_order, card_tx = self._buy_in_company_2(self.card_2)
         card = card_order.city_ticket_ids
         card.write({"valid_to": fields.Datetime.now() - timedelta(hours=1)})

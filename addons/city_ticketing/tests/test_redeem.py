@@ -115,7 +115,7 @@ class TestRedeem(CityTicketingCommon):
 
     def test_refunded_and_not_yet_valid(self):
         ticket = self._buy_tickets(self.voucher_a)
-        ticket.action_refund()
+        ticket._action_refund()
         self.assertEqual(ticket.state, "refunded")
         self.assertEqual(ticket.escrow_id.amount_refunded, 99.0)
         with self.assertRaises(CityTicketError) as caught:

@@ -71,6 +71,6 @@ class TestTransferExpiry(CityTicketingCommon):
         self.voucher_b.city_refund_policy = "no_refund"
         ticket = self._buy_tickets(self.voucher_b)
         with self.assertRaises(CityTicketError) as caught:
-            ticket.action_refund()
+            ticket._action_refund()
         self.assertEqual(caught.exception.code, "not_refundable")
         self.assertEqual(ticket.state, "issued")
