@@ -27,6 +27,7 @@ if sys.version_info < (3, 13):
         with _ast_parse_lock:
             return _ast_parse(*args, **kwargs)
 
+    _serialised_ast_parse.city_serialised = True  # addons/city_base/tests/__init__.py does it for odoo-bin
     ast.parse = _serialised_ast_parse
 
 

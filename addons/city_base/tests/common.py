@@ -6,7 +6,10 @@ Other modules' tests inherit :class:`CityTestCommon` and use
 :meth:`assertMerchantIsolation` on their own merchant-owned records.
 """
 
+import threading
+
 from odoo.exceptions import AccessError
+from odoo.modules.registry import Registry
 from odoo.tests import TransactionCase, new_test_user
 
 
@@ -82,3 +85,19 @@ class CityTestCommon(TransactionCase):
                 records_b.with_user(user_a).write(write_vals)
         platform_found = self.env[model].with_user(platform_user).search([("id", "in", all_ids)])
         self.assertEqual(len(platform_found), len(all_ids), f"{model}: platform staff must see every merchant's")
+
+
+class ThreadedCursorsMixin:
+    """For test classes whose threads open cursors of their own (concurrency tests).
+
+    Odoo's runner (odoo-bin --test-enable) runs tests while it holds the registry lock
+    (``Registry._lock``), and a thread that builds an environment on a new cursor looks
+    the registry up under that lock: it would wait for the test, which waits for it.
+    Give the class a lock of its own while it runs, as HttpCase's registry test mode
+    does for its request threads. Under pytest nobody holds the lock: nothing changes.
+    """
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.classPatch(Registry, "_lock", threading.RLock())

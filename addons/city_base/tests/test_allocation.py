@@ -2,12 +2,13 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """Property-based tests of the cent-exact allocation helper (plain Python, no database)."""
 
-import unittest
 from decimal import Decimal
 from fractions import Fraction
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from odoo.tests import BaseCase, tagged
 
 from odoo.addons.city_base.tools.allocation import AllocationError, allocate, from_fen, to_fen
 
@@ -22,7 +23,8 @@ weight_lists = st.lists(weight, min_size=1, max_size=25).filter(lambda ws: sum(F
 CASES = 3000
 
 
-class TestAllocationProperties(unittest.TestCase):
+@tagged("post_install", "-at_install")
+class TestAllocationProperties(BaseCase):
     @settings(max_examples=CASES, deadline=None)
     @given(amounts, weight_lists)
     def test_sums_exactly_and_never_negative(self, amount, weights):
@@ -60,7 +62,8 @@ class TestAllocationProperties(unittest.TestCase):
         self.assertEqual(allocate(amount, weights), allocate(amount, [Fraction(w) * factor for w in weights]))
 
 
-class TestAllocationExamples(unittest.TestCase):
+@tagged("post_install", "-at_install")
+class TestAllocationExamples(BaseCase):
     def test_largest_remainder(self):
         # 100 fen over three equal shares: 33.33 each, the extra fen to the first.
         self.assertEqual(allocate(100, [1, 1, 1]), [34, 33, 33])

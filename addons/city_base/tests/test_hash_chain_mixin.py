@@ -12,7 +12,7 @@ from odoo.tests import tagged
 from odoo.tools import SQL
 
 from odoo.addons.city_base.models.city_hash_chain_mixin import hash_chain_value
-from odoo.addons.city_base.tests.common import CityTestCommon
+from odoo.addons.city_base.tests.common import CityTestCommon, ThreadedCursorsMixin
 
 MODEL = "city.hash.chain.check"
 
@@ -174,7 +174,7 @@ class TestHashChainMixin(CityTestCommon):
 
 
 @tagged("post_install", "-at_install")
-class TestHashChainConcurrency(CityTestCommon):
+class TestHashChainConcurrency(ThreadedCursorsMixin, CityTestCommon):
     """Two transactions appending to the same chain at once never fork it."""
 
     def test_parallel_appends_keep_one_chain(self):

@@ -3,12 +3,13 @@
 """The evidence-chain hashing helpers (plain Python, no database)."""
 
 import itertools
-import unittest
 from datetime import date, datetime
 from decimal import Decimal
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from odoo.tests import BaseCase, tagged
 
 from odoo.addons.city_base.tools.hashchain import (
     GENESIS_HASH,
@@ -30,7 +31,8 @@ def _chain(contents):
     ], (links[-1].sequence, links[-1].chain_hash) if links else (0, None)
 
 
-class TestSerialisation(unittest.TestCase):
+@tagged("post_install", "-at_install")
+class TestSerialisation(BaseCase):
     def test_decimal_str_is_exact(self):
         self.assertEqual(decimal_str(199, 2), "199.00")
         self.assertEqual(decimal_str(0.1 + 0.2, 2), "0.30")
@@ -67,7 +69,8 @@ class TestSerialisation(unittest.TestCase):
         self.assertEqual(len(content_hash({})), 64)
 
 
-class TestChain(unittest.TestCase):
+@tagged("post_install", "-at_install")
+class TestChain(BaseCase):
     def setUp(self):
         super().setUp()
         self.contents = [{"id": i, "amount": decimal_str(i * 10.5, 2), "merchant_id": i % 3} for i in range(1, 8)]

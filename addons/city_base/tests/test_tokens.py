@@ -2,14 +2,13 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """Signed tokens: plain-Python helper, then the ORM service around it."""
 
-import unittest
 from unittest.mock import patch
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from odoo.exceptions import AccessError
-from odoo.tests import TransactionCase
+from odoo.tests import BaseCase, TransactionCase, tagged
 
 from odoo.addons.city_base.tools import tokens
 from odoo.addons.city_base.tools.tokens import (
@@ -28,7 +27,8 @@ def keyring():
     return Keyring({"k1": b"k" * 32}, "k1")
 
 
-class TestTokens(unittest.TestCase):
+@tagged("post_install", "-at_install")
+class TestTokens(BaseCase):
     def test_roundtrip(self):
         ring = keyring()
         token = tokens.sign({"ticket": 42, "名": "茶"}, ring, "ticket", ttl=60, now=NOW)
@@ -118,6 +118,7 @@ class TestTokens(unittest.TestCase):
         self.assertFalse(tokens.check_rotating_code(key, "ticket-1", "12ab56", now=NOW))
 
 
+@tagged("post_install", "-at_install")
 class TestTokenService(TransactionCase):
     def test_service_sign_verify_rotate(self):
         service = self.env["city.token.service"]

@@ -11,9 +11,11 @@ from odoo.exceptions import UserError
 from odoo.tests import TransactionCase, tagged
 from odoo.tools import SQL
 
+from odoo.addons.city_base.tests.common import ThreadedCursorsMixin
+
 
 @tagged("post_install", "-at_install")
-class TestConcurrentSpend(TransactionCase):
+class TestConcurrentSpend(ThreadedCursorsMixin, TransactionCase):
     THREADS = 20
     SPEND = 15
     BALANCE = 100

@@ -9,3 +9,4 @@ from . import test_bill_engine
 from . import test_reconciliation
 from . import test_reconciliation_xlsx
 from . import test_localization
+from . import test_product_taxes

@@ -2,11 +2,12 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """Bill parsing and matching engine (plain Python, no database)."""
 
-import unittest
 from decimal import Decimal
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from odoo.tests import BaseCase, tagged
 
 from odoo.addons.city_settlement.engine import bill as billmod
 from odoo.addons.city_settlement.engine.reconcile import (
@@ -39,7 +40,8 @@ def sample_rows():
     ]
 
 
-class TestWechatBill(unittest.TestCase):
+@tagged("post_install", "-at_install")
+class TestWechatBill(BaseCase):
     def test_parses_payments_refunds_fees_and_summary(self):
         bill = billmod.parse_wechat_bill(wechat_bill(sample_rows()))
         self.assertEqual(bill.format, "wechat")
@@ -104,7 +106,8 @@ class TestWechatBill(unittest.TestCase):
         self.assertEqual(billmod.clean("`4200000001 "), "4200000001")
 
 
-class TestGenericCsv(unittest.TestCase):
+@tagged("post_install", "-at_install")
+class TestGenericCsv(BaseCase):
     def test_mapping(self):
         data = generic_csv(
             [
@@ -137,7 +140,8 @@ class TestGenericCsv(unittest.TestCase):
             billmod.parse_csv_bill(b"d,r,a\nyesterday,R1,1.00\n", {"date": "d", "reference": "r", "amount": "a"})
 
 
-class TestReconcile(unittest.TestCase):
+@tagged("post_install", "-at_install")
+class TestReconcile(BaseCase):
     def setUp(self):
         super().setUp()
         self.bill = billmod.parse_wechat_bill(wechat_bill(sample_rows()))

@@ -7,12 +7,13 @@ fen, is deterministic, is never negative except for refunds (which mirror the
 positive split), and respects each mode's definition.
 """
 
-import unittest
 from decimal import Decimal
 from fractions import Fraction
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from odoo.tests import BaseCase, tagged
 
 from odoo.addons.city_settlement.engine.split import (
     MODES,
@@ -73,7 +74,8 @@ def _by_role(shares):
     return result
 
 
-class TestSplitProperties(unittest.TestCase):
+@tagged("post_install", "-at_install")
+class TestSplitProperties(BaseCase):
     @settings(max_examples=CASES, deadline=None)
     @given(amounts, rules, contexts)
     def test_exact_deterministic_non_negative(self, amount, rule, ctx):

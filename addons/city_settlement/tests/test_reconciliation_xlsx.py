@@ -4,10 +4,11 @@
 
 import os
 import tempfile
-import unittest
 from datetime import datetime, timedelta
 
 import openpyxl
+
+from odoo.tests import BaseCase, tagged
 
 from odoo.addons.city_settlement.report.reconciliation_xlsx import (
     TRANSACTION_COLUMNS,
@@ -19,7 +20,8 @@ from odoo.addons.city_settlement.report.reconciliation_xlsx import (
 ROWS = 100_000
 
 
-class TestReconciliationWorkbook(unittest.TestCase):
+@tagged("post_install", "-at_install")
+class TestReconciliationWorkbook(BaseCase):
     def test_hundred_thousand_rows_read_back(self):
         start = datetime(2026, 11, 24, 0, 0, 0)
 

@@ -10,11 +10,13 @@ from odoo import SUPERUSER_ID, api
 from odoo.exceptions import UserError
 from odoo.tests import TransactionCase, tagged
 
+from odoo.addons.city_base.tests.common import ThreadedCursorsMixin
+
 from ..models.city_ticket import CityTicketError
 
 
 @tagged("post_install", "-at_install")
-class TestConcurrency(TransactionCase):
+class TestConcurrency(ThreadedCursorsMixin, TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
