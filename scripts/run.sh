@@ -38,8 +38,15 @@ if ! db_exists "$DB"; then
     trap - EXIT
     echo "$addons_sum" >"$stamp"
 elif [ "$(cat "$stamp" 2>/dev/null)" != "$addons_sum" ]; then
-    log "addons changed: updating $MODULES in '$DB' (your data is kept)"
-    odoo -d "$DB" -i "$MODULES" -u "$MODULES" --stop-after-init --no-http --log-level=warn
+    # -u for the installed modules, -i only for those new in addons/: '-i' on an installed
+    # module reloads its demo data, which creates its records' lines a second time (and,
+    # when that fails, Odoo marks the module as installed without demo data).
+    new_modules=$(comm -23 <(tr , '\n' <<<"$MODULES" | sort) <(psql -d "$DB" -Atqc "
+        select name from ir_module_module where name like 'city\_%' and state = 'installed'" | sort) |
+        paste -sd, -)
+    log "addons changed: updating $MODULES in '$DB' (your data is kept)${new_modules:+; installing $new_modules}"
+    odoo -d "$DB" ${new_modules:+-i "$new_modules"} -u "$MODULES" --stop-after-init --no-http --log-level=warn ||
+        die "could not update the suite in '$DB' (see the messages above)"
     echo "$addons_sum" >"$stamp"
 else
     log "database '$DB' is up to date"
