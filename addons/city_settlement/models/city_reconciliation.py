@@ -135,10 +135,12 @@ class CityReconciliation(models.Model):
         }
 
     def _get_bill_lines(self):
+        """The period's bill lines of the company; of the provider's bills when a provider is set."""
         start, end = self._get_bounds()
-        return self.env["city.payment.bill.line"].search(
-            [("company_id", "=", self.company_id.id), ("date", ">=", start), ("date", "<", end)], order="date, id"
-        )
+        domain = [("company_id", "=", self.company_id.id), ("date", ">=", start), ("date", "<", end)]
+        if self.provider_id:
+            domain.append(("bill_id.provider_id", "in", [self.provider_id.id, False]))
+        return self.env["city.payment.bill.line"].search(domain, order="date, id")
 
     def _get_transaction_domain(self):
         """Done payments and refunds of the company (and provider), whatever their date."""

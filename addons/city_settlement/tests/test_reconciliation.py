@@ -254,7 +254,13 @@ class TestReconciliation(CitySettlementCommon):
 
             run = self.env["city.reconciliation"].search([], order="id desc", limit=1)
             start, end = run._get_bounds()
-            bill_lines = self.env["city.payment.bill.line"].search([("date", ">=", start), ("date", "<", end)])
+            bill_lines = self.env["city.payment.bill.line"].search(
+                [
+                    ("date", ">=", start),
+                    ("date", "<", end),
+                    ("bill_id.provider_id", "in", [self.city_provider.id, False]),
+                ]
+            )
             self.assertEqual(fen(summary["收款"][1]), sum(to_fen(line.amount) for line in bill_lines))
             self.assertEqual(fen(summary["退款"][1]), sum(to_fen(line.refund_amount) for line in bill_lines))
             self.assertEqual(fen(summary["手续费"][1]), sum(to_fen(line.fee) for line in bill_lines))
