@@ -10,9 +10,10 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
+from odoo.addons.city_base.tools import access
+
 from ..engine import earning
 from .city_points_ledger import is_posting, posting_context
-from odoo.addons.city_base.tools import access
 
 _logger = logging.getLogger(__name__)
 

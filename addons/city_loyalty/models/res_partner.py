@@ -4,9 +4,10 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from odoo.addons.city_base.tools import access
+
 # Who reads points wallets (and so a member's balance): the platform's roles, not merchants.
 WALLET_READERS = "city_base.group_operator,city_base.group_accountant"
-from odoo.addons.city_base.tools import access
 
 
 class ResPartner(models.Model):

@@ -7,8 +7,8 @@ from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
 from odoo.addons.city_base.models.city_merchant_hours import WEEKDAYS
-from odoo.addons.city_base.tools.allocation import to_fen
 from odoo.addons.city_base.tools import access
+from odoo.addons.city_base.tools.allocation import to_fen
 
 from ..engine import split as engine
 

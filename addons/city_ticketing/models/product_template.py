@@ -7,8 +7,8 @@ from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
-from odoo.addons.city_base.tools.groups import CITY_ROLES
 from odoo.addons.city_base.tools import access
+from odoo.addons.city_base.tools.groups import CITY_ROLES
 
 TICKET_TYPES = [
     ("voucher", "Group-buy Voucher"),

@@ -4,8 +4,8 @@
 from odoo import _, fields, models
 from odoo.exceptions import UserError
 
-from odoo.addons.city_base.tools.groups import CITY_ROLES
 from odoo.addons.city_base.tools import access
+from odoo.addons.city_base.tools.groups import CITY_ROLES
 
 
 class SaleOrder(models.Model):
