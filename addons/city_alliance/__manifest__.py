@@ -1,0 +1,16 @@
+# Copyright 2026 City Life Suite contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+{
+    "name": "City Life: Alliances and Marketing",
+    "summary": "Merchant alliances, cross-shop coupons, recommendations, segments and campaigns (异业联盟与营销)",
+    "version": "18.0.1.0.0",
+    "category": "City Life",
+    "author": "City Life Suite contributors",
+    "website": "https://github.com/city-life-suite/city-life-suite",
+    "license": "LGPL-3",
+    "depends": ["city_ticketing", "city_loyalty", "city_settlement", "sale_loyalty"],
+    "data": [
+        "security/ir.model.access.csv",
+        "views/city_alliance_menus.xml",
+    ],
+}
