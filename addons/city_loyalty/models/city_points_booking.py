@@ -3,7 +3,7 @@
 
 from decimal import Decimal
 
-from odoo import api, fields, models
+from odoo import _, api, fields, models
 
 from odoo.addons.city_base.tools.allocation import allocate, from_fen, to_fen
 
@@ -83,6 +83,16 @@ class CityPointsBooking(models.Model):
             for entry in group:
                 entry["booking_id"] = booking.id
         return bookings
+
+    def _city_get_source_label(self):
+        """The booking as a merchant's statement shows it: what happened, how many points, whose."""
+        self.ensure_one()
+        kind = dict(self._fields["kind"]._description_selection(self.env)).get(self.kind, "")
+        if self.partner_id:
+            return _(
+                "%(kind)s · %(points)s points · %(member)s", kind=kind, points=self.points, member=self.partner_id.name
+            )
+        return _("%(kind)s · %(points)s points", kind=kind, points=self.points)
 
     def _post_to_settlement(self):
         """Hand the booking to city_settlement (allocation lines now, journal entries in its batch).

@@ -61,6 +61,20 @@ class TestPointsCompanies(CityLoyaltyCommon):
     def _points_lines(self, company):
         return self.Allocation.search([("movement", "=", "points"), ("company_id", "=", company.id)])
 
+    def test_points_booking_on_the_statement(self):
+        """A statement line of points money says what it is, not a technical reference."""
+        lines, _rejections = self.Wallet._earn_purchases(
+            [{"partner": self.member, "merchant": self.merchant_a, "amount_fen": 12300, "source_ref": "b:order:label"}],
+            self.company_b,
+        )
+        booking = lines.booking_id
+        allocations = self.Allocation.search([("source_ref", "=", f"city.points.booking,{booking.id}")])
+        self.assertTrue(allocations)
+        for label in allocations.mapped("source_label"):
+            self.assertIn("123", label)
+            self.assertIn(self.member.name, label)
+            self.assertNotIn("city.points.booking", label)
+
     def test_points_money_in_the_wallets_company(self):
         self.assertEqual(self.env.company, self.company)  # every call below runs in the first company
         liability_a = self.city_accounts["city_points_account_id"]

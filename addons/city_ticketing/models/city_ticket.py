@@ -553,19 +553,37 @@ class CityTicket(models.Model):
 
     @api.model
     def _cron_expire_tickets(self, batch_size=500):
-        """Expire tickets whose validity ended, in committed batches."""
+        """Expire tickets whose validity ended, in committed batches.
+
+        The batch is locked in one statement (SKIP LOCKED: a ticket being redeemed right
+        now is left for the next run) and expired per company, so the refund or forfeit
+        books in the ticket's company whatever company the cron runs in.
+        """
         domain = [("state", "in", REDEEMABLE_STATES), ("valid_to", "<", fields.Datetime.now())]
         tickets = self.sudo().search(domain, limit=batch_size, order="valid_to, id")
-        for ticket in tickets:
-            try:
-                with self.env.cr.savepoint():
-                    # The refund or forfeit books in the ticket's company, whatever company the cron runs in.
-                    self.with_company(ticket.company_id)._lock_for_update(ticket.id)._expire()
-            except CityTicketError:
-                continue  # busy: being redeemed right now; the next run takes it
+        locked = self._lock_skip_locked(tickets)
+        for company, company_tickets in locked.grouped("company_id").items():
+            company_tickets.with_company(company)._expire()
         if len(tickets) == batch_size:
             self.env.ref("city_ticketing.ir_cron_expire_tickets")._trigger()
-        return tickets
+        return locked
+
+    @api.model
+    def _lock_skip_locked(self, tickets):
+        """Lock what can be locked of ``tickets`` now and is still redeemable; the rest is skipped."""
+        if not tickets:
+            return tickets
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                "SELECT id FROM city_ticket WHERE id IN %s AND state IN %s ORDER BY id FOR UPDATE SKIP LOCKED",
+                tuple(tickets.ids),
+                tuple(REDEEMABLE_STATES),
+            )
+        )
+        locked = tickets.browse([row[0] for row in self.env.cr.fetchall()])
+        locked.invalidate_recordset()
+        return locked
 
     def _city_get_source_label(self):
         """The ticket as a merchant's statement shows it: its code, product and holder."""
