@@ -6,6 +6,8 @@ from . import res_config_settings
 from . import city_points_tier
 from . import city_points_rule
 from . import city_points_wallet
+from . import city_points_wallet_posting
+from . import city_points_wallet_earning
 from . import city_points_ledger
 from . import city_points_lot
 from . import city_points_lot_consumption
