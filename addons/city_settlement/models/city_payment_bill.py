@@ -228,9 +228,10 @@ class CityPaymentBill(models.Model):
         totals = billmod.FundFlowBill(parsed.format, new_lines).totals()
         by_category = totals["by_category"]
         day = bill_date or parsed.date_from.date()
+        label = _("WeChat Pay fund-flow bill")
         bill = self.create(
             {
-                "name": f"{_('WeChat Pay fund-flow bill')} {day.isoformat()}",
+                "name": f"{label} {day.isoformat()}",
                 "bill_kind": "fund_flow",
                 "bill_format": parsed.format,
                 "provider_id": provider.id if provider else False,
