@@ -41,13 +41,11 @@ class CityPaymentFundLine(models.Model):
     category = fields.Selection(FLOW_CATEGORY_SELECTION, required=True, readonly=True, index=True)
     direction = fields.Selection([("income", "Income"), ("expense", "Expense")], required=True, readonly=True)
     amount = fields.Monetary(readonly=True, help="Always positive: the direction says which way it went.")
-    signed_amount = fields.Monetary(string="Signed Amount", readonly=True, help="Income positive, expense negative.")
+    signed_amount = fields.Monetary(readonly=True, help="Income positive, expense negative.")
     balance = fields.Monetary(string="Account Balance", readonly=True)
     applicant = fields.Char(readonly=True)
     note = fields.Char(readonly=True)
-    payout_id = fields.Many2one(
-        "city.settlement.payout", string="Payout", readonly=True, index="btree_not_null", ondelete="set null"
-    )
+    payout_id = fields.Many2one("city.settlement.payout", readonly=True, index="btree_not_null", ondelete="set null")
     match_state = fields.Selection(MATCH_STATES, default="unmatched", required=True, readonly=True, index=True)
 
     _sql_constraints = [

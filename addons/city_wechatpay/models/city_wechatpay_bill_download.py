@@ -66,7 +66,7 @@ class CityWechatpayBillDownload(models.Model):
     error = fields.Text(readonly=True)
     attempt_count = fields.Integer(string="Attempts", readonly=True)
     last_attempt = fields.Datetime(readonly=True)
-    bill_id = fields.Many2one("city.payment.bill", string="Bill", readonly=True, ondelete="set null")
+    bill_id = fields.Many2one("city.payment.bill", readonly=True, ondelete="set null")
 
     _sql_constraints = [
         (
