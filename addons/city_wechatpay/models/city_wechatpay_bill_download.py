@@ -13,6 +13,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
 from odoo.addons.city_base.tools import access
+from odoo.addons.city_settlement.engine import bill as billmod
 
 from ..tools import signature
 from .payment_provider import WechatpayError
@@ -249,14 +250,20 @@ class CityWechatpayBillDownload(models.Model):
         # Bills are the company's books: imported in the provider's company, as the module (the
         # caller checked the user's group; operators may fetch bills but not write them by hand).
         bill_model_sudo = self.env["city.payment.bill"].sudo().with_company(self.company_id)
-        bill = bill_model_sudo._import_file(
-            content,
-            file_name=file_name,
-            bill_format="wechat",
-            provider=provider,
-            bill_kind=bill_kind,
-            bill_date=self.bill_date,
-        )
+        try:
+            bill = bill_model_sudo._import_file(
+                content,
+                file_name=file_name,
+                bill_format="wechat",
+                provider=provider,
+                bill_kind=bill_kind,
+                bill_date=self.bill_date,
+            )
+        except UserError:
+            if _is_empty_bill(content, bill_kind):
+                # A bill with its header and a zero summary: the day had no trades (nor movements).
+                return {"state": "empty", "hash_value": hash_value, "sha1": sha1}
+            raise
         self._reconcile_day(bill)
         return {"state": "done", "hash_value": hash_value, "sha1": sha1, "bill_id": bill.id}
 
@@ -286,6 +293,15 @@ class CityWechatpayBillDownload(models.Model):
         # Downloads are written by the module (credentials, bills of the company): after the check.
         self.sudo()._download()
         return True
+
+
+def _is_empty_bill(content, bill_kind):
+    """Whether the file is a well-formed bill without a single line."""
+    parse = billmod.parse_wechat_bill if bill_kind == "trade" else billmod.parse_wechat_fund_flow
+    try:
+        return not parse(content).lines
+    except billmod.BillError:
+        return False
 
 
 def _gunzip(content):

@@ -193,6 +193,14 @@ class TestBill(WechatpayCommon, HttpCase):
     def _row(self, day):
         return wechat_payment(f"{day.isoformat()} 12:00:00", f"SX{day.strftime('%m%d')}-1", 1000, f"4200{day:%m%d}")
 
+    def test_a_bill_without_trades_is_recorded_empty(self):
+        day = date(2026, 11, 29)
+        self.fake.add_bill("tradebill", day.isoformat(), wechat_bill([]))
+        self.Download._cron_download_bills(batch_size=500, now=self._next_morning(day))
+        download = self._downloads(day).filtered(lambda d: d.bill_type == "trade")
+        self.assertEqual((download.state, download.bill_id), ("empty", self.env["city.payment.bill"]))
+        self.assertEqual(download.sha1, download.hash_value)
+
     def test_nothing_for_yesterday_before_ten_beijing(self):
         day = date(2026, 11, 29)
         self.fake.add_bill("tradebill", day.isoformat(), wechat_bill([self._row(day)]))
