@@ -29,6 +29,14 @@ BILL_TYPES = [("trade", "Trade Bill"), ("fund_flow", "Fund-Flow Bill")]
 DOWNLOAD_PATH = "/v3/billdownload/"
 
 
+class BillRefused(UserError):
+    """A downloaded bill refused before import; ``values`` are kept on the download (the digests)."""
+
+    def __init__(self, message, values=None):
+        super().__init__(message)
+        self.values = values or {}
+
+
 class CityWechatpayBillDownload(models.Model):
     """One download of one WeChat Pay bill: (provider, date, type), fetched once.
 
@@ -180,7 +188,11 @@ class CityWechatpayBillDownload(models.Model):
                 with self.env.cr.savepoint():
                     values = rec._fetch_and_import()
             except (UserError, ValidationError) as exc:
-                values = {"state": "error", "error": exc.args[0] if exc.args else str(exc)}
+                values = {
+                    "state": "error",
+                    "error": exc.args[0] if exc.args else str(exc),
+                    **getattr(exc, "values", {}),
+                }
             rec.write(
                 {
                     "attempt_count": rec.attempt_count + 1,
@@ -236,14 +248,15 @@ class CityWechatpayBillDownload(models.Model):
         content = _gunzip(content)
         sha1 = signature.sha1_hex(content)
         if not signature.check_sha1(content, hash_value):
-            # Recorded outside the rolled-back savepoint by the caller, with both digests.
-            raise UserError(
+            # The caller records it (with both digests) outside the rolled-back savepoint.
+            raise BillRefused(
                 _(
                     "SHA1 mismatch: WeChat Pay stated %(stated)s, the downloaded file has %(found)s. "
                     "Nothing was imported.",
                     stated=hash_value,
                     found=sha1,
-                )
+                ),
+                values={"hash_value": hash_value, "sha1": sha1},
             )
         bill_kind = "trade" if self.bill_type == "trade" else "fund_flow"
         file_name = f"wechatpay_{bill_kind}_{self.bill_date.isoformat()}.csv"

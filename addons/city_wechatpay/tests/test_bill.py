@@ -129,7 +129,10 @@ class TestBill(WechatpayCommon, HttpCase):
         self.assertEqual(set(downloads.mapped("state")), {"error"})
         for download in downloads:
             self.assertIn("SHA1", download.error)
-            self.assertIn(download.hash_value or "", download.error)
+            self.assertTrue(download.hash_value and download.sha1)
+            self.assertNotEqual(download.sha1, download.hash_value)
+            self.assertIn(download.hash_value, download.error)
+            self.assertIn(download.sha1, download.error)
             self.assertFalse(download.bill_id)
         self.assertEqual(self.env["city.payment.bill"].search_count([]), bills_before, "nothing imported")
         self.assertFalse(self.env["city.payment.bill.line"].search([("reference", "=", tx.reference)]))
