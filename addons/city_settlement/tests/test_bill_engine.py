@@ -249,6 +249,7 @@ class TestReconcile(BaseCase):
         self.assertEqual(fee_for(amounts[0], Decimal("0.006")), fee_of(amounts[0]))
 
 
+@tagged("post_install", "-at_install")
 class TestWechatFundFlow(BaseCase):
     """The fund-flow bill (资金账单): parsed, checked against its summary, and its layer reconciled."""
 
