@@ -144,25 +144,62 @@ class CityWechatpayBillDownload(models.Model):
                     elif rec.state == "error":
                         retry |= rec
         more = len(never) > batch_size
-        vals, todo = [], self.browse()
-        for provider, day, bill_type, rec in never[:batch_size]:
-            if rec:
-                todo |= rec
-            else:
-                vals.append(
-                    {
-                        "provider_id": provider.id,
-                        "company_id": provider.company_id.id,
-                        "bill_date": day,
-                        "bill_type": bill_type,
-                    }
-                )
-        todo |= Download.create(vals)
+        todo = Download._ensure([(provider, day, bill_type) for provider, day, bill_type, _rec in never[:batch_size]])
         todo |= retry[: max(batch_size - len(todo), 0)]
         todo._download()
         if more:
             self.env.ref("city_wechatpay.ir_cron_wechatpay_bills")._trigger()
         return todo
+
+    @api.model
+    def _ensure(self, keys):
+        """The downloads of ``keys`` ``[(provider, date, type)]``, created where missing.
+
+        Inserted with ``ON CONFLICT DO NOTHING`` so that the cron and an operator's
+        "download now" asking for the same day at the same moment both go on with the
+        one record (the unique constraint would otherwise abort one of them). A row the
+        other committed after this transaction's snapshot makes PostgreSQL raise a
+        serialization failure, which Odoo retries.
+        """
+        if not keys:
+            return self.browse()
+        self.flush_model()
+        uid = self.env.uid
+        rows = [
+            SQL(
+                "(%s, %s, %s, %s, 'pending', 0, %s, %s, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC')",
+                provider.id,
+                provider.company_id.id,
+                day,
+                bill_type,
+                uid,
+                uid,
+            )
+            for provider, day, bill_type in keys
+        ]
+        self.env.cr.execute(
+            SQL(
+                """INSERT INTO city_wechatpay_bill_download
+                       (provider_id, company_id, bill_date, bill_type, state, attempt_count,
+                        create_uid, write_uid, create_date, write_date)
+                   VALUES %s
+                   ON CONFLICT (provider_id, bill_date, bill_type) DO NOTHING""",
+                SQL(", ").join(rows),
+            )
+        )
+        self.env.cr.execute(
+            SQL(
+                """SELECT d.id FROM city_wechatpay_bill_download d
+                     JOIN (VALUES %s) AS k(provider_id, bill_date, bill_type)
+                       ON d.provider_id = k.provider_id AND d.bill_date = k.bill_date AND d.bill_type = k.bill_type
+                    ORDER BY d.bill_date DESC, d.bill_type DESC""",
+                SQL(", ").join(
+                    SQL("(%s, %s::date, %s)", provider.id, day, bill_type) for provider, day, bill_type in keys
+                ),
+            )
+        )
+        self.invalidate_model()
+        return self.browse([row[0] for row in self.env.cr.fetchall()])
 
     # ------------------------------------------------------------------
     # Download

@@ -58,21 +58,7 @@ class CityWechatpayBillDownloadWizard(models.TransientModel):
         types = [code for code, _label in BILL_TYPES] if self.bill_type == "all" else [self.bill_type]
         # Downloads are the module's records (credentials, the company's bills): after the checks above.
         download_model_sudo = Download.sudo()
-        downloads = download_model_sudo.browse()
-        for bill_type in types:
-            domain = [
-                ("provider_id", "=", self.provider_id.id),
-                ("bill_date", "=", self.bill_date),
-                ("bill_type", "=", bill_type),
-            ]
-            downloads |= download_model_sudo.search(domain, limit=1) or download_model_sudo.create(
-                {
-                    "provider_id": self.provider_id.id,
-                    "company_id": self.provider_id.company_id.id,
-                    "bill_date": self.bill_date,
-                    "bill_type": bill_type,
-                }
-            )
+        downloads = download_model_sudo._ensure([(self.provider_id, self.bill_date, t) for t in types])
         downloads._download()
         return {
             "type": "ir.actions.act_window",
