@@ -8,6 +8,7 @@ from odoo.addons.payment import reset_payment_provider, setup_provider
 from . import controllers
 from . import models
 from . import tools
+from . import wizard
 
 # wechatpayv3 logs request and callback headers and bodies at debug level when given a
 # logger; this module never gives it one, and keeps its logger quiet in case another does.

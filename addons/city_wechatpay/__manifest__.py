@@ -17,6 +17,8 @@
         "data/ir_cron_data.xml",
         "views/payment_provider_views.xml",
         "views/city_wechatpay_notice_views.xml",
+        "views/city_wechatpay_bill_download_views.xml",
+        "wizard/city_wechatpay_bill_download_wizard_views.xml",
         "views/city_wechatpay_menus.xml",
     ],
     "post_init_hook": "post_init_hook",

@@ -86,6 +86,8 @@ SURFACE = {
         "form defaults: no record is read; the merchant proposed is the user's own", "_check_product_default_get"
     ),
     "city_settlement.wizard.city_payment_bill_import:action_import": Refused("button: accountant"),
+    "city_wechatpay.models.city_wechatpay_bill_download:action_download_now": Refused("button: operator, admin"),
+    "city_wechatpay.wizard.city_wechatpay_bill_download_wizard:action_download": Refused("button: operator, admin"),
     "city_settlement.wizard.city_reconciliation_report:action_download": Refused("button: accountant"),
     # --- city_ticketing ----------------------------------------------------
     "city_ticketing.models.city_ticket:create": Refused(CRUD, CREATE_B),

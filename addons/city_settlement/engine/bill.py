@@ -483,3 +483,238 @@ def parse_csv_bill(data, mapping):
             )
         )
     return Bill("csv", lines, None)
+
+
+# ----------------------------------------------------------------------
+# WeChat Pay fund-flow bill
+# ----------------------------------------------------------------------
+
+WECHAT_FUND_FLOW_COLUMNS = (
+    "记账时间",
+    "微信支付业务单号",
+    "资金流水单号",
+    "业务名称",
+    "业务类型",
+    "收支类型",
+    "收支金额(元)",
+    "账户结余(元)",
+    "资金变更提交申请人",
+    "备注",
+    "业务凭证号",
+)
+WECHAT_FUND_FLOW_REQUIRED = ("记账时间", "资金流水单号", "业务类型", "收支类型", "收支金额(元)")
+WECHAT_FUND_FLOW_SUMMARY = ("资金流水总笔数", "收入笔数", "收入金额", "支出笔数", "支出金额")
+INCOME = "income"
+EXPENSE = "expense"
+DIRECTIONS = {"收入": INCOME, "支出": EXPENSE, "INCOME": INCOME, "EXPENSE": EXPENSE}
+
+# What a fund-flow line is, from its business name and type (业务名称 / 业务类型).
+FLOW_TRADE = "trade"  # a payment received (交易)
+FLOW_REFUND = "refund"  # a refund paid back (退款)
+FLOW_FEE = "fee"  # the channel's fee charged (扣除交易手续费) or given back (退还手续费)
+FLOW_PAYOUT = "payout"  # money sent to a merchant or receiver (分账, 分账回退, 企业付款, 商家转账)
+FLOW_WITHDRAWAL = "withdrawal"  # money moved to the account holder's bank (提现)
+FLOW_OTHER = "other"
+FLOW_CATEGORIES = (FLOW_TRADE, FLOW_REFUND, FLOW_FEE, FLOW_PAYOUT, FLOW_WITHDRAWAL, FLOW_OTHER)
+# First keyword found wins: a fee line's type names the trade it is charged on (扣除交易手续费).
+FLOW_KEYWORDS = (
+    ("手续费", FLOW_FEE),
+    ("提现", FLOW_WITHDRAWAL),
+    ("分账", FLOW_PAYOUT),
+    ("企业付款", FLOW_PAYOUT),
+    ("转账", FLOW_PAYOUT),
+    ("退款", FLOW_REFUND),
+    ("交易", FLOW_TRADE),
+)
+
+
+def classify_fund_flow(business_name, business_type):
+    """The category (``FLOW_*``) of a fund-flow line from its 业务类型, else its 业务名称."""
+    for text in (business_type or "", business_name or ""):
+        for keyword, category in FLOW_KEYWORDS:
+            if keyword in text:
+                return category
+    return FLOW_OTHER
+
+
+@dataclass
+class FundFlowLine:
+    """One movement of the channel account. ``amount`` is positive fen; ``signed_amount`` is + in, − out."""
+
+    line_no: int
+    date: datetime
+    flow_reference: str  # 资金流水单号 (unique per movement)
+    direction: str  # INCOME or EXPENSE
+    amount: int
+    category: str = FLOW_OTHER
+    channel_reference: str = ""  # 微信支付业务单号 (the trade, refund or payout at the channel)
+    business_name: str = ""
+    business_type: str = ""
+    balance: int = 0  # 账户结余 after the movement
+    applicant: str = ""  # 资金变更提交申请人
+    note: str = ""  # 备注
+    voucher: str = ""  # 业务凭证号 (the merchant's own reference: out_trade_no, out_order_no…)
+    raw: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def signed_amount(self):
+        return self.amount if self.direction == INCOME else -self.amount
+
+    @property
+    def key(self):
+        """A stable identity of the movement within its channel (for idempotent imports)."""
+        return f"F:{self.flow_reference}"
+
+
+@dataclass
+class FundFlowSummary:
+    count: int = 0
+    income_count: int = 0
+    income_amount: int = 0
+    expense_count: int = 0
+    expense_amount: int = 0
+
+
+@dataclass
+class FundFlowBill:
+    format: str
+    lines: list
+    summary: FundFlowSummary | None = None
+
+    @property
+    def date_from(self):
+        return min((line.date for line in self.lines), default=None)
+
+    @property
+    def date_to(self):
+        return max((line.date for line in self.lines), default=None)
+
+    def totals(self):
+        """Totals in fen: count, income, expense, and the net (in − out) per category."""
+        by_category = dict.fromkeys(FLOW_CATEGORIES, 0)
+        for line in self.lines:
+            by_category[line.category] += line.signed_amount
+        return {
+            "count": len(self.lines),
+            "income": sum(line.amount for line in self.lines if line.direction == INCOME),
+            "expense": sum(line.amount for line in self.lines if line.direction == EXPENSE),
+            "by_category": by_category,
+        }
+
+
+def _fund_flow_header_name(cell):
+    # Saved from Excel, the header may carry full-width brackets: 收支金额（元）.
+    return clean(cell).replace("（", "(").replace("）", ")").replace(" ", "")
+
+
+def parse_wechat_fund_flow(data):
+    """Parse a WeChat Pay fund-flow bill (资金账单, account BASIC, OPERATION or FEES).
+
+    Columns 记账时间, 微信支付业务单号, 资金流水单号, 业务名称, 业务类型, 收支类型,
+    收支金额(元), 账户结余(元), 资金变更提交申请人, 备注, 业务凭证号 with backquoted
+    cells, then the summary 资金流水总笔数, 收入笔数, 收入金额, 支出笔数, 支出金额.
+
+    :param data: the file's bytes (or text)
+    :return: :class:`FundFlowBill` with ``format == "wechat"``; the lines are
+        checked against the summary (a mismatch raises :class:`BillError`)
+    """
+    rows = list(_rows(decode(data)))
+    if not rows:
+        raise BillError("the bill is empty")
+    header_at = next((i for i, (_n, row) in enumerate(rows) if _fund_flow_header_name(row[0]) == "记账时间"), None)
+    if header_at is None:
+        raise BillError("no WeChat Pay fund-flow bill header (记账时间,微信支付业务单号,…) found")
+    header = [_fund_flow_header_name(cell) for cell in rows[header_at][1]]
+    missing = [name for name in WECHAT_FUND_FLOW_REQUIRED if name not in header]
+    if missing:
+        raise BillError(f"the header lacks the columns {', '.join(missing)}", rows[header_at][0])
+    index = {name: i for i, name in enumerate(header) if name}
+
+    lines, summary, seen = [], None, set()
+    body = rows[header_at + 1 :]
+    for position, (line_no, row) in enumerate(body):
+        if _fund_flow_header_name(row[0]) == "资金流水总笔数":
+            following = body[position + 1] if position + 1 < len(body) else None
+            summary = _parse_fund_flow_summary(row, following, line_no)
+            break
+        if len(row) < len(header):
+            raise BillError(f"{len(row)} columns instead of {len(header)}", line_no)
+        line = _parse_fund_flow_line(line_no, {name: row[i] for name, i in index.items()})
+        if line.flow_reference in seen:
+            raise BillError(f"the movement {line.flow_reference} appears twice", line_no)
+        seen.add(line.flow_reference)
+        lines.append(line)
+    if summary is None:
+        raise BillError("the bill has no summary (资金流水总笔数,…): it may be truncated")
+    _check_fund_flow_summary(lines, summary)
+    return FundFlowBill("wechat", lines, summary)
+
+
+def _parse_fund_flow_line(line_no, cells):
+    def get(name):
+        return clean(cells.get(name, ""))
+
+    flow_reference = get("资金流水单号")
+    if not flow_reference:
+        raise BillError("no movement reference (资金流水单号)", line_no)
+    direction = DIRECTIONS.get(get("收支类型"))
+    if direction is None:
+        raise BillError(f"收支类型: {get('收支类型')!r} is neither 收入 nor 支出", line_no)
+    amount = parse_amount(cells.get("收支金额(元)"), "收支金额(元)", line_no)
+    if amount < 0:
+        # Some exports sign the expenses: the direction column says which way it went.
+        amount = -amount
+    business_name, business_type = get("业务名称"), get("业务类型")
+    return FundFlowLine(
+        line_no=line_no,
+        date=parse_date(cells.get("记账时间"), "记账时间", line_no),
+        flow_reference=flow_reference,
+        direction=direction,
+        amount=amount,
+        category=classify_fund_flow(business_name, business_type),
+        channel_reference=get("微信支付业务单号"),
+        business_name=business_name,
+        business_type=business_type,
+        balance=parse_amount(cells.get("账户结余(元)"), "账户结余(元)", line_no),
+        applicant=get("资金变更提交申请人"),
+        note=get("备注"),
+        voucher=get("业务凭证号"),
+        raw={name: clean(value) for name, value in cells.items()},
+    )
+
+
+def _parse_fund_flow_summary(header_row, value_row, line_no):
+    names = [_fund_flow_header_name(cell) for cell in header_row]
+    if value_row is None:
+        raise BillError("the summary header has no values", line_no)
+    values = {name: value_row[1][i] if i < len(value_row[1]) else "" for i, name in enumerate(names)}
+    value_line = value_row[0]
+
+    def count(name):
+        number = parse_decimal(values.get(name, ""), name, value_line)
+        if number != number.to_integral_value():
+            raise BillError(f"{name} is not a number", value_line)
+        return int(number)
+
+    return FundFlowSummary(
+        count=count("资金流水总笔数"),
+        income_count=count("收入笔数"),
+        income_amount=parse_amount(values.get("收入金额", ""), "收入金额", value_line),
+        expense_count=count("支出笔数"),
+        expense_amount=parse_amount(values.get("支出金额", ""), "支出金额", value_line),
+    )
+
+
+def _check_fund_flow_summary(lines, summary):
+    incomes = [line for line in lines if line.direction == INCOME]
+    expenses = [line for line in lines if line.direction == EXPENSE]
+    checks = [
+        ("资金流水总笔数", len(lines), summary.count),
+        ("收入笔数", len(incomes), summary.income_count),
+        ("收入金额", sum(line.amount for line in incomes), summary.income_amount),
+        ("支出笔数", len(expenses), summary.expense_count),
+        ("支出金额", sum(line.amount for line in expenses), summary.expense_amount),
+    ]
+    for name, found, stated in checks:
+        if found != stated:
+            raise BillError(f"the lines add up to {found} but the summary states {name} = {stated}")

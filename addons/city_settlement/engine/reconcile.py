@@ -23,7 +23,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from .bill import PAYMENT, REFUND
+from .bill import FLOW_FEE, FLOW_PAYOUT, FLOW_REFUND, FLOW_TRADE, FLOW_WITHDRAWAL, PAYMENT, REFUND
 
 MISSING_IN_ODOO = "missing_in_odoo"
 MISSING_IN_BILL = "missing_in_bill"
@@ -240,3 +240,131 @@ def group_totals(lines, key):
         bucket["fee"] += line.fee
         bucket["count"] += 1
     return dict(totals)
+
+
+# ----------------------------------------------------------------------
+# Fund-flow layer: fees and payouts
+# ----------------------------------------------------------------------
+
+FLOW_FEE_MISMATCH = "flow_fee_mismatch"  # fees charged on the account ≠ fees of the trade bill
+BOOKED_FEE_MISMATCH = "booked_fee_mismatch"  # fees of the trade bill ≠ channel fees the settlement booked
+PAYOUT_MISSING_IN_ODOO = "payout_missing_in_odoo"  # money sent out on the account, no payout in Odoo
+PAYOUT_MISSING_IN_FLOW = "payout_missing_in_flow"  # a payout in Odoo that never left the account
+PAYOUT_MISMATCH = "payout_mismatch"  # both have it, the amounts differ
+FUND_FLOW_CAUSES = (
+    FLOW_FEE_MISMATCH,
+    BOOKED_FEE_MISMATCH,
+    PAYOUT_MISSING_IN_ODOO,
+    PAYOUT_MISSING_IN_FLOW,
+    PAYOUT_MISMATCH,
+)
+FEES_REFERENCE = "FEES"  # the reference of a fee difference (the model shows a translated label)
+
+
+@dataclass
+class PayoutEntry:
+    """A payout as Odoo recorded it: ``reference`` is the channel's or the merchant's own (out_order_no)."""
+
+    reference: str
+    amount: int  # fen, positive
+    ref_id: object = None
+
+
+@dataclass
+class FundFlowReconciliation:
+    """The fund-flow layer of a range: fees three ways, payouts by reference, and the differences."""
+
+    flow_fee: int = 0  # net fees charged on the account (charged − given back)
+    bill_fee: int = 0  # fees of the trade bill
+    booked_fee: int = 0  # channel fees booked by the settlement
+    fees_checked: bool = False  # the account is the one the trades land in (it has trade lines)
+    flow_payout: int = 0  # money sent out as payouts (分账, 企业付款, 转账; returns deducted)
+    odoo_payout: int = 0  # the payouts Odoo made through the channel
+    withdrawals: int = 0  # money moved to the holder's own bank (提现): shown, never a difference
+    flow_trade: int = 0
+    flow_refund: int = 0
+    matched_payouts: list = field(default_factory=list)  # (line_nos, ref_id)
+    differences: list = field(default_factory=list)
+
+    def totals(self):
+        by_cause = dict.fromkeys(FUND_FLOW_CAUSES, 0)
+        count_by_cause = dict.fromkeys(FUND_FLOW_CAUSES, 0)
+        for diff in self.differences:
+            by_cause[diff.cause] += diff.amount
+            count_by_cause[diff.cause] += 1
+        return {"differences": len(self.differences), "difference_by_cause": by_cause, "count_by_cause": count_by_cause}
+
+
+def reconcile_fund_flow(flow_lines, bill_fee, booked_fee, payouts, check_booked_fee=True):
+    """Compare a range's fund-flow movements with the trade bill's fees, the booked fees and the payouts.
+
+    Fees are compared as totals of the range, and only when the account holds the
+    trades (it has trade movements: a service provider's own account does not).
+    Payout movements are paired with ``payouts`` by reference (the payout's
+    reference is the movement's 业务凭证号, 微信支付业务单号 or 资金流水单号);
+    withdrawals to the holder's own bank are totalled, never differences.
+
+    :param flow_lines: :class:`~.bill.FundFlowLine` list (``line_no`` identifies them to the caller)
+    :param int bill_fee: the fees of the range's trade bill lines (fen)
+    :param int booked_fee: the channel fees the settlement booked for the range (fen)
+    :param payouts: :class:`PayoutEntry` list (the range's payouts made through the channel)
+    :return: :class:`FundFlowReconciliation`
+    """
+    result = FundFlowReconciliation(bill_fee=bill_fee, booked_fee=booked_fee)
+    fee_lines = [line for line in flow_lines if line.category == FLOW_FEE]
+    result.flow_fee = -sum(line.signed_amount for line in fee_lines)
+    result.flow_trade = sum(line.signed_amount for line in flow_lines if line.category == FLOW_TRADE)
+    result.flow_refund = -sum(line.signed_amount for line in flow_lines if line.category == FLOW_REFUND)
+    result.withdrawals = -sum(line.signed_amount for line in flow_lines if line.category == FLOW_WITHDRAWAL)
+    result.fees_checked = any(line.category == FLOW_TRADE for line in flow_lines)
+    if result.fees_checked:
+        fee_nos = tuple(line.line_no for line in fee_lines)
+        if result.flow_fee != bill_fee:
+            result.differences.append(Difference(FLOW_FEE_MISMATCH, FEES_REFERENCE, result.flow_fee, bill_fee, fee_nos))
+        if check_booked_fee and bill_fee != booked_fee:
+            result.differences.append(Difference(BOOKED_FEE_MISMATCH, FEES_REFERENCE, bill_fee, booked_fee))
+
+    by_reference = {}
+    for payout in payouts:
+        by_reference.setdefault(payout.reference or "", []).append(payout)
+    groups = {}  # reference -> movements
+    order = []
+    for line in flow_lines:
+        if line.category not in (FLOW_PAYOUT, FLOW_WITHDRAWAL):
+            continue
+        reference = next(
+            (ref for ref in (line.voucher, line.channel_reference, line.flow_reference) if ref and ref in by_reference),
+            None,
+        )
+        if reference is None:
+            if line.category == FLOW_WITHDRAWAL:
+                continue  # the holder's own money to its bank
+            reference = line.voucher or line.channel_reference or line.flow_reference
+        if reference not in groups:
+            groups[reference] = []
+            order.append(reference)
+        groups[reference].append(line)
+    result.flow_payout = sum(-line.signed_amount for lines in groups.values() for line in lines)
+    result.odoo_payout = sum(payout.amount for payout in payouts)
+    for reference in order:
+        lines = groups[reference]
+        flow_amount = -sum(line.signed_amount for line in lines)
+        nos = tuple(line.line_no for line in lines)
+        entries = by_reference.get(reference, [])
+        if any(line.category == FLOW_WITHDRAWAL for line in lines):
+            result.withdrawals -= flow_amount  # paired with a payout: counted as a payout, not a withdrawal
+        if not entries:
+            result.differences.append(Difference(PAYOUT_MISSING_IN_ODOO, reference, flow_amount, 0, nos))
+            continue
+        odoo_amount = sum(payout.amount for payout in entries)
+        ids = tuple(payout.ref_id for payout in entries)
+        if flow_amount != odoo_amount:
+            result.differences.append(Difference(PAYOUT_MISMATCH, reference, flow_amount, odoo_amount, nos, ids))
+        else:
+            result.matched_payouts.append((nos, ids))
+    for reference, entries in by_reference.items():
+        if reference not in groups:
+            amount = sum(payout.amount for payout in entries)
+            ids = tuple(payout.ref_id for payout in entries)
+            result.differences.append(Difference(PAYOUT_MISSING_IN_FLOW, reference, 0, amount, (), ids))
+    return result

@@ -15,5 +15,6 @@ from . import account_move
 from . import city_payment_bill_mapping
 from . import city_payment_bill
 from . import city_payment_bill_line
+from . import city_payment_fund_line
 from . import city_reconciliation
 from . import city_reconciliation_difference

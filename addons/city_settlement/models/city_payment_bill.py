@@ -17,6 +17,11 @@ from ..engine import bill as billmod
 BILL_TZ = "Asia/Shanghai"  # WeChat Pay bills are in Beijing time
 
 
+def _to_utc(local):
+    """A naive Beijing time of a bill as the naive UTC datetime Odoo stores."""
+    return pytz.timezone(BILL_TZ).localize(local).astimezone(pytz.utc).replace(tzinfo=None)
+
+
 class CityPaymentBill(models.Model):
     """A payment channel's daily bill, imported from its file (WeChat Pay or a generic CSV)."""
 
@@ -34,6 +39,15 @@ class CityPaymentBill(models.Model):
     bill_format = fields.Selection(
         [("wechat", "WeChat Pay trade bill"), ("csv", "Generic CSV")], string="Format", required=True, readonly=True
     )
+    bill_kind = fields.Selection(
+        [("trade", "Trade Bill"), ("fund_flow", "Fund-Flow Bill")],
+        string="Kind",
+        default="trade",
+        required=True,
+        readonly=True,
+        help="Trade bill: the channel's payments and refunds. Fund-flow bill: the movements of the channel "
+        "account (payments received, fees, refunds, payouts, withdrawals).",
+    )
     mapping_id = fields.Many2one("city.payment.bill.mapping", string="CSV Mapping", readonly=True, ondelete="restrict")
     provider_id = fields.Many2one(
         "payment.provider", string="Payment Provider", readonly=True, ondelete="restrict", check_company=True
@@ -46,6 +60,9 @@ class CityPaymentBill(models.Model):
     checksum = fields.Char(readonly=True, index=True, copy=False)
     attachment_id = fields.Many2one("ir.attachment", string="File", readonly=True, ondelete="set null")
     line_ids = fields.One2many("city.payment.bill.line", "bill_id", string="Lines", readonly=True)
+    fund_line_ids = fields.One2many("city.payment.fund.line", "bill_id", string="Movements", readonly=True)
+    amount_payout = fields.Monetary(string="Payouts", readonly=True)
+    amount_withdrawal = fields.Monetary(string="Withdrawals", readonly=True)
     line_count = fields.Integer(string="Trades", readonly=True)
     skipped_count = fields.Integer(string="Lines Already Imported", readonly=True)
     amount_paid = fields.Monetary(string="Payments", readonly=True)
@@ -73,12 +90,17 @@ class CityPaymentBill(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
-    def _import_file(self, data, file_name=None, bill_format="wechat", mapping=None, provider=None):
+    def _import_file(
+        self, data, file_name=None, bill_format="wechat", mapping=None, provider=None, bill_kind="trade", bill_date=None
+    ):
         """Import a bill file; the same file twice returns the first bill, and lines
         already imported from another file of the same channel are skipped.
 
         :param bytes data: the file's content
         :param mapping: a ``city.payment.bill.mapping`` for ``bill_format == "csv"``
+        :param str bill_kind: ``trade`` (payments and refunds) or ``fund_flow`` (the
+            channel account's movements: WeChat Pay's 资金账单)
+        :param bill_date: the day the bill is of (default: the day of its first line)
         :return: the ``city.payment.bill``
         :raise UserError: the file cannot be read (with the line number)
         """
@@ -88,6 +110,8 @@ class CityPaymentBill(models.Model):
         existing = self.search([("checksum", "=", checksum), ("company_id", "=", self.env.company.id)], limit=1)
         if existing:
             return existing
+        if bill_kind == "fund_flow":
+            return self._import_fund_flow(data, checksum, file_name, bill_format, provider, bill_date)
         try:
             if bill_format == "wechat":
                 parsed = billmod.parse_wechat_bill(data)
@@ -107,14 +131,11 @@ class CityPaymentBill(models.Model):
             raise UserError(_("The bill cannot be read: %s", exc.detail)) from exc
         if not parsed.lines:
             raise UserError(_("The bill has no trades."))
-        return self._create_from_parsed(parsed, channel, data, checksum, file_name, mapping, provider)
+        return self._create_from_parsed(parsed, channel, data, checksum, file_name, mapping, provider, bill_date)
 
     @api.model
-    def _create_from_parsed(self, parsed, channel, data, checksum, file_name, mapping, provider):
-        tz = pytz.timezone(BILL_TZ)
-
-        def utc(local):
-            return tz.localize(local).astimezone(pytz.utc).replace(tzinfo=None)
+    def _create_from_parsed(self, parsed, channel, data, checksum, file_name, mapping, provider, bill_date=None):
+        utc = _to_utc
 
         keys = [line.key for line in parsed.lines]
         self.env["city.payment.bill.line"].flush_model(["company_id", "channel", "line_key"])
@@ -140,12 +161,12 @@ class CityPaymentBill(models.Model):
         label = _("WeChat Pay bill") if parsed.format == "wechat" else (mapping.name if mapping else _("CSV bill"))
         bill = self.create(
             {
-                "name": f"{label} {first_local.date().isoformat()}",
+                "name": f"{label} {(bill_date or first_local.date()).isoformat()}",
                 "bill_format": parsed.format,
                 "mapping_id": mapping.id if mapping else False,
                 "provider_id": provider.id if provider else False,
                 "channel": channel,
-                "bill_date": first_local.date(),
+                "bill_date": bill_date or first_local.date(),
                 "date_from": utc(parsed.date_from),
                 "date_to": utc(parsed.date_to),
                 "file_name": file_name,
@@ -173,6 +194,98 @@ class CityPaymentBill(models.Model):
         )
         self.env["city.payment.bill.line"].create([bill._prepare_line_vals(line, utc(line.date)) for line in new_lines])
         return bill
+
+    @api.model
+    def _import_fund_flow(self, data, checksum, file_name, bill_format, provider, bill_date):
+        """A fund-flow bill: its movements as ``city.payment.fund.line`` (WeChat Pay format)."""
+        if bill_format != "wechat":
+            raise UserError(_("Fund-flow bills are read in WeChat Pay's format only."))
+        try:
+            parsed = billmod.parse_wechat_fund_flow(data)
+        except billmod.BillError as exc:
+            if exc.line:
+                raise UserError(
+                    _("The bill cannot be read (line %(line)s): %(error)s", line=exc.line, error=exc.detail)
+                ) from exc
+            raise UserError(_("The bill cannot be read: %s", exc.detail)) from exc
+        if not parsed.lines:
+            raise UserError(_("The bill has no movements."))
+        channel = "wechat"
+        keys = [line.key for line in parsed.lines]
+        FundLine = self.env["city.payment.fund.line"]
+        FundLine.flush_model(["company_id", "channel", "line_key"])
+        self.env.cr.execute(
+            SQL(
+                """SELECT line_key FROM city_payment_fund_line
+                    WHERE company_id = %s AND channel = %s AND line_key = ANY(%s)""",
+                self.env.company.id,
+                channel,
+                keys,
+            )
+        )
+        known = {row[0] for row in self.env.cr.fetchall()}
+        new_lines = [line for line in parsed.lines if line.key not in known]
+        totals = billmod.FundFlowBill(parsed.format, new_lines).totals()
+        by_category = totals["by_category"]
+        day = bill_date or parsed.date_from.date()
+        label = _("WeChat Pay fund-flow bill")
+        bill = self.create(
+            {
+                "name": f"{label} {day.isoformat()}",
+                "bill_kind": "fund_flow",
+                "bill_format": parsed.format,
+                "provider_id": provider.id if provider else False,
+                "channel": channel,
+                "bill_date": day,
+                "date_from": _to_utc(parsed.date_from),
+                "date_to": _to_utc(parsed.date_to),
+                "file_name": file_name,
+                "checksum": checksum,
+                "line_count": len(new_lines),
+                "skipped_count": len(parsed.lines) - len(new_lines),
+                "amount_paid": from_fen(by_category["trade"]),
+                "amount_refunded": from_fen(-by_category["refund"]),
+                "amount_fee": from_fen(-by_category["fee"]),
+                "amount_payout": from_fen(-by_category["payout"]),
+                "amount_withdrawal": from_fen(-by_category["withdrawal"]),
+                "amount_net": from_fen(totals["income"] - totals["expense"]),
+                "summary_count": parsed.summary.count,
+            }
+        )
+        bill.attachment_id = self.env["ir.attachment"].create(
+            {
+                "name": file_name or f"{bill.name}.csv",
+                "raw": data,
+                "res_model": bill._name,
+                "res_id": bill.id,
+                "mimetype": "text/csv",
+            }
+        )
+        FundLine.create([bill._prepare_fund_line_vals(line) for line in new_lines])
+        return bill
+
+    def _prepare_fund_line_vals(self, line):
+        self.ensure_one()
+        return {
+            "bill_id": self.id,
+            "company_id": self.company_id.id,
+            "channel": self.channel,
+            "line_key": line.key,
+            "line_no": line.line_no,
+            "date": _to_utc(line.date),
+            "flow_reference": line.flow_reference,
+            "channel_reference": line.channel_reference or False,
+            "voucher": line.voucher or False,
+            "business_name": line.business_name or False,
+            "business_type": line.business_type or False,
+            "category": line.category,
+            "direction": line.direction,
+            "amount": from_fen(line.amount),
+            "signed_amount": from_fen(line.signed_amount),
+            "balance": from_fen(line.balance),
+            "applicant": line.applicant or False,
+            "note": line.note or False,
+        }
 
     def _prepare_line_vals(self, line, date_utc):
         self.ensure_one()
@@ -221,10 +334,11 @@ class CityPaymentBill(models.Model):
         access.check_groups(self.env, *access.PLATFORM)
         self.ensure_one()
         self.check_access("read")
+        fund_flow = self.bill_kind == "fund_flow"
         return {
             "type": "ir.actions.act_window",
-            "name": _("Bill Lines"),
-            "res_model": "city.payment.bill.line",
+            "name": _("Movements") if fund_flow else _("Bill Lines"),
+            "res_model": "city.payment.fund.line" if fund_flow else "city.payment.bill.line",
             "view_mode": "list,form",
             "domain": [("bill_id", "=", self.id)],
             "context": {"default_bill_id": self.id},

@@ -16,7 +16,15 @@ from odoo.addons.city_base.tools import access
 from odoo.addons.city_base.tools.allocation import from_fen, to_fen
 
 from ..engine.bill import PAYMENT, REFUND
-from ..engine.reconcile import CAUSES, LedgerEntry, reconcile
+from ..engine.reconcile import (
+    CAUSES,
+    FEES_REFERENCE,
+    FUND_FLOW_CAUSES,
+    LedgerEntry,
+    PayoutEntry,
+    reconcile,
+    reconcile_fund_flow,
+)
 from ..report.reconciliation_xlsx import ReconciliationWorkbook, SummaryRow, write_workbook
 from .city_payment_bill import BILL_TZ
 from .city_settlement_allocation import ROLE_SELECTION
@@ -74,6 +82,19 @@ class CityReconciliation(models.Model):
     odoo_refunded = fields.Monetary(string="Odoo Refunds", readonly=True)
     expected_fee = fields.Monetary(string="Expected Fees", readonly=True)
     difference_amount = fields.Monetary(string="Net Difference", readonly=True)
+    # The fund-flow layer (only when the range has fund-flow bills).
+    fund_line_count = fields.Integer(string="Fund-Flow Movements", readonly=True)
+    flow_fee = fields.Monetary(string="Fees on the Fund Flow", readonly=True)
+    booked_fee = fields.Monetary(string="Booked Channel Fees", readonly=True)
+    flow_fees_checked = fields.Boolean(
+        string="Fees Compared",
+        readonly=True,
+        help="The fund flow is of the account the trades land in (it has payments received), so its fees "
+        "are compared with the trade bill's and the booked ones.",
+    )
+    flow_payout = fields.Monetary(string="Payouts on the Fund Flow", readonly=True)
+    odoo_payout = fields.Monetary(string="Payouts in Odoo", readonly=True)
+    flow_withdrawal = fields.Monetary(string="Withdrawals", readonly=True)
     xlsx_attachment_id = fields.Many2one(
         "ir.attachment", string="Reconciliation Sheet", readonly=True, ondelete="set null"
     )
@@ -214,6 +235,8 @@ class CityReconciliation(models.Model):
             line_by_no[engine_line.line_no] = line
         fee_rate = Decimal(str(self.fee_rate)) / 100 if self.fee_rate else None
         result = reconcile(engine_lines, entries, fee_rate=fee_rate)
+        fund_lines = self._get_fund_lines()
+        result.fund_flow = self._reconcile_fund_flow(fund_lines, result) if fund_lines else None
 
         self.difference_ids.unlink()
         Line = self.env["city.payment.bill.line"]
@@ -244,11 +267,12 @@ class CityReconciliation(models.Model):
             ]
         )
         totals = result.totals()
+        flow_differences = self._write_fund_flow(result.fund_flow, fund_lines)
         self.write(
             {
                 "state": "done",
                 "reconciled_on": fields.Datetime.now(),
-                "difference_count": totals["differences"],
+                "difference_count": totals["differences"] + flow_differences,
                 "matched_count": totals["matched"],
                 "bill_line_count": len(bill_lines),
                 "bill_paid": from_fen(totals["bill_paid"]),
@@ -264,15 +288,109 @@ class CityReconciliation(models.Model):
         for bill in bills:
             lines = bill_lines.filtered(lambda line, bill=bill: line.bill_id == bill)
             bill.state = "difference" if any(line.match_state == "difference" for line in lines) else "reconciled"
+        for bill in fund_lines.bill_id:
+            lines = fund_lines.filtered(lambda line, bill=bill: line.bill_id == bill)
+            bill.state = "difference" if any(line.match_state == "difference" for line in lines) else "reconciled"
         self.message_post(
             body=_(
                 "Reconciled %(lines)s bill lines: %(matched)s references match, %(differences)s differences.",
                 lines=len(bill_lines),
                 matched=totals["matched"],
-                differences=totals["differences"],
+                differences=totals["differences"] + flow_differences,
             )
         )
         return result
+
+    # ------------------------------------------------------------------
+    # The fund-flow layer: fees and payouts
+    # ------------------------------------------------------------------
+
+    def _get_fund_lines(self):
+        """The range's fund-flow movements of the company; of the provider's bills when a provider is set."""
+        self.ensure_one()
+        start, end = self._get_bounds()
+        domain = [("company_id", "=", self.company_id.id), ("date", ">=", start), ("date", "<", end)]
+        if self.provider_id:
+            domain.append(("bill_id.provider_id", "in", [self.provider_id.id, False]))
+        return self.env["city.payment.fund.line"].search(domain, order="date, id")
+
+    def _get_booked_fee(self):
+        """Channel fees the settlement booked for the range (fen): its ``channel_fee`` allocations
+        (of the orders paid through the provider, when the reconciliation has one)."""
+        self.ensure_one()
+        domain = [
+            ("company_id", "=", self.company_id.id),
+            ("role", "=", "channel_fee"),
+            ("date", ">=", self.date_from),
+            ("date", "<=", self.date_to),
+        ]
+        if self.provider_id:
+            # Fees of the orders this provider's channel was paid for: other channels charge their own.
+            domain.append(("order_id.transaction_ids.provider_id", "=", self.provider_id.id))
+        groups = self.env["city.settlement.allocation"]._read_group(domain, aggregates=["amount:sum"])
+        return to_fen(groups[0][0] or 0) if groups else 0
+
+    def _get_fund_flow_payouts(self):
+        """Payouts of the range that leave through the payment channel (hook): every channel but the bank's,
+        whose transfers leave from the company's bank account, not from the channel account."""
+        return self._get_payouts().filtered(lambda payout: payout.channel != "bank")
+
+    def _reconcile_fund_flow(self, fund_lines, result):
+        """The fund-flow layer: :class:`~..engine.reconcile.FundFlowReconciliation` of the range."""
+        self.ensure_one()
+        payouts = self._get_fund_flow_payouts()
+        return reconcile_fund_flow(
+            [line._to_engine_line() for line in fund_lines],
+            bill_fee=result.totals()["bill_fee"],
+            booked_fee=self._get_booked_fee(),
+            payouts=[PayoutEntry(p.reference or "", to_fen(p.amount), ref_id=p.id) for p in payouts],
+        )
+
+    def _write_fund_flow(self, flow, fund_lines):
+        """Record the fund-flow layer's figures, matches and differences: the number of differences."""
+        self.ensure_one()
+        if flow is None:
+            self.write(
+                dict.fromkeys(
+                    ("fund_line_count", "flow_fee", "booked_fee", "flow_payout", "odoo_payout", "flow_withdrawal"), 0
+                )
+                | {"flow_fees_checked": False}
+            )
+            return 0
+        fund_lines.write({"match_state": "unmatched", "payout_id": False})
+        Line = self.env["city.payment.fund.line"]
+        for line_ids, payout_ids in flow.matched_payouts:
+            Line.browse(line_ids).write({"match_state": "matched", "payout_id": payout_ids[0]})
+        fees_label = _("Channel fees")
+        self.env["city.reconciliation.difference"].create(
+            [
+                {
+                    "reconciliation_id": self.id,
+                    "cause": diff.cause,
+                    "reference": fees_label if diff.reference == FEES_REFERENCE else diff.reference,
+                    "bill_amount": from_fen(diff.bill_amount),
+                    "odoo_amount": from_fen(diff.ledger_amount),
+                    "amount": from_fen(diff.amount),
+                    "fund_line_ids": [Command.set(list(diff.bill_lines))],
+                    "payout_ids": [Command.set([i for i in diff.ledger_ids if i])],
+                }
+                for diff in flow.differences
+            ]
+        )
+        differing = [no for diff in flow.differences for no in diff.bill_lines]
+        Line.browse(differing).write({"match_state": "difference"})
+        self.write(
+            {
+                "fund_line_count": len(fund_lines),
+                "flow_fee": from_fen(flow.flow_fee),
+                "booked_fee": from_fen(flow.booked_fee),
+                "flow_fees_checked": flow.fees_checked,
+                "flow_payout": from_fen(flow.flow_payout),
+                "odoo_payout": from_fen(flow.odoo_payout),
+                "flow_withdrawal": from_fen(flow.withdrawals),
+            }
+        )
+        return len(flow.differences)
 
     def action_view_differences(self):
         access.check_groups(self.env, *access.PLATFORM)
@@ -434,14 +552,43 @@ class CityReconciliation(models.Model):
         )
         rows.append(SummaryRow("五、付款", section=True))
         rows.append(SummaryRow("商户付款", ledger["payout_due"], ledger["payout_paid"], "结算单应付 ↔ 已付款"))
-        rows.append(SummaryRow("六、差异", section=True))
+        flow = getattr(result, "fund_flow", None)
+        if flow is not None:
+            rows.append(SummaryRow("六、资金账单：手续费与付款", section=True))
+            if flow.fees_checked:
+                rows.append(
+                    SummaryRow(
+                        "手续费（资金账单 ↔ 交易账单）",
+                        flow.flow_fee,
+                        flow.bill_fee,
+                        "资金账单扣除手续费 ↔ 交易账单手续费",
+                    )
+                )
+                rows.append(
+                    SummaryRow(
+                        "手续费（交易账单 ↔ 已入账）", flow.bill_fee, flow.booked_fee, "交易账单手续费 ↔ 分账渠道手续费"
+                    )
+                )
+            else:
+                rows.append(SummaryRow("手续费（资金账单）", flow.flow_fee, None, "该账户无交易收入：不核对手续费"))
+            rows.append(
+                SummaryRow("付款（资金账单 ↔ 付款记录）", flow.flow_payout, flow.odoo_payout, "分账/转账 ↔ 渠道付款")
+            )
+            rows.append(SummaryRow("提现", flow.withdrawals, None, "提现至本方银行账户，不计差异"))
+        rows.append(SummaryRow("七、差异" if flow is not None else "六、差异", section=True))
         causes = self._get_sheet_labels("city.reconciliation.difference", "cause")
         for cause in CAUSES:
             count = totals["count_by_cause"][cause]
             rows.append(SummaryRow(causes[cause], totals["difference_by_cause"][cause], None, f"{count} 笔"))
-        rows.append(
-            SummaryRow("差异合计", sum(totals["difference_by_cause"].values()), None, f"{totals['differences']} 笔")
-        )
+        count_total, amount_total = totals["differences"], sum(totals["difference_by_cause"].values())
+        if flow is not None:
+            flow_totals = flow.totals()
+            for cause in FUND_FLOW_CAUSES:
+                count = flow_totals["count_by_cause"][cause]
+                rows.append(SummaryRow(causes[cause], flow_totals["difference_by_cause"][cause], None, f"{count} 笔"))
+            count_total += flow_totals["differences"]
+            amount_total += sum(flow_totals["difference_by_cause"].values())
+        rows.append(SummaryRow("差异合计", amount_total, None, f"{count_total} 笔"))
         return rows
 
     def _get_xlsx_data(self, result):
@@ -573,4 +720,22 @@ class CityReconciliation(models.Model):
                 ", ".join(f"{line.bill_id.name} #{line.line_no}" for line in lines),
                 ", ".join(references),
                 "",
+            )
+        flow = getattr(result, "fund_flow", None)
+        if flow is None:
+            return
+        FundLine = self.env["city.payment.fund.line"]
+        Payout = self.env["city.settlement.payout"]
+        fees_label = "手续费"
+        for diff in flow.differences:
+            lines = FundLine.browse(list(diff.bill_lines))
+            yield (
+                causes[diff.cause],
+                fees_label if diff.reference == FEES_REFERENCE else diff.reference,
+                diff.bill_amount,
+                diff.ledger_amount,
+                diff.amount,
+                ", ".join(f"{line.bill_id.name} #{line.line_no}" for line in lines),
+                ", ".join(Payout.browse([i for i in diff.ledger_ids if i]).mapped("display_name")),
+                "资金账单",
             )

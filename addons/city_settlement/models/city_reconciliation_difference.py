@@ -9,6 +9,12 @@ DIFFERENCE_CAUSES = [
     ("amount_mismatch", "Amount Mismatch"),
     ("fee_mismatch", "Fee Mismatch"),
     ("refund_mismatch", "Refund Mismatch"),
+    # The fund-flow layer (fees and payouts on the channel account).
+    ("flow_fee_mismatch", "Fees: Fund Flow ≠ Trade Bill"),
+    ("booked_fee_mismatch", "Fees: Trade Bill ≠ Booked"),
+    ("payout_missing_in_odoo", "Payout Missing in Odoo"),
+    ("payout_missing_in_flow", "Payout Missing in Fund Flow"),
+    ("payout_mismatch", "Payout Amount Mismatch"),
 ]
 
 
@@ -30,5 +36,7 @@ class CityReconciliationDifference(models.Model):
     amount = fields.Monetary(string="Difference", readonly=True, help="Bill minus Odoo.")
     bill_line_ids = fields.Many2many("city.payment.bill.line", string="Bill Lines", readonly=True)
     transaction_ids = fields.Many2many("payment.transaction", string="Odoo Transactions", readonly=True)
+    fund_line_ids = fields.Many2many("city.payment.fund.line", string="Fund-Flow Movements", readonly=True)
+    payout_ids = fields.Many2many("city.settlement.payout", string="Payouts", readonly=True)
     note = fields.Text(help="What the accountant found out about this difference.")
     resolved = fields.Boolean(help="The difference is explained and needs no further action.")

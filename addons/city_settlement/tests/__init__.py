@@ -10,3 +10,4 @@ from . import test_reconciliation
 from . import test_reconciliation_xlsx
 from . import test_localization
 from . import test_product_taxes
+from . import test_fund_flow

@@ -137,3 +137,74 @@ GENERIC_MAPPING = {
     "refund_amount": "退款金额",
     "refund_types": "退款,refund",
 }
+
+
+FUND_FLOW_HEADER = (
+    "记账时间,微信支付业务单号,资金流水单号,业务名称,业务类型,收支类型,收支金额(元),账户结余(元),"
+    "资金变更提交申请人,备注,业务凭证号"
+)
+FUND_FLOW_SUMMARY_HEADER = "资金流水总笔数,收入笔数,收入金额,支出笔数,支出金额"
+
+
+def fund_flow_row(time, business_name, business_type, direction, amount, channel_reference="", voucher="", note=""):
+    """A fund-flow movement: ``direction`` 收入 or 支出, ``amount`` in fen (positive)."""
+    return {
+        "记账时间": time,
+        "微信支付业务单号": channel_reference,
+        "业务名称": business_name,
+        "业务类型": business_type,
+        "收支类型": direction,
+        "_amount": amount,
+        "资金变更提交申请人": "system",
+        "备注": note,
+        "业务凭证号": voucher,
+    }
+
+
+def fund_flow_trade(time, transaction_id, reference, amount, fee):
+    """A payment received and its fee charged: two movements."""
+    return [
+        fund_flow_row(time, "交易", "交易", "收入", amount, transaction_id, reference),
+        fund_flow_row(time, "扣除交易手续费", "扣除交易手续费", "支出", fee, transaction_id, reference),
+    ]
+
+
+def fund_flow_bill(rows, opening=0, summary_override=None, encoding="utf-8-sig", newline="\r\n"):
+    """The bytes of a WeChat Pay fund-flow bill (资金账单) with balances and a consistent summary."""
+    columns = FUND_FLOW_HEADER.split(",")
+    out = [FUND_FLOW_HEADER]
+    balance = opening
+    for number, row in enumerate(rows, start=1):
+        signed = row["_amount"] if row["收支类型"] == "收入" else -row["_amount"]
+        balance += signed
+        values = {
+            **row,
+            "资金流水单号": row.get("资金流水单号") or f"420000{number:022d}",
+            "收支金额(元)": yuan(row["_amount"]),
+            "账户结余(元)": yuan(balance),
+        }
+        out.append(",".join("`" + str(values.get(name, "")) for name in columns))
+    incomes = [r["_amount"] for r in rows if r["收支类型"] == "收入"]
+    expenses = [r["_amount"] for r in rows if r["收支类型"] == "支出"]
+    summary = {
+        "count": len(rows),
+        "income_count": len(incomes),
+        "income": sum(incomes),
+        "expense_count": len(expenses),
+        "expense": sum(expenses),
+    }
+    summary.update(summary_override or {})
+    out.append(FUND_FLOW_SUMMARY_HEADER)
+    out.append(
+        ",".join(
+            "`" + v
+            for v in (
+                str(summary["count"]),
+                str(summary["income_count"]),
+                yuan(summary["income"]),
+                str(summary["expense_count"]),
+                yuan(summary["expense"]),
+            )
+        )
+    )
+    return (newline.join(out) + newline).encode(encoding)

@@ -12,16 +12,34 @@ from odoo.tests import BaseCase, tagged
 from odoo.addons.city_settlement.engine import bill as billmod
 from odoo.addons.city_settlement.engine.reconcile import (
     AMOUNT_MISMATCH,
+    BOOKED_FEE_MISMATCH,
     FEE_MISMATCH,
+    FEES_REFERENCE,
+    FLOW_FEE_MISMATCH,
     MISSING_IN_BILL,
     MISSING_IN_ODOO,
+    PAYOUT_MISMATCH,
+    PAYOUT_MISSING_IN_FLOW,
+    PAYOUT_MISSING_IN_ODOO,
     REFUND_MISMATCH,
     LedgerEntry,
+    PayoutEntry,
     fee_for,
     reconcile,
+    reconcile_fund_flow,
 )
 
-from .bill_samples import GENERIC_MAPPING, fee_of, generic_csv, wechat_bill, wechat_payment, wechat_refund
+from .bill_samples import (
+    GENERIC_MAPPING,
+    fee_of,
+    fund_flow_bill,
+    fund_flow_row,
+    fund_flow_trade,
+    generic_csv,
+    wechat_bill,
+    wechat_payment,
+    wechat_refund,
+)
 
 
 def sample_rows():
@@ -229,3 +247,96 @@ class TestReconcile(BaseCase):
         self.assertEqual([(d.cause, d.reference) for d in result.differences], [(AMOUNT_MISMATCH, f"S{index:05d}-1")])
         self.assertEqual(result.totals()["bill_fee"], sum(fee_of(a) for a in amounts))
         self.assertEqual(fee_for(amounts[0], Decimal("0.006")), fee_of(amounts[0]))
+
+
+@tagged("post_install", "-at_install")
+class TestWechatFundFlow(BaseCase):
+    """The fund-flow bill (资金账单): parsed, checked against its summary, and its layer reconciled."""
+
+    def rows(self):
+        return [
+            *fund_flow_trade("2026-11-24 09:12:01", "4200002401202611240000000001", "S00101-1", 19900, 119),
+            *fund_flow_trade("2026-11-24 10:30:45", "4200002401202611240000000002", "S00102-1", 3850, 23),
+            fund_flow_row("2026-11-24 15:00:00", "退款", "退款", "支出", 1850, "50300000012026112400000001", "R1"),
+            fund_flow_row("2026-11-24 15:00:00", "退还手续费", "退还手续费", "收入", 11, "50300000012026112400000001"),
+            fund_flow_row("2026-11-24 18:00:00", "分账", "分账", "支出", 3000, "30000001", "PAYOUT-1"),
+            fund_flow_row("2026-11-24 20:00:00", "提现", "提现", "支出", 10000, "", "", "提现到银行卡"),
+        ]
+
+    def test_parses_movements_categories_and_summary(self):
+        flow = billmod.parse_wechat_fund_flow(fund_flow_bill(self.rows(), opening=50000))
+        self.assertEqual(len(flow.lines), 8)
+        self.assertEqual(
+            [line.category for line in flow.lines],
+            ["trade", "fee", "trade", "fee", "refund", "fee", "payout", "withdrawal"],
+        )
+        first = flow.lines[0]
+        self.assertEqual((first.direction, first.amount, first.signed_amount), ("income", 19900, 19900))
+        self.assertEqual(first.channel_reference, "4200002401202611240000000001")
+        self.assertEqual(first.voucher, "S00101-1")
+        self.assertEqual(first.balance, 50000 + 19900)
+        self.assertTrue(first.key.startswith("F:"))
+        self.assertEqual(flow.lines[1].signed_amount, -119)
+        totals = flow.totals()
+        self.assertEqual(totals["income"], 19900 + 3850 + 11)
+        self.assertEqual(totals["expense"], 119 + 23 + 1850 + 3000 + 10000)
+        self.assertEqual(totals["by_category"]["fee"], -(119 + 23 - 11))
+        self.assertEqual(flow.summary.count, 8)
+
+    def test_encodings_and_full_width_header(self):
+        data = fund_flow_bill(self.rows(), encoding="gb18030", newline="\n")
+        self.assertEqual(len(billmod.parse_wechat_fund_flow(data).lines), 8)
+        text = fund_flow_bill(self.rows()).decode("utf-8-sig").replace("(元)", "（元）")
+        self.assertEqual(len(billmod.parse_wechat_fund_flow(text.encode()).lines), 8)
+
+    def test_bad_files_are_refused(self):
+        with self.assertRaisesRegex(billmod.BillError, "支出金额"):
+            billmod.parse_wechat_fund_flow(fund_flow_bill(self.rows(), summary_override={"expense": 1}))
+        with self.assertRaisesRegex(billmod.BillError, "no summary"):
+            data = fund_flow_bill(self.rows()).decode("utf-8-sig")
+            billmod.parse_wechat_fund_flow(data.split("资金流水总笔数")[0].encode())
+        with self.assertRaisesRegex(billmod.BillError, "header"):
+            billmod.parse_wechat_fund_flow(b"a,b\n1,2\n")
+        bad = self.rows()
+        bad[0]["收支类型"] = "其他"
+        with self.assertRaisesRegex(billmod.BillError, "line 2"):
+            billmod.parse_wechat_fund_flow(fund_flow_bill(bad))
+        twice = self.rows()[:1] * 2
+        twice[1] = dict(twice[1], 资金流水单号=None)
+        data = fund_flow_bill([dict(r, 资金流水单号="42000001") for r in twice])
+        with self.assertRaisesRegex(billmod.BillError, "twice"):
+            billmod.parse_wechat_fund_flow(data)
+        with self.assertRaises(billmod.BillError):
+            billmod.parse_wechat_bill(fund_flow_bill(self.rows()))
+
+    def test_layer_reconciles_fees_and_payouts(self):
+        flow = billmod.parse_wechat_fund_flow(fund_flow_bill(self.rows()))
+        payouts = [PayoutEntry("PAYOUT-1", 3000, ref_id=7)]
+        result = reconcile_fund_flow(flow.lines, 131, 131, payouts)
+        self.assertEqual(result.differences, [])
+        self.assertTrue(result.fees_checked)
+        self.assertEqual((result.flow_fee, result.flow_payout, result.odoo_payout), (131, 3000, 3000))
+        self.assertEqual(result.withdrawals, 10000)
+        self.assertEqual(result.matched_payouts, [((flow.lines[6].line_no,), (7,))])
+
+    def test_layer_lists_each_difference_with_its_cause(self):
+        flow = billmod.parse_wechat_fund_flow(fund_flow_bill(self.rows()))
+        result = reconcile_fund_flow(flow.lines, 130, 125, [PayoutEntry("PAYOUT-2", 500, ref_id=8)])
+        causes = [(d.cause, d.reference, d.bill_amount, d.ledger_amount) for d in result.differences]
+        self.assertEqual(
+            causes,
+            [
+                (FLOW_FEE_MISMATCH, FEES_REFERENCE, 131, 130),
+                (BOOKED_FEE_MISMATCH, FEES_REFERENCE, 130, 125),
+                (PAYOUT_MISSING_IN_ODOO, "PAYOUT-1", 3000, 0),
+                (PAYOUT_MISSING_IN_FLOW, "PAYOUT-2", 0, 500),
+            ],
+        )
+        result = reconcile_fund_flow(flow.lines, 131, 131, [PayoutEntry("PAYOUT-1", 2999, ref_id=7)])
+        self.assertEqual([(d.cause, d.amount) for d in result.differences], [(PAYOUT_MISMATCH, 1)])
+
+    def test_an_account_without_trades_checks_no_fees(self):
+        flow = billmod.parse_wechat_fund_flow(fund_flow_bill(self.rows()[6:]))
+        result = reconcile_fund_flow(flow.lines, 999, 0, [PayoutEntry("PAYOUT-1", 3000)])
+        self.assertFalse(result.fees_checked)
+        self.assertEqual(result.differences, [])

@@ -20,6 +20,9 @@ class CityPaymentBillImport(models.TransientModel):
     bill_format = fields.Selection(
         [("wechat", "WeChat Pay trade bill"), ("csv", "Generic CSV")], string="Format", required=True, default="wechat"
     )
+    bill_kind = fields.Selection(
+        [("trade", "Trade Bill"), ("fund_flow", "Fund-Flow Bill")], string="Kind", required=True, default="trade"
+    )
     mapping_id = fields.Many2one("city.payment.bill.mapping", string="CSV Mapping")
     provider_id = fields.Many2one(
         "payment.provider",
@@ -42,6 +45,7 @@ class CityPaymentBillImport(models.TransientModel):
             bill_format=self.bill_format,
             mapping=self.mapping_id,
             provider=self.provider_id,
+            bill_kind=self.bill_kind,
         )
         if self.reconcile:
             return bill.action_reconcile()

@@ -4,3 +4,4 @@
 from . import payment_provider
 from . import payment_transaction
 from . import city_wechatpay_notice
+from . import city_wechatpay_bill_download

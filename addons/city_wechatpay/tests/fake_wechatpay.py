@@ -21,6 +21,7 @@ SHA1 and an unsigned download. Reusable by the top-level tests::
 
 import base64
 import datetime
+import gzip
 import hashlib
 import json
 import re
@@ -88,6 +89,8 @@ class FakeWechatPay:
         self.orders = {}
         self.refunds = {}
         self.bills = {}
+        self.bill_sha1_mode = "right"  # "wrong": the bill answers state a SHA1 the file does not have
+        self.bill_errors = {}  # (kind, bill_date) -> (status, code): WeChat's answer for that bill
         self.requests = []
         self.refund_status = "PROCESSING"
         self.lock = threading.Lock()
@@ -251,10 +254,21 @@ class FakeWechatPay:
         return self.refund_resource(out_refund_no)
 
     def add_bill(self, kind, bill_date, content):
-        """Publish a bill (bytes) for ``kind`` (tradebill / fundflowbill) and date."""
+        """Publish a bill (bytes) for ``kind`` (tradebill / fundflowbill) and date (``YYYY-MM-DD``)."""
         token = uuid.uuid4().hex
         self.bills[(kind, bill_date)] = token
         self.bills[token] = content
+
+    def bill_requests(self, kind=None):
+        """The bill dates asked for, in order: ``[(kind, bill_date, query)]``."""
+        found = []
+        for method, full_path, _body in list(self.requests):
+            split = urlsplit(full_path)
+            name = split.path.rsplit("/", 1)[-1]
+            if method == "GET" and name in ("tradebill", "fundflowbill") and (kind is None or name == kind):
+                query = {k: v[0] for k, v in parse_qs(split.query).items()}
+                found.append((name, query.get("bill_date"), query))
+        return found
 
     def _transaction(self, order):
         data = {
@@ -314,6 +328,8 @@ class FakeWechatPay:
         self.requests.append((method, handler.path, body))
         if path == "/v3/billdownload/file":  # the download is not signed, nor needs to be
             content = self.bills.get(query.get("token"))
+            if content is not None and query.get("tar_type") == "GZIP":
+                content = gzip.compress(content)
             handler.send_response(200 if content is not None else 404)
             handler.send_header("Content-Type", "application/octet-stream")
             handler.send_header("Content-Length", str(len(content or b"")))
@@ -394,12 +410,18 @@ class FakeWechatPay:
                 }
             if method == "GET" and path in ("/v3/bill/tradebill", "/v3/bill/fundflowbill"):
                 kind = path.rsplit("/", 1)[1]
+                if (kind, query.get("bill_date")) in self.bill_errors:
+                    status, code = self.bill_errors[(kind, query.get("bill_date"))]
+                    return status, {"code": code, "message": code}
                 token = self.bills.get((kind, query.get("bill_date")))
                 if not token:
                     return 400, {"code": "NO_STATEMENT_EXIST", "message": "账单文件不存在"}
+                # The SHA1 is of the bill itself (a GZIP download is compared once decompressed).
+                content = self.bills[token] + (b"tampered" if self.bill_sha1_mode == "wrong" else b"")
+                tar = "&tar_type=GZIP" if query.get("tar_type") == "GZIP" else ""
                 return 200, {
                     "hash_type": "SHA1",
-                    "hash_value": hashlib.sha1(self.bills[token]).hexdigest(),
-                    "download_url": f"{self.url}/v3/billdownload/file?token={token}",
+                    "hash_value": hashlib.sha1(content).hexdigest(),
+                    "download_url": f"{self.url}/v3/billdownload/file?token={token}{tar}",
                 }
         raise KeyError(path)

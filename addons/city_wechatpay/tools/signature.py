@@ -140,3 +140,8 @@ def parse_notice(keyring, apiv3_key, headers, body, now=None):
 def check_sha1(data, expected):
     """Whether ``data`` (bytes) has the SHA1 ``expected`` (hex, any case)."""
     return bool(expected) and hmac.compare_digest(hashlib.sha1(data).hexdigest(), expected.strip().lower())
+
+
+def sha1_hex(data):
+    """The SHA1 of ``data`` (bytes) in lower-case hex."""
+    return hashlib.sha1(data).hexdigest()
