@@ -59,26 +59,36 @@ def _set_env():
     request.update_env(user=public_user.id, context=dict(request.env.context, lang=lang))
 
 
-def endpoint(func):
-    """Run a handler in a savepoint and turn every refusal into its JSON 4xx answer."""
+def endpoint(rate_limit=None, per="ip"):
+    """Run a handler in a savepoint and turn every refusal into its JSON 4xx answer.
 
-    @functools.wraps(func)
-    def handler(self, **kwargs):
-        _set_env()
-        try:
-            with request.env.cr.savepoint():
-                return func(self, **kwargs)
-        except MpError as exc:
-            return _error_response(exc.code, exc.args[0], exc.status, retry_after=exc.retry_after)
-        except ApiError as exc:
-            message = exc.message if isinstance(exc.message, str) else request.env._(exc.message)
-            return _error_response(exc.code, message, exc.status, field=exc.field)
-        except CityTicketError as exc:
-            return _error_response(exc.code, exc.args[0], TICKET_ERROR_STATUS.get(exc.code, 409))
-        except UserError as exc:
-            return _error_response("refused", exc.args[0], 409)
+    ``rate_limit`` names the limit (``city.mp.rate.limit``) counted first, outside
+    the savepoint, per client address (``per="ip"``) or per member (``"member"``).
+    """
 
-    return handler
+    def decorate(func):
+        @functools.wraps(func)
+        def handler(self, **kwargs):
+            _set_env()
+            try:
+                if rate_limit:
+                    key = f"member:{_member()[0].id}" if per == "member" else f"ip:{_client_ip()}"
+                    request.env["city.mp.rate.limit"]._hit(rate_limit, key)
+                with request.env.cr.savepoint():
+                    return func(self, **kwargs)
+            except MpError as exc:
+                return _error_response(exc.code, exc.args[0], exc.status, retry_after=exc.retry_after)
+            except ApiError as exc:
+                message = exc.message if isinstance(exc.message, str) else request.env._(exc.message)
+                return _error_response(exc.code, message, exc.status, field=exc.field)
+            except CityTicketError as exc:
+                return _error_response(exc.code, exc.args[0], TICKET_ERROR_STATUS.get(exc.code, 409))
+            except UserError as exc:
+                return _error_response("refused", exc.args[0], 409)
+
+        return handler
+
+    return decorate
 
 
 def route(path, methods, write=False):
@@ -134,10 +144,9 @@ class MiniProgramApi(http.Controller):
 
     # ------------------------------------------------------------------ auth
     @route("/auth/login", ["POST"], write=True)
-    @endpoint
+    @endpoint(rate_limit="login")
     def login(self):
         env = request.env
-        env["city.mp.rate.limit"]._hit("login", f"ip:{_client_ip()}")
         body = _body(schemas.LoginRequest)
         tokens_sudo = env["city.mp.wechat.token"]
         client = tokens_sudo._get_client()
@@ -154,21 +163,25 @@ class MiniProgramApi(http.Controller):
         )
 
     @route("/auth/refresh", ["POST"], write=True)
-    @endpoint
+    @endpoint(rate_limit="refresh")
     def refresh(self):
-        request.env["city.mp.rate.limit"]._hit("refresh", f"ip:{_client_ip()}")
         body = _body(schemas.RefreshRequest)
-        return _result(schemas.RefreshResponse, request.env["city.mp.session"]._refresh(body.refresh_token))
+        pair = request.env["city.mp.session"]._refresh(body.refresh_token)
+        if not pair:
+            # A replayed refresh token: its session is revoked (kept), and the caller refused.
+            error = request.env["city.mp.session"]._refused()
+            return _error_response(error.code, error.args[0], error.status)
+        return _result(schemas.RefreshResponse, pair)
 
     @route("/auth/logout", ["POST"], write=True)
-    @endpoint
+    @endpoint()
     def logout(self):
         _member_record, session = _member()
         session._revoke()
         return _result(schemas.OkResponse, {"ok": True})
 
     @route("/auth/phone", ["POST"], write=True)
-    @endpoint
+    @endpoint()
     def bind_phone(self):
         member, _session = _member()
         body = _body(schemas.PhoneRequest)
@@ -179,14 +192,14 @@ class MiniProgramApi(http.Controller):
         return _result(schemas.MemberResponse, member._city_mp_member_to_api())
 
     @route("/me", ["GET"])
-    @endpoint
+    @endpoint()
     def me(self):
         member, _session = _member()
         return _result(schemas.MemberResponse, member._city_mp_member_to_api())
 
     # ------------------------------------------------------------------ discovery
     @route("/districts", ["GET"])
-    @endpoint
+    @endpoint()
     def districts(self):
         _member()
         # sudo: districts are public information of the platform.
@@ -199,7 +212,7 @@ class MiniProgramApi(http.Controller):
         return _result(schemas.DistrictsResponse, {"items": items})
 
     @route("/categories", ["GET"])
-    @endpoint
+    @endpoint()
     def categories(self):
         _member()
         # sudo: merchant categories are public information of the platform.
@@ -208,7 +221,7 @@ class MiniProgramApi(http.Controller):
         return _result(schemas.CategoriesResponse, {"items": items})
 
     @route("/merchants/nearby", ["GET"])
-    @endpoint
+    @endpoint()
     def nearby(self):
         _member()
         query = parse_query(schemas.NearbyQuery, request.httprequest.args)
@@ -220,14 +233,14 @@ class MiniProgramApi(http.Controller):
         return _result(schemas.NearbyResponse, _page(items, total, query))
 
     @route("/merchants/<merchant_id>", ["GET"])
-    @endpoint
+    @endpoint()
     def merchant(self, merchant_id):
         _member()
         merchant_sudo = request.env["res.partner"]._city_mp_get_merchant(_id(merchant_id))
         return _result(schemas.MerchantResponse, merchant_sudo._city_mp_merchant_to_api(detail=True))
 
     @route("/merchants/<merchant_id>/products", ["GET"])
-    @endpoint
+    @endpoint()
     def merchant_products(self, merchant_id):
         _member()
         merchant_sudo = request.env["res.partner"]._city_mp_get_merchant(_id(merchant_id))
@@ -242,10 +255,9 @@ class MiniProgramApi(http.Controller):
 
     # ------------------------------------------------------------------ orders
     @route("/orders", ["POST"], write=True)
-    @endpoint
+    @endpoint(rate_limit="order", per="member")
     def create_order(self):
         member, _session = _member()
-        request.env["city.mp.rate.limit"]._hit("order", f"member:{member.id}")
         raw = request.httprequest.get_data()
         body = parse_body(schemas.OrderRequest, raw)
         key = parse_value(
@@ -260,7 +272,7 @@ class MiniProgramApi(http.Controller):
         return _result(schemas.OrderCreatedResponse, dict(order_sudo._city_mp_to_api(), replayed=replayed))
 
     @route("/orders", ["GET"])
-    @endpoint
+    @endpoint()
     def orders(self):
         member, _session = _member()
         query = parse_query(schemas.Page, request.httprequest.args)
@@ -272,14 +284,14 @@ class MiniProgramApi(http.Controller):
         return _result(schemas.OrdersResponse, _page(items, orders_sudo.search_count(domain), query))
 
     @route("/orders/<order_id>", ["GET"])
-    @endpoint
+    @endpoint()
     def order(self, order_id):
         member, _session = _member()
         order_sudo = request.env["sale.order"]._city_mp_get_order(member, _id(order_id))
         return _result(schemas.OrderResponse, order_sudo._city_mp_to_api())
 
     @route("/orders/<order_id>/cancel", ["POST"], write=True)
-    @endpoint
+    @endpoint()
     def cancel_order(self, order_id):
         member, _session = _member()
         order_sudo = request.env["sale.order"]._city_mp_get_order(member, _id(order_id))
@@ -296,7 +308,7 @@ class MiniProgramApi(http.Controller):
         return ticket_sudo
 
     @route("/tickets", ["GET"])
-    @endpoint
+    @endpoint()
     def tickets(self):
         member, _session = _member()
         query = parse_query(schemas.Page, request.httprequest.args)
@@ -308,16 +320,15 @@ class MiniProgramApi(http.Controller):
         return _result(schemas.TicketsResponse, _page(items, tickets_sudo.search_count(domain), query))
 
     @route("/tickets/claim", ["POST"], write=True)
-    @endpoint
+    @endpoint(rate_limit="claim", per="member")
     def claim_ticket(self):
         member, _session = _member()
-        request.env["city.mp.rate.limit"]._hit("claim", f"member:{member.id}")
         body = _body(schemas.ClaimRequest)
         ticket_sudo = request.env["city.ticket"].sudo()._claim(body.claim_code, member)
         return _result(schemas.ClaimResponse, _ticket_to_api(ticket_sudo))
 
     @route("/tickets/<ticket_id>", ["GET"])
-    @endpoint
+    @endpoint()
     def ticket(self, ticket_id):
         member, _session = _member()
         ticket_sudo = self._get_ticket(member, ticket_id)
@@ -330,7 +341,7 @@ class MiniProgramApi(http.Controller):
         return _result(schemas.TicketResponse, result)
 
     @route("/tickets/<ticket_id>/transfer", ["POST"], write=True)
-    @endpoint
+    @endpoint()
     def transfer_ticket(self, ticket_id):
         member, _session = _member()
         ticket_sudo = self._get_ticket(member, ticket_id)

@@ -89,7 +89,8 @@ class CityMpSession(models.Model):
 
     @api.model
     def _refresh(self, refresh_token):
-        """A new token pair for a valid refresh token, which is spent; a replayed one revokes its session."""
+        """A new token pair for a valid refresh token, which is spent; a replayed one revokes its
+        session and answers ``None`` (the caller refuses it with a 401)."""
         try:
             payload = self.env["city.token.service"].sudo()._verify_token(REFRESH_PURPOSE, refresh_token)
         except tokens.TokenError:
@@ -109,9 +110,10 @@ class CityMpSession(models.Model):
         if not session_sudo or session_sudo.revoked or session_sudo.expires_at <= fields.Datetime.now():
             raise self._refused()
         if generation != session_sudo.generation:
-            # An old refresh token came back: someone holds a copy. End the session for both.
+            # An old refresh token came back: someone holds a copy. End the session for both
+            # (answered as a refusal by the caller, without rolling this back).
             session_sudo.revoked = True
-            raise self._refused()
+            return None
         session_sudo.write({"generation": session_sudo.generation + 1, "last_refresh": fields.Datetime.now()})
         return session_sudo._issue_tokens()
 
