@@ -15,7 +15,7 @@ import hashlib
 import json
 
 from odoo import http
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.http import request
 
 from odoo.addons.city_base.tools.api_schema import INT32_MAX, ApiError, parse_body, parse_query, parse_value
@@ -83,6 +83,9 @@ def endpoint(rate_limit=None, per="ip"):
                 return _error_response(exc.code, message, exc.status, field=exc.field)
             except CityTicketError as exc:
                 return _error_response(exc.code, exc.args[0], TICKET_ERROR_STATUS.get(exc.code, 409))
+            except AccessError:
+                # Never the internal access message: what the member may not reach does not exist.
+                return _error_response("not_found", request.env._("Not found."), 404)
             except UserError as exc:
                 return _error_response("refused", exc.args[0], 409)
 

@@ -4,7 +4,7 @@
 import psycopg2.errors
 
 from odoo import Command, _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
 from odoo.addons.city_base.tools.allocation import to_fen
@@ -30,13 +30,13 @@ class SaleOrder(models.Model):
                 key_sudo.order_id = order_sudo
                 return order_sudo, False
         except UserError as exc:
-            if isinstance(exc, MpError):
+            if isinstance(exc, (MpError, AccessError)):
                 raise
             raise MpError("unavailable", exc.args[0], status=409) from None
 
     @api.model
     def _city_mp_prepare_order(self, member, items):
-        templates, lines = self.env["product.template"], []
+        templates, lines = self.env["product.template"].sudo(), []
         for item in items:
             template_sudo = self.env["product.template"]._city_mp_get_sellable(item["product_id"])
             slot = self.env["city.ticket.slot"]

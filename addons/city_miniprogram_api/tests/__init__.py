@@ -2,3 +2,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from . import test_auth
 from . import test_discovery
+from . import test_orders
+from . import test_tickets
