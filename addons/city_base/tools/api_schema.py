@@ -85,9 +85,10 @@ class RequestModel(BaseModel):
 
 class QueryModel(BaseModel):
     """Query-string parameters: strings from the URL converted to the declared types
-    (``?limit=20`` is 20), unknown parameters ignored (caches and trackers add some)."""
+    (``?limit=20`` is 20); unknown parameters are refused, as unknown body fields are
+    (a misspelt filter must not silently answer something else)."""
 
-    model_config = ConfigDict(extra="ignore", strict=False, allow_inf_nan=False)
+    model_config = ConfigDict(extra="forbid", strict=False, allow_inf_nan=False)
 
     error_codes: ClassVar[dict[str, str]] = {}
     error_messages: ClassVar[dict[str, Any]] = {}

@@ -4,3 +4,4 @@ from . import test_auth
 from . import test_discovery
 from . import test_orders
 from . import test_tickets
+from . import test_openapi
