@@ -31,8 +31,13 @@ def mp_env(odoo_server):
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
         icp = env["ir.config_parameter"]
         saved = {name: icp.get_param(f"city_miniprogram_api.{name}") for name in PARAMS}
-        values = {"appid": APPID, "secret": SECRET, "api_base": fake.url, "rate_limit.login": "1000/60",
-                  "rate_limit.order": "1000/60"}
+        values = {
+            "appid": APPID,
+            "secret": SECRET,
+            "api_base": fake.url,
+            "rate_limit.login": "1000/60",
+            "rate_limit.order": "1000/60",
+        }
         for name, value in values.items():
             icp.set_param(f"city_miniprogram_api.{name}", value)
     registry.signal_changes()  # the workers drop their cached parameters
@@ -50,8 +55,15 @@ def _ticket_product(registry, quota):
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
         merchant = env["res.partner"].search([("is_merchant", "=", True)], limit=1)
         template = env["product.template"].create(
-            {"name": "最后五张券", "city_ticket_type": "voucher", "list_price": 19.9, "merchant_id": merchant.id,
-             "taxes_id": False, "city_quota": quota, "city_valid_days": 30}
+            {
+                "name": "最后五张券",
+                "city_ticket_type": "voucher",
+                "list_price": 19.9,
+                "merchant_id": merchant.id,
+                "taxes_id": False,
+                "city_quota": quota,
+                "city_valid_days": 30,
+            }
         )
         return template.id
 

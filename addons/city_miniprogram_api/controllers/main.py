@@ -161,9 +161,7 @@ class MiniProgramApi(http.Controller):
             openid, session.get("unionid"), body.referrer_id
         )
         pair = env["city.mp.session"]._open(member)
-        return _result(
-            schemas.LoginResponse, dict(pair, member=member._city_mp_member_to_api(), new_member=created)
-        )
+        return _result(schemas.LoginResponse, dict(pair, member=member._city_mp_member_to_api(), new_member=created))
 
     @route("/auth/refresh", ["POST"], write=True)
     @endpoint(rate_limit="refresh")
@@ -208,8 +206,14 @@ class MiniProgramApi(http.Controller):
         # sudo: districts are public information of the platform.
         districts_sudo = request.env["city.district"].sudo().search([], limit=200)
         items = [
-            {"id": d.id, "name": d.name, "city": d.city or None, "latitude": d.latitude, "longitude": d.longitude,
-             "radius_m": d.radius_m}
+            {
+                "id": d.id,
+                "name": d.name,
+                "city": d.city or None,
+                "latitude": d.latitude,
+                "longitude": d.longitude,
+                "radius_m": d.radius_m,
+            }
             for d in districts_sudo
         ]
         return _result(schemas.DistrictsResponse, {"items": items})
@@ -229,8 +233,13 @@ class MiniProgramApi(http.Controller):
         _member()
         query = parse_query(schemas.NearbyQuery, request.httprequest.args)
         total, rows = request.env["res.partner"]._city_mp_nearby(
-            query.latitude, query.longitude, query.radius, category_id=query.category_id,
-            open_now=query.open_now, offset=query.offset, limit=query.limit,
+            query.latitude,
+            query.longitude,
+            query.radius,
+            category_id=query.category_id,
+            open_now=query.open_now,
+            offset=query.offset,
+            limit=query.limit,
         )
         items = [merchant._city_mp_merchant_to_api(distance_m=distance) for merchant, distance in rows]
         return _result(schemas.NearbyResponse, _page(items, total, query))
@@ -303,8 +312,10 @@ class MiniProgramApi(http.Controller):
     # ------------------------------------------------------------------ tickets
     def _get_ticket(self, member, ticket_id):
         # sudo: the member's own ticket only; another's answers the same 404 as a missing one.
-        ticket_sudo = request.env["city.ticket"].sudo().search(
-            [("id", "=", _id(ticket_id)), ("partner_id", "=", member.id)], limit=1
+        ticket_sudo = (
+            request.env["city.ticket"]
+            .sudo()
+            .search([("id", "=", _id(ticket_id)), ("partner_id", "=", member.id)], limit=1)
         )
         if not ticket_sudo:
             raise MpError("not_found", request.env._("No such ticket."), status=404)

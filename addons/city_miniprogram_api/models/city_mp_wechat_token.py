@@ -49,9 +49,7 @@ class CityMpWechatToken(models.Model):
         get = self.env["ir.config_parameter"].sudo().get_param
         appid, secret = get(PARAM % "appid"), get(PARAM % "secret")
         if not appid or not secret:
-            raise MpError(
-                "not_configured", _("The mini-program's WeChat app id and secret are not set."), status=503
-            )
+            raise MpError("not_configured", _("The mini-program's WeChat app id and secret are not set."), status=503)
         return appid, secret, get(PARAM % "api_base") or DEFAULT_API_BASE
 
     @api.model
@@ -66,17 +64,17 @@ class CityMpWechatToken(models.Model):
     def _get_access_token(self, client, stale=None):
         """The cached token, fetched from WeChat if missing, expiring, or equal to ``stale``
         (a token WeChat just refused)."""
+        with self.env.registry.cursor() as cr:  # committed on exit: the row to lock exists for every worker
+            cr.execute(
+                SQL(
+                    "INSERT INTO city_mp_wechat_token (appid, fetch_count) VALUES (%s, 0) "
+                    "ON CONFLICT (appid) DO NOTHING",
+                    client.appid,
+                )
+            )
         for _attempt in range(5):
             try:
                 with self.env.registry.cursor() as cr:
-                    cr.execute(
-                        SQL(
-                            "INSERT INTO city_mp_wechat_token (appid, fetch_count) VALUES (%s, 0) "
-                            "ON CONFLICT (appid) DO NOTHING",
-                            client.appid,
-                        )
-                    )
-                    cr.commit()
                     cr.execute(
                         SQL(
                             "SELECT access_token, expires_at FROM city_mp_wechat_token WHERE appid = %s FOR UPDATE",

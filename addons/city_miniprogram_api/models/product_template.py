@@ -13,7 +13,10 @@ from .city_mp_error import MpError
 
 def money(fen):
     """Money in the API: integer fen and the display string."""
-    return {"fen": fen, "display": f"¥{fen // 100}.{fen % 100:02d}" if fen >= 0 else f"-¥{-fen // 100}.{-fen % 100:02d}"}
+    return {
+        "fen": fen,
+        "display": f"¥{fen // 100}.{fen % 100:02d}" if fen >= 0 else f"-¥{-fen // 100}.{-fen % 100:02d}",
+    }
 
 
 class ProductTemplate(models.Model):

@@ -32,7 +32,7 @@ class ResPartner(models.Model):
     ]
 
     def init(self):
-        super().init()
+        res = super().init()
         # The merchant's location as a PostgreSQL point (x = longitude, y = latitude), kept by the
         # database itself, with a GiST index for box searches and KNN ordering (<->): built in,
         # no extension, usable by any role that may read res_partner.
@@ -47,6 +47,7 @@ class ResPartner(models.Model):
                 ON res_partner USING gist (city_geo_point) WHERE city_geo_point IS NOT NULL;
             """
         )
+        return res
 
     # ------------------------------------------------------------------ members
     @api.model

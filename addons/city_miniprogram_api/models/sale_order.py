@@ -63,16 +63,19 @@ class SaleOrder(models.Model):
             if template_sudo.city_quota and template_sudo.city_remaining_qty < wanted:
                 raise MpError(
                     "sold_out",
-                    _("%(product)s is sold out: only %(left)s left.", product=template_sudo.name,
-                      left=template_sudo.city_remaining_qty),
+                    _(
+                        "%(product)s is sold out: only %(left)s left.",
+                        product=template_sudo.name,
+                        left=template_sudo.city_remaining_qty,
+                    ),
                     status=409,
                 )
         company = companies[:1] or self.env.company
         # sudo: the member has no Odoo user; the order is created for the authenticated member only.
         order_sudo = (
-            self.sudo().with_company(company).create(
-                {"partner_id": member.id, "company_id": company.id, "order_line": lines}
-            )
+            self.sudo()
+            .with_company(company)
+            .create({"partner_id": member.id, "company_id": company.id, "order_line": lines})
         )
         order_sudo.action_confirm()
         return order_sudo

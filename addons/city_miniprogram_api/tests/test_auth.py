@@ -18,8 +18,9 @@ class TestAuth(MiniProgramCommon):
         referrer_token, _refresh, referrer = self.login("openid-referrer")
         with self.assertLogs("odoo", level=logging.DEBUG) as logs:
             status, body, _response = self.call(
-                "POST", "/auth/login", {"code": self.fake.login_code("openid-new", "union-new"),
-                                        "referrer_id": referrer.id}
+                "POST",
+                "/auth/login",
+                {"code": self.fake.login_code("openid-new", "union-new"), "referrer_id": referrer.id},
             )
             logging.getLogger("odoo").debug("marker")
         self.assertEqual(status, 200, body)
@@ -59,10 +60,15 @@ class TestAuth(MiniProgramCommon):
         self.assertEqual(self.call("GET", "/me", token=token)[0], 200)
         keyring = self.env["city.token.service"].sudo()._get_keyring()
         session_id = tokens.verify(token, keyring, "city_miniprogram_api.access")["s"]
-        expired = tokens.sign({"p": member.id, "s": session_id}, keyring, "city_miniprogram_api.access",
-                              ttl=10, now=time.time() - 3600)
-        forged = tokens.sign({"p": member.id, "s": session_id}, tokens.Keyring({"k1": b"x" * 32}, "k1"),
-                             "city_miniprogram_api.access", ttl=3600)
+        expired = tokens.sign(
+            {"p": member.id, "s": session_id}, keyring, "city_miniprogram_api.access", ttl=10, now=time.time() - 3600
+        )
+        forged = tokens.sign(
+            {"p": member.id, "s": session_id},
+            tokens.Keyring({"k1": b"x" * 32}, "k1"),
+            "city_miniprogram_api.access",
+            ttl=3600,
+        )
         other_purpose = tokens.sign({"p": member.id, "s": session_id}, keyring, "city_ticketing.ticket", ttl=3600)
         for bad in (expired, forged, other_purpose, refresh, "garbage", token[:-2] + "xx"):
             with self.subTest(token=bad[:20]):
@@ -102,8 +108,9 @@ class TestAuth(MiniProgramCommon):
     def test_phone_binding_and_shared_access_token(self):
         token, _refresh, member = self.login()
         before = self.fake.token_requests
-        status, body, _response = self.call("POST", "/auth/phone", {"code": self.fake.phone_code("13800138000")},
-                                            token=token)
+        status, body, _response = self.call(
+            "POST", "/auth/phone", {"code": self.fake.phone_code("13800138000")}, token=token
+        )
         self.assertEqual(status, 200, body)
         self.assertEqual(body["result"]["phone"], "13800138000")
         self.assertEqual(member.phone, "13800138000")
@@ -120,4 +127,6 @@ class TestAuth(MiniProgramCommon):
         self.assertEqual((status, body["result"]["phone"]), (200, "13700137000"), body)
         self.assertEqual(self.fake.token_requests, before + 2)
         self.assertError(self.call("POST", "/auth/phone", {"code": "unknown"}, token=token), 400, "wechat_refused")
-        self.assertFalse([q for path, q in self.fake.requests if path == "/sns/jscode2session" and q.get("access_token")])
+        self.assertFalse(
+            [q for path, q in self.fake.requests if path == "/sns/jscode2session" and q.get("access_token")]
+        )

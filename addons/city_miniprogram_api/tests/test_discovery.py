@@ -41,15 +41,17 @@ class TestDiscovery(MiniProgramCommon):
         self.assertEqual(body["result"]["total"], 3)
         self.assertAlmostEqual(items[0]["distance_m"], 111, delta=2)
         self.assertAlmostEqual(items[2]["distance_m"], 1552, delta=3)
-        status, body, _response = self.get("/merchants/nearby", latitude=LAT, longitude=LON, radius=5000,
-                                           category_id=self.category_tea.id)
+        status, body, _response = self.get(
+            "/merchants/nearby", latitude=LAT, longitude=LON, radius=5000, category_id=self.category_tea.id
+        )
         self.assertEqual([m["id"] for m in body["result"]["items"]], [self.near.id, self.closed.id, self.far.id])
-        status, body, _response = self.get("/merchants/nearby", latitude=LAT, longitude=LON, radius=5000,
-                                           limit=1, offset=1)
+        status, body, _response = self.get(
+            "/merchants/nearby", latitude=LAT, longitude=LON, radius=5000, limit=1, offset=1
+        )
         self.assertEqual(([m["id"] for m in body["result"]["items"]], body["result"]["total"]), ([self.closed.id], 4))
 
     def test_open_now(self):
-        status, body, _response = self.get("/merchants/nearby", latitude=LAT, longitude=LON, open_now="true")
+        _status, body, _response = self.get("/merchants/nearby", latitude=LAT, longitude=LON, open_now="true")
         ids = [m["id"] for m in body["result"]["items"]]
         self.assertNotIn(self.closed.id, ids)
         self.assertEqual(ids, [m.id for m in (self.near, self.mid) if m._is_open_at()])
@@ -58,8 +60,9 @@ class TestDiscovery(MiniProgramCommon):
         self.assertError(self.get("/merchants/nearby", longitude=LON), 400, "invalid_latitude")
         self.assertError(self.get("/merchants/nearby", latitude="north", longitude=LON), 400, "invalid_latitude")
         self.assertError(self.get("/merchants/nearby", latitude=91, longitude=LON), 400, "invalid_latitude")
-        self.assertError(self.get("/merchants/nearby", latitude=LAT, longitude=LON, radius=10**9), 400,
-                         "invalid_radius")
+        self.assertError(
+            self.get("/merchants/nearby", latitude=LAT, longitude=LON, radius=10**9), 400, "invalid_radius"
+        )
         self.assertError(self.get("/merchants/nearby", latitude=LAT, longitude=LON, limit=51), 400, "invalid_limit")
         self.assertError(self.get("/merchants/nearby", latitude="nan", longitude=LON), 400, "invalid_latitude")
         self.assertError(self.get(f"/merchants/{self.member.id}"), 404, "not_found")
@@ -91,11 +94,11 @@ class TestDiscovery(MiniProgramCommon):
 
     def test_point_follows_the_coordinates(self):
         self.near.partner_latitude = LAT + 0.1
-        status, body, _response = self.get("/merchants/nearby", latitude=LAT, longitude=LON)
+        _status, body, _response = self.get("/merchants/nearby", latitude=LAT, longitude=LON)
         self.assertNotIn(self.near.id, [m["id"] for m in body["result"]["items"]])
         self.near.active = False
         self.near.partner_latitude = LAT
-        status, body, _response = self.get("/merchants/nearby", latitude=LAT, longitude=LON)
+        _status, body, _response = self.get("/merchants/nearby", latitude=LAT, longitude=LON)
         self.assertNotIn(self.near.id, [m["id"] for m in body["result"]["items"]])
 
     def test_districts_categories_merchant_products(self):
@@ -106,14 +109,22 @@ class TestDiscovery(MiniProgramCommon):
         status, body, _response = self.get(f"/merchants/{self.merchant_a.id}")
         self.assertEqual((status, body["result"]["name"]), (200, self.merchant_a.name))
         template = self.voucher_a.product_tmpl_id
-        template.write({
-            "city_tier_ids": [(0, 0, {"name": "早鸟", "kind": "sold", "sold_limit": 10, "price": 79.0})],
-            "city_slot_ids": [(0, 0, {
-                "date_begin": fields.Datetime.now() + timedelta(days=1),
-                "date_end": fields.Datetime.now() + timedelta(days=1, hours=2),
-                "capacity": 8,
-            })],
-        })
+        template.write(
+            {
+                "city_tier_ids": [(0, 0, {"name": "早鸟", "kind": "sold", "sold_limit": 10, "price": 79.0})],
+                "city_slot_ids": [
+                    (
+                        0,
+                        0,
+                        {
+                            "date_begin": fields.Datetime.now() + timedelta(days=1),
+                            "date_end": fields.Datetime.now() + timedelta(days=1, hours=2),
+                            "capacity": 8,
+                        },
+                    )
+                ],
+            }
+        )
         status, body, _response = self.get(f"/merchants/{self.merchant_a.id}/products")
         self.assertEqual(status, 200, body)
         product = next(p for p in body["result"]["items"] if p["id"] == template.id)

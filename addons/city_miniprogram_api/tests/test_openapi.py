@@ -15,7 +15,7 @@ from openapi_spec_validator import validate as validate_openapi
 from odoo.tests import tagged
 
 from ..controllers import schemas
-from .common import P, MiniProgramCommon
+from .common import MiniProgramCommon, P
 
 _logger = logging.getLogger(__name__)
 
@@ -78,8 +78,11 @@ class TestOpenApi(MiniProgramCommon):
         token = self.login("openid-fuzz")[0]
         auth = {"Authorization": f"Bearer {token}"}
         config = schemathesis.Config.from_dict(
-            {"checks": {"positive_data_acceptance": {
-                "expected-statuses": ["2xx", "400", "401", "404", "409", "410", "429"]}}}
+            {
+                "checks": {
+                    "positive_data_acceptance": {"expected-statuses": ["2xx", "400", "401", "404", "409", "410", "429"]}
+                }
+            }
         )
         schema = schemathesis.openapi.from_url(f"{self.base_url()}{P}/openapi.json", config=config)
         counts = collections.Counter()

@@ -41,18 +41,24 @@ class TestOrders(MiniProgramCommon):
         self.template.city_quota = 1
         self.assertError(self.order([{"product_id": self.template.id, "quantity": 2}]), 409, "sold_out")
         self.assertEqual(self.template.city_sold_qty, 0)
-        self.assertFalse(self.env["city.mp.order.key"].sudo().search([("partner_id", "=", self.buyer.id)]),
-                         "a refused order keeps no key: the same key may be retried")
+        self.assertFalse(
+            self.env["city.mp.order.key"].sudo().search([("partner_id", "=", self.buyer.id)]),
+            "a refused order keeps no key: the same key may be retried",
+        )
         self.assertError(self.order([{"product_id": self.template.id}], key=None), 400, "invalid_idempotency_key")
-        self.assertError(self.order([{"product_id": self.template.id}], key="k" * 129), 400,
-                         "invalid_idempotency_key")
+        self.assertError(self.order([{"product_id": self.template.id}], key="k" * 129), 400, "invalid_idempotency_key")
         self.assertError(self.order([{"product_id": 99999999}]), 404, "not_found")
         self.assertError(self.order([{"product_id": self.template.id, "quantity": 0}]), 400, "invalid_quantity")
         self.assertError(self.order([{"product_id": "1"}]), 400, "invalid_product")
         self.assertError(self.order([]), 400, "invalid_items")
         self.assertError(self.order([{"product_id": self.template.id, "slot_id": 99999999}]), 404, "not_found")
-        self.assertError(self.call("POST", "/orders", {"items": [{"product_id": self.template.id}]},
-                                   headers={"Idempotency-Key": "x"}), 401, "unauthorized")
+        self.assertError(
+            self.call(
+                "POST", "/orders", {"items": [{"product_id": self.template.id}]}, headers={"Idempotency-Key": "x"}
+            ),
+            401,
+            "unauthorized",
+        )
 
     def test_cancel_list_detail_and_other_members(self):
         _status, body, _response = self.order([{"product_id": self.template.id, "quantity": 3}])
@@ -74,7 +80,7 @@ class TestOrders(MiniProgramCommon):
         _status, body, _response = self.order([{"product_id": self.template.id}])
         order = self.env["sale.order"].browse(body["result"]["id"])
         self._pay_order(order)
-        status, detail, _response = self.call("GET", f"/orders/{order.id}", token=self.token)
+        _status, detail, _response = self.call("GET", f"/orders/{order.id}", token=self.token)
         self.assertEqual(detail["result"]["state"], "paid")
         self.assertEqual(len(detail["result"]["ticket_ids"]), 1)
         self.assertError(self.call("POST", f"/orders/{order.id}/cancel", token=self.token), 409, "already_paid")

@@ -27,12 +27,17 @@ class TestTickets(MiniProgramCommon):
         status, transfer, _response = self.call("POST", f"/tickets/{ticket.id}/transfer", token=token)
         self.assertEqual(status, 200, transfer)
         claim_code = transfer["result"]["claim_code"]
-        self.assertError(self.call("POST", "/tickets/claim", {"claim_code": claim_code}, token=token), 409,
-                         "own_ticket")
-        self.assertError(self.call("POST", "/tickets/claim", {"claim_code": "WRONG-CODE"}, token=receiver_token),
-                         404, "unknown_claim")
-        status, claimed, _response = self.call("POST", "/tickets/claim", {"claim_code": claim_code},
-                                               token=receiver_token)
+        self.assertError(
+            self.call("POST", "/tickets/claim", {"claim_code": claim_code}, token=token), 409, "own_ticket"
+        )
+        self.assertError(
+            self.call("POST", "/tickets/claim", {"claim_code": "WRONG-CODE"}, token=receiver_token),
+            404,
+            "unknown_claim",
+        )
+        status, claimed, _response = self.call(
+            "POST", "/tickets/claim", {"claim_code": claim_code}, token=receiver_token
+        )
         self.assertEqual((status, claimed["result"]["id"], claimed["result"]["state"]), (200, ticket.id, "transferred"))
         self.assertEqual(ticket.partner_id, receiver)
         self.assertError(self.call("GET", f"/tickets/{ticket.id}", token=token), 404, "not_found")
@@ -43,5 +48,6 @@ class TestTickets(MiniProgramCommon):
         self.assertEqual(redemption.ticket_id, ticket)
         status, detail, _response = self.call("GET", f"/tickets/{ticket.id}", token=receiver_token)
         self.assertEqual((detail["result"]["state"], detail["result"]["display"]), ("redeemed", None))
-        self.assertError(self.call("POST", f"/tickets/{ticket.id}/transfer", token=receiver_token), 409,
-                         "not_transferable")
+        self.assertError(
+            self.call("POST", f"/tickets/{ticket.id}/transfer", token=receiver_token), 409, "not_transferable"
+        )
