@@ -9,10 +9,11 @@ import logging
 import re
 
 import schemathesis
-from hypothesis import HealthCheck, Phase, given, settings
 from openapi_spec_validator import validate as validate_openapi
 
 from odoo.tests import tagged
+
+from odoo.addons.city_base.tests.api_fuzz import fuzz
 
 from ..controllers import schemas
 from .common import MiniProgramCommon, P
@@ -98,26 +99,15 @@ class TestOpenApi(MiniProgramCommon):
         self.assertGreater(counts.total(), 100)
 
     def _fuzz(self, operation, mode, counts, auth):
-        base_url = self.base_url()
+        positive = mode == schemathesis.GenerationMode.POSITIVE
 
-        @settings(
-            max_examples=SCHEMATHESIS_EXAMPLES,
-            deadline=None,
-            database=None,
-            derandomize=True,
-            phases=[Phase.explicit, Phase.generate, Phase.shrink],
-            suppress_health_check=list(HealthCheck),
-        )
-        @given(case=operation.as_strategy(generation_mode=mode))
-        def run(case):
-            headers = dict(auth)
-            if operation.label == f"POST {P}/orders" and mode == schemathesis.GenerationMode.POSITIVE:
+        def prepare(case, headers):
+            if operation.label == f"POST {P}/orders" and positive:
                 headers.setdefault("Idempotency-Key", re.sub(r"\W", "", repr(case.body))[:100] or "k")
-            response = case.call(base_url=base_url, headers=headers, timeout=60)
-            counts[operation.label, mode.value, response.status_code] += 1
-            case.validate_response(response, headers=headers, transport_kwargs={"base_url": base_url})
-            if mode == schemathesis.GenerationMode.POSITIVE and response.status_code == 400:
+
+        def check(case, response):
+            if positive and response.status_code == 400:
                 error = response.json()["error"]
                 self.assertNotIn("field", error, f"a schema-valid input was refused: {case!r} → {error}")
 
-        run()
+        fuzz(operation, mode, counts, self.base_url(), auth, SCHEMATHESIS_EXAMPLES, prepare=prepare, check=check)
