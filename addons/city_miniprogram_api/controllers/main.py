@@ -309,6 +309,14 @@ class MiniProgramApi(http.Controller):
         order_sudo = request.env["sale.order"]._city_mp_get_order(member, _id(order_id))
         return _result(schemas.OrderResponse, order_sudo._city_mp_cancel()._city_mp_to_api())
 
+    @route("/orders/<order_id>/pay", ["POST"], write=True)
+    @endpoint()
+    def pay_order(self, order_id):
+        member, _session = _member()
+        order_sudo = request.env["sale.order"]._city_mp_get_order(member, _id(order_id))
+        openid = member.sudo().city_wx_openid
+        return _result(schemas.PayResponse, order_sudo._city_mp_pay(openid))
+
     # ------------------------------------------------------------------ tickets
     def _get_ticket(self, member, ticket_id):
         # sudo: the member's own ticket only; another's answers the same 404 as a missing one.

@@ -272,6 +272,22 @@ class OrdersResponse(ResponseModel):
     result: OrderPage
 
 
+class PayParams(ResponseModel):
+    """Pass them to ``wx.requestPayment`` as they are (WeChat's names; ``reference`` is the payment's)."""
+
+    appId: str
+    timeStamp: str
+    nonceStr: str
+    package: str
+    signType: str
+    paySign: str
+    reference: str
+
+
+class PayResponse(ResponseModel):
+    result: PayParams
+
+
 # ------------------------------------------------------------------ tickets
 class TicketMerchant(ResponseModel):
     id: int
@@ -474,6 +490,22 @@ OPERATIONS = (
         path_params=(("order_id", "The order."),),
         tag="orders",
         errors=(NOT_FOUND, (409, "`already_paid`, `already_cancelled`.")),
+    ),
+    _op(
+        "POST",
+        "/orders/{order_id}/pay",
+        "payOrder",
+        "Pay an order with WeChat Pay: the wx.requestPayment parameters",
+        PayResponse,
+        path_params=(("order_id", "The order."),),
+        tag="orders",
+        errors=(
+            NOT_FOUND,
+            (
+                409,
+                "`already_paid`, `already_cancelled`, `payment_unavailable`; `refused`: WeChat Pay refused the prepay.",
+            ),
+        ),
     ),
     _op(
         "GET",

@@ -88,8 +88,8 @@ class SaleOrder(models.Model):
             raise MpError("not_found", _("No such order."), status=404)
         return order_sudo
 
-    def _city_mp_cancel(self):
-        """Cancel the member's unpaid order: its quota goes back."""
+    def _city_mp_lock(self):
+        """Lock the order (NOWAIT): a concurrent change of it answers "busy, retry" (429)."""
         self.ensure_one()
         try:
             with self.env.cr.savepoint(flush=False):
@@ -97,13 +97,72 @@ class SaleOrder(models.Model):
         except (psycopg2.errors.LockNotAvailable, psycopg2.errors.SerializationFailure):
             raise MpError("busy", _("This order is being updated: retry."), status=429, retry_after=1) from None
         self.invalidate_recordset()
+
+    def _city_mp_check_open(self):
         order_sudo = self.sudo()
         if order_sudo.city_paid_date:
             raise MpError("already_paid", _("This order is paid: ask for a refund instead."), status=409)
         if order_sudo.state == "cancel":
             raise MpError("already_cancelled", _("This order is already cancelled."), status=409)
+
+    def _city_mp_cancel(self):
+        """Cancel the member's unpaid order: its quota goes back."""
+        self._city_mp_lock()
+        self._city_mp_check_open()
+        order_sudo = self.sudo()
         order_sudo._action_cancel()
         return order_sudo
+
+    def _city_mp_pay(self, openid):
+        """The ``wx.requestPayment`` parameters of the member's unpaid order, through city_wechatpay's
+        JSAPI prepay: one transaction per order and payer, reused (with its prepay) while payable."""
+        self._city_mp_lock()
+        self._city_mp_check_open()
+        if not openid:
+            raise MpError("no_openid", _("Log in through WeChat to pay."), status=409)
+        order_sudo = self.sudo()
+        provider_sudo = self.env.ref("city_wechatpay.payment_provider_wechatpay").sudo()
+        if provider_sudo.state == "disabled" or provider_sudo.company_id not in (order_sudo.company_id, False):
+            raise MpError("payment_unavailable", _("WeChat Pay is not available for this order."), status=409)
+        tx_sudo = order_sudo.transaction_ids.filtered(
+            lambda tx: (
+                tx.provider_id == provider_sudo
+                and tx.state in ("draft", "pending")
+                and tx.wechatpay_openid == openid
+                and tx.amount == order_sudo.amount_total
+            )
+        )[:1]
+        if not tx_sudo:
+            method = self.env.ref("payment.payment_method_wechat_pay").sudo()
+            tx_sudo = (
+                self.env["payment.transaction"]
+                .sudo()
+                .create(
+                    {
+                        "provider_id": provider_sudo.id,
+                        "payment_method_id": method.id,
+                        "amount": order_sudo.amount_total,
+                        "currency_id": order_sudo.currency_id.id,
+                        "partner_id": order_sudo.partner_invoice_id.id,
+                        "reference": self.env["payment.transaction"]
+                        .sudo()
+                        ._compute_reference("wechatpay", sale_order_ids=[Command.set(order_sudo.ids)]),
+                        "operation": "online_direct",
+                        "sale_order_ids": [Command.set(order_sudo.ids)],
+                        "wechatpay_openid": openid,
+                    }
+                )
+            )
+        values = tx_sudo._get_processing_values()
+        return {
+            "appId": tx_sudo.wechatpay_appid,
+            "timeStamp": values["timeStamp"],
+            "nonceStr": values["nonceStr"],
+            "package": values["package"],
+            "signType": values["signType"],
+            "paySign": values["paySign"],
+            "reference": tx_sudo.reference,
+        }
 
     def _city_mp_state(self):
         self.ensure_one()

@@ -5,3 +5,4 @@ from . import test_discovery
 from . import test_orders
 from . import test_tickets
 from . import test_openapi
+from . import test_pay
