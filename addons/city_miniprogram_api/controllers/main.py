@@ -27,6 +27,7 @@ from . import schemas
 
 P = schemas.PREFIX
 TICKET_ERROR_STATUS = {
+    "not_refundable": 409,
     "unknown_claim": 404,
     "claim_expired": 410,
     "not_transferable": 409,
@@ -368,3 +369,11 @@ class MiniProgramApi(http.Controller):
         member, _session = _member()
         ticket_sudo = self._get_ticket(member, ticket_id)
         return _result(schemas.TransferResponse, {"claim_code": ticket_sudo._create_claim_code()})
+
+    @route("/tickets/<ticket_id>/refund", ["POST"], write=True)
+    @endpoint()
+    def refund_ticket(self, ticket_id):
+        member, _session = _member()
+        ticket_sudo = self._get_ticket(member, ticket_id)
+        ticket_sudo._action_refund()  # city_ticketing applies the product's refund policy
+        return _result(schemas.ClaimResponse, _ticket_to_api(ticket_sudo))

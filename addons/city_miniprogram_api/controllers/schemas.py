@@ -539,6 +539,16 @@ OPERATIONS = (
     ),
     _op(
         "POST",
+        "/tickets/{ticket_id}/refund",
+        "refundTicket",
+        "Ask for a refund of an unused ticket, by its product's refund policy",
+        ClaimResponse,
+        path_params=(("ticket_id", "The ticket."),),
+        tag="tickets",
+        errors=(NOT_FOUND, (409, "`not_refundable`: the product's policy or the ticket's state refuses it.")),
+    ),
+    _op(
+        "POST",
         "/tickets/claim",
         "claimTicket",
         "Receive a transferred ticket",

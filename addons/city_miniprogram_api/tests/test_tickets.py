@@ -51,3 +51,17 @@ class TestTickets(MiniProgramCommon):
         self.assertError(
             self.call("POST", f"/tickets/{ticket.id}/transfer", token=receiver_token), 409, "not_transferable"
         )
+
+    def test_refund_by_policy(self):
+        token, _refresh, holder = self.login("openid-refund")
+        ticket = self._buy_tickets(self.voucher_a, member=holder)
+        stranger = self.login("openid-refund-stranger")[0]
+        self.assertError(self.call("POST", f"/tickets/{ticket.id}/refund", token=stranger), 404, "not_found")
+        status, body, _response = self.call("POST", f"/tickets/{ticket.id}/refund", token=token)
+        self.assertEqual((status, body["result"]["state"]), (200, "refunded"), body)
+        self.assertEqual(ticket.settled_fen, 9900, "the paid amount goes back through the escrow")
+        self.assertError(self.call("POST", f"/tickets/{ticket.id}/refund", token=token), 409, "not_refundable")
+        self.voucher_b.product_tmpl_id.city_refund_policy = "no_refund"
+        locked = self._buy_tickets(self.voucher_b, member=holder)
+        self.assertError(self.call("POST", f"/tickets/{locked.id}/refund", token=token), 409, "not_refundable")
+        self.assertEqual(locked.state, "issued")
