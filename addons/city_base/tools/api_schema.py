@@ -83,6 +83,17 @@ class RequestModel(BaseModel):
     error_messages: ClassVar[dict[str, Any]] = {}
 
 
+class QueryModel(BaseModel):
+    """Query-string parameters: strings from the URL converted to the declared types
+    (``?limit=20`` is 20); unknown parameters are refused, as unknown body fields are
+    (a misspelt filter must not silently answer something else)."""
+
+    model_config = ConfigDict(extra="forbid", strict=False, allow_inf_nan=False)
+
+    error_codes: ClassVar[dict[str, str]] = {}
+    error_messages: ClassVar[dict[str, Any]] = {}
+
+
 class ResponseModel(BaseModel):
     """A response body: documents what the server sends and keeps only that."""
 
@@ -129,6 +140,16 @@ def parse_value(annotation, value, path, model=None):
     except ValidationError as exc:
         error = dict(exc.errors(include_url=False)[0], loc=(path,))
         raise validation_error(model or RequestModel, error) from None
+
+
+def parse_query(model, args):
+    """The ``model`` (a :class:`QueryModel`) instance for a query string's ``args`` (a werkzeug
+    ``MultiDict``), or :class:`ApiError` (400). A repeated parameter keeps its first value."""
+    values = {key: args.get(key) for key in args}
+    try:
+        return model.model_validate(values)
+    except ValidationError as exc:
+        raise validation_error(model, exc.errors(include_url=False)[0]) from None
 
 
 def _path(loc):
@@ -228,6 +249,8 @@ class Operation:
     headers: tuple = ()
     secured: bool = True
     tag: str = ""
+    query: type | None = None  # a QueryModel: its fields are the query parameters
+    path_params: tuple = ()  # ((name, description), ...): integer ids in the path, e.g. ``{order_id}``
 
 
 AUTH_ERRORS = (
@@ -240,8 +263,44 @@ def _json_content(ref):
     return {"application/json": {"schema": ref}}
 
 
-def openapi_document(*, title, version, operations, description="", servers=()):
-    """The OpenAPI 3.1 document of ``operations`` (a JSON-serialisable dict)."""
+def _query_parameters(model):
+    schema = model.model_json_schema(mode="validation", ref_template="#/components/schemas/{model}")
+    required = set(schema.get("required", ()))
+    for prop in schema.get("properties", {}).values():
+        # An optional parameter is absent, never null: a query string has no null.
+        variants = [v for v in prop.get("anyOf", ()) if v != {"type": "null"}]
+        if "anyOf" in prop and len(variants) == 1:
+            del prop["anyOf"]
+            prop.update(variants[0])
+        if prop.get("default", 0) is None:
+            del prop["default"]
+    return [
+        {
+            "name": name,
+            "in": "query",
+            "required": name in required,
+            "description": prop.pop("description", ""),
+            "schema": prop,
+        }
+        for name, prop in schema.get("properties", {}).items()
+    ]
+
+
+def openapi_document(
+    *,
+    title,
+    version,
+    operations,
+    description="",
+    servers=(),
+    auth_errors=AUTH_ERRORS,
+    security_description="An Odoo API key of the user.",
+):
+    """The OpenAPI 3.1 document of ``operations`` (a JSON-serialisable dict).
+
+    ``auth_errors`` are the ``(status, description)`` answers of every secured
+    operation; ``security_description`` describes its bearer token.
+    """
     models = {(ErrorResponse, "serialization")}
     for op in operations:
         models.add((op.response, "serialization"))
@@ -261,7 +320,7 @@ def openapi_document(*, title, version, operations, description="", servers=()):
             )
             errors[400] = f"{body_errors} {errors[400]}" if 400 in errors else body_errors
         if op.secured:
-            errors = {**dict(AUTH_ERRORS), **errors}
+            errors = {**dict(auth_errors), **errors}
         for status, text in sorted(errors.items()):
             responses[str(status)] = {"description": text, "content": _json_content(error_ref)}
         operation = {
@@ -273,8 +332,20 @@ def openapi_document(*, title, version, operations, description="", servers=()):
         }
         if op.tag:
             operation["tags"] = [op.tag]
+        parameters = [
+            {
+                "name": name,
+                "in": "path",
+                "required": True,
+                "description": text,
+                "schema": {"type": "integer", "minimum": 1, "maximum": INT32_MAX},
+            }
+            for name, text in op.path_params
+        ]
+        if op.query:
+            parameters += _query_parameters(op.query)
         if op.headers:
-            operation["parameters"] = [
+            parameters += [
                 {
                     "name": header.name,
                     "in": "header",
@@ -284,6 +355,8 @@ def openapi_document(*, title, version, operations, description="", servers=()):
                 }
                 for header in op.headers
             ]
+        if parameters:
+            operation["parameters"] = parameters
         if op.request:
             operation["requestBody"] = {"required": True, "content": _json_content(refs[op.request, "validation"])}
         paths.setdefault(op.path, {})[op.method.lower()] = operation
@@ -294,7 +367,7 @@ def openapi_document(*, title, version, operations, description="", servers=()):
         "components": {
             "schemas": definitions.get("$defs", {}),
             "securitySchemes": {
-                "bearerAuth": {"type": "http", "scheme": "bearer", "description": "An Odoo API key of the user."}
+                "bearerAuth": {"type": "http", "scheme": "bearer", "description": security_description}
             },
         },
     }

@@ -8,10 +8,11 @@ import json
 import logging
 
 import schemathesis
-from hypothesis import HealthCheck, Phase, given, settings
 from openapi_spec_validator import validate as validate_openapi
 
 from odoo.tests import HttpCase, new_test_user, tagged
+
+from odoo.addons.city_base.tests.api_fuzz import fuzz
 
 from ..controllers import schemas
 from ..models.city_ticket import CityTicketError
@@ -343,23 +344,10 @@ class TestMerchantApi(CityTicketingCommon, HttpCase):
 
     def _fuzz(self, operation, mode, counts):
         """Run schemathesis' generated cases of ``mode`` on ``operation``; count the answers by status."""
-        base_url = self.base_url()
 
-        @settings(
-            max_examples=SCHEMATHESIS_EXAMPLES,
-            deadline=None,
-            database=None,
-            derandomize=True,
-            phases=[Phase.explicit, Phase.generate, Phase.shrink],
-            suppress_health_check=list(HealthCheck),
-        )
-        @given(case=operation.as_strategy(generation_mode=mode))
-        def run(case):
-            response = case.call(base_url=base_url, headers=self.auth, timeout=60)
-            counts[operation.label, mode.value, response.status_code] += 1
-            case.validate_response(response, headers=self.auth, transport_kwargs={"base_url": base_url})
+        def check(case, response):
             if mode == schemathesis.GenerationMode.POSITIVE and response.status_code == 400:
                 error = response.json()["error"]
                 self.assertNotIn("field", error, f"a schema-valid body was refused: {case.body!r} → {error}")
 
-        run()
+        fuzz(operation, mode, counts, self.base_url(), self.auth, SCHEMATHESIS_EXAMPLES, check=check)

@@ -1,0 +1,10 @@
+# Copyright 2026 City Life Suite contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from . import city_mp_error
+from . import city_mp_rate_limit
+from . import city_mp_session
+from . import city_mp_wechat_token
+from . import city_mp_order_key
+from . import res_partner
+from . import product_template
+from . import sale_order

@@ -1,0 +1,195 @@
+# Copyright 2026 City Life Suite contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+
+import psycopg2.errors
+
+from odoo import Command, _, api, fields, models
+from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL
+
+from odoo.addons.city_base.tools.allocation import to_fen
+
+from .city_mp_error import MpError
+from .product_template import money
+
+
+class SaleOrder(models.Model):
+    _inherit = "sale.order"
+
+    @api.model
+    def _city_mp_create_order(self, member, items, key, body_hash):
+        """The order of ``member`` for ``items`` (``[{"product_id", "quantity", "slot_id"}]``),
+        created and confirmed (the quota taken as city_ticketing takes it), or the order an
+        earlier request with the same idempotency ``key`` created: ``(order, replayed)``."""
+        try:
+            with self.env.cr.savepoint():
+                key_sudo, replayed = self.env["city.mp.order.key"]._claim(member, key, body_hash)
+                if replayed:
+                    return replayed, True
+                order_sudo = self._city_mp_prepare_order(member, items)
+                key_sudo.order_id = order_sudo
+                return order_sudo, False
+        except UserError as exc:
+            if isinstance(exc, (MpError, AccessError)):
+                raise
+            raise MpError("unavailable", exc.args[0], status=409) from None
+
+    @api.model
+    def _city_mp_prepare_order(self, member, items):
+        templates, lines = self.env["product.template"].sudo(), []
+        for item in items:
+            template_sudo = self.env["product.template"]._city_mp_get_sellable(item["product_id"])
+            slot = self.env["city.ticket.slot"]
+            if item.get("slot_id"):
+                slot = template_sudo.city_slot_ids.filtered(lambda s, i=item: s.id == i["slot_id"])
+                if not slot or slot.date_begin <= fields.Datetime.now():
+                    raise MpError("not_found", _("No such time slot."), status=404)
+            templates |= template_sudo
+            lines.append(
+                Command.create(
+                    {
+                        "product_id": template_sudo.product_variant_id.id,
+                        "product_uom_qty": item["quantity"],
+                        "city_slot_id": slot.id or False,
+                    }
+                )
+            )
+        companies = templates.company_id
+        if len(companies) > 1 or (companies and len(templates.filtered(lambda t: not t.company_id)) > 0):
+            raise MpError("mixed_companies", _("These products cannot be bought in one order."), status=400)
+        for template_sudo in templates.sorted("id"):  # always the same order: no deadlock between buyers
+            template_sudo._city_mp_lock_for_sale()
+            wanted = sum(i["quantity"] for i in items if i["product_id"] == template_sudo.id)
+            if template_sudo.city_quota and template_sudo.city_remaining_qty < wanted:
+                raise MpError(
+                    "sold_out",
+                    _(
+                        "%(product)s is sold out: only %(left)s left.",
+                        product=template_sudo.name,
+                        left=template_sudo.city_remaining_qty,
+                    ),
+                    status=409,
+                )
+        company = companies[:1] or self.env.company
+        # sudo: the member has no Odoo user; the order is created for the authenticated member only.
+        order_sudo = (
+            self.sudo()
+            .with_company(company)
+            .create({"partner_id": member.id, "company_id": company.id, "order_line": lines})
+        )
+        order_sudo.action_confirm()
+        return order_sudo
+
+    @api.model
+    def _city_mp_get_order(self, member, order_id):
+        """The order ``order_id`` of ``member`` (sudo), or :class:`MpError` 404 (also when it is another's)."""
+        order_sudo = self.sudo().search([("id", "=", order_id), ("partner_id", "=", member.id)], limit=1)
+        if not order_sudo:
+            raise MpError("not_found", _("No such order."), status=404)
+        return order_sudo
+
+    def _city_mp_lock(self):
+        """Lock the order (NOWAIT): a concurrent change of it answers "busy, retry" (429)."""
+        self.ensure_one()
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(SQL("SELECT id FROM sale_order WHERE id = %s FOR NO KEY UPDATE NOWAIT", self.id))
+        except (psycopg2.errors.LockNotAvailable, psycopg2.errors.SerializationFailure):
+            raise MpError("busy", _("This order is being updated: retry."), status=429, retry_after=1) from None
+        self.invalidate_recordset()
+
+    def _city_mp_check_open(self):
+        order_sudo = self.sudo()
+        if order_sudo.city_paid_date:
+            raise MpError("already_paid", _("This order is paid: ask for a refund instead."), status=409)
+        if order_sudo.state == "cancel":
+            raise MpError("already_cancelled", _("This order is already cancelled."), status=409)
+
+    def _city_mp_cancel(self):
+        """Cancel the member's unpaid order: its quota goes back."""
+        self._city_mp_lock()
+        self._city_mp_check_open()
+        order_sudo = self.sudo()
+        order_sudo._action_cancel()
+        return order_sudo
+
+    def _city_mp_pay(self, openid):
+        """The ``wx.requestPayment`` parameters of the member's unpaid order, through city_wechatpay's
+        JSAPI prepay: one transaction per order and payer, reused (with its prepay) while payable."""
+        self._city_mp_lock()
+        self._city_mp_check_open()
+        if not openid:
+            raise MpError("no_openid", _("Log in through WeChat to pay."), status=409)
+        order_sudo = self.sudo()
+        provider_sudo = self.env.ref("city_wechatpay.payment_provider_wechatpay").sudo()
+        if provider_sudo.state == "disabled" or provider_sudo.company_id not in (order_sudo.company_id, False):
+            raise MpError("payment_unavailable", _("WeChat Pay is not available for this order."), status=409)
+        tx_sudo = order_sudo.transaction_ids.filtered(
+            lambda tx: (
+                tx.provider_id == provider_sudo
+                and tx.state in ("draft", "pending")
+                and tx.wechatpay_openid == openid
+                and tx.amount == order_sudo.amount_total
+            )
+        )[:1]
+        if not tx_sudo:
+            method = self.env.ref("payment.payment_method_wechat_pay").sudo()
+            tx_sudo = (
+                self.env["payment.transaction"]
+                .sudo()
+                .create(
+                    {
+                        "provider_id": provider_sudo.id,
+                        "payment_method_id": method.id,
+                        "amount": order_sudo.amount_total,
+                        "currency_id": order_sudo.currency_id.id,
+                        "partner_id": order_sudo.partner_invoice_id.id,
+                        "reference": self.env["payment.transaction"]
+                        .sudo()
+                        ._compute_reference("wechatpay", sale_order_ids=[Command.set(order_sudo.ids)]),
+                        "operation": "online_direct",
+                        "sale_order_ids": [Command.set(order_sudo.ids)],
+                        "wechatpay_openid": openid,
+                    }
+                )
+            )
+        values = tx_sudo._get_processing_values()
+        return {
+            "appId": tx_sudo.wechatpay_appid,
+            "timeStamp": values["timeStamp"],
+            "nonceStr": values["nonceStr"],
+            "package": values["package"],
+            "signType": values["signType"],
+            "paySign": values["paySign"],
+            "reference": tx_sudo.reference,
+        }
+
+    def _city_mp_state(self):
+        self.ensure_one()
+        if self.state == "cancel":
+            return "cancelled"
+        return "paid" if self.city_paid_date else "unpaid"
+
+    def _city_mp_to_api(self):
+        self.ensure_one()
+        order_sudo = self.sudo()
+        return {
+            "id": order_sudo.id,
+            "name": order_sudo.name,
+            "state": order_sudo._city_mp_state(),
+            "amount": money(to_fen(order_sudo.amount_total)),
+            "created_at": fields.Datetime.to_string(order_sudo.create_date),
+            "paid_at": fields.Datetime.to_string(order_sudo.city_paid_date) if order_sudo.city_paid_date else None,
+            "lines": [
+                {
+                    "product_id": line.product_id.product_tmpl_id.id,
+                    "name": line.product_id.name,
+                    "quantity": int(line.product_uom_qty),
+                    "unit_price": money(to_fen(line.price_unit)),
+                    "subtotal": money(to_fen(line.price_total)),
+                    "slot_id": line.city_slot_id.id or None,
+                }
+                for line in order_sudo.order_line
+            ],
+            "ticket_ids": order_sudo.city_ticket_ids.ids,
+        }
