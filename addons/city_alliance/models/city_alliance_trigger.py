@@ -183,8 +183,8 @@ class CityAllianceTrigger(models.Model):
         for trigger in triggers:
             approved = trigger.alliance_id.member_ids.filtered(lambda m: m.state == "approved").merchant_id
             if trigger.partner_merchant_id in approved:
-                by_event.setdefault(trigger.event, self.browse()).__ior__(trigger)
-        return {event: recs for event, recs in by_event.items()}
+                by_event[trigger.event] = by_event.get(trigger.event, self.browse()) | trigger
+        return by_event
 
     def _city_matches(self, event):
         """Whether the conditions of this trigger hold for ``event`` (a city.alliance.event)."""

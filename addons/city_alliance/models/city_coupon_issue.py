@@ -69,10 +69,18 @@ class CityCouponIssue(models.Model):
     cap_key = fields.Char(readonly=True, copy=False)
 
     _sql_constraints = [
-        ("budget_slot_uniq", "UNIQUE(trigger_id, budget_slot)", "A trigger's budget slot is taken once."),
         ("cap_key_uniq", "UNIQUE(cap_key)", "A member's cap slot is taken once."),
         ("card_uniq", "UNIQUE(card_id)", "A coupon is issued once."),
     ]
+
+    def init(self):
+        # A trigger's budget slot is taken once (0: no budget).
+        self.env.cr.execute(
+            SQL(
+                "CREATE UNIQUE INDEX IF NOT EXISTS city_coupon_issue_budget_slot_uniq"
+                " ON city_coupon_issue (trigger_id, budget_slot) WHERE budget_slot > 0"
+            )
+        )
 
     # ------------------------------------------------------------
     # ISSUE
