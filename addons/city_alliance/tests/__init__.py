@@ -3,3 +3,5 @@
 
 from . import test_alliance
 from . import test_trigger
+from . import test_coupon_money
+from . import test_hotpot_ktv

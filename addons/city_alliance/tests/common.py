@@ -15,6 +15,8 @@ class CityAllianceCommon(CityLoyaltyCommon):
         # Tests own their alliances: whatever the database holds (demo) stops issuing.
         cls.env["city.alliance.trigger"].search([]).write({"active": False})
         cls.env["city.alliance.event"].search([("state", "=", "pending")]).write({"state": "done"})
+        # No points on purchases: the merchants' payables show the coupon money alone.
+        cls.rule_purchase.action_archive()
         dining = cls.env.ref("city_base.merchant_category_dining")
         fun = cls.env.ref("city_base.merchant_category_entertainment")
         # The KTV is ~300 m from the hotpot restaurant, the beer bar ~5 km away.
