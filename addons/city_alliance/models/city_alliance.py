@@ -53,7 +53,7 @@ class CityAlliance(models.Model):
         help="A package sold by the alliance: its revenue is shared between the members by their package "
         "shares, through a combo split rule of the settlement.",
     )
-    package_split_rule_id = fields.Many2one("city.split.rule", string="Package Split Rule", readonly=True, copy=False)
+    package_split_rule_id = fields.Many2one("city.split.rule", readonly=True, copy=False)
 
     _sql_constraints = [
         ("dates_ordered", "CHECK(date_end IS NULL OR date_end >= date_start)", "An alliance must end after it starts."),

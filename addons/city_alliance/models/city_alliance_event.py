@@ -30,7 +30,7 @@ class CityAllianceEvent(models.Model):
 
     event_type = fields.Selection(EVENT_SELECTION, required=True, readonly=True)
     partner_id = fields.Many2one("res.partner", string="Member", required=True, readonly=True, ondelete="cascade")
-    merchant_id = fields.Many2one("res.partner", string="Merchant", readonly=True, ondelete="set null")
+    merchant_id = fields.Many2one("res.partner", readonly=True, ondelete="set null")
     company_id = fields.Many2one("res.company", required=True, readonly=True, ondelete="cascade")
     amount = fields.Float(readonly=True, digits=(16, 2))
     event_date = fields.Datetime(required=True, readonly=True)

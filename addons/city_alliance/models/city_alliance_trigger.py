@@ -25,11 +25,19 @@ FUNDING_SELECTION = [
     ("operator", "The Platform"),
 ]
 CAP_PERIOD_SELECTION = [("day", "Per Day"), ("week", "Per Week"), ("month", "Per Month"), ("ever", "In Total")]
-WEEKDAY_FIELDS = ("weekday_mon", "weekday_tue", "weekday_wed", "weekday_thu", "weekday_fri", "weekday_sat", "weekday_sun")
+WEEKDAY_FIELDS = (
+    "weekday_mon",
+    "weekday_tue",
+    "weekday_wed",
+    "weekday_thu",
+    "weekday_fri",
+    "weekday_sat",
+    "weekday_sun",
+)
 
 
 class CityAllianceTrigger(models.Model):
-    """"Pay here, get a coupon there": an event at a member merchant issues a partner's coupon.
+    """ "Pay here, get a coupon there": an event at a member merchant issues a partner's coupon.
 
     Triggers are evaluated off the paying transaction: the payment (ticket scan,
     delivery, sign-in) only appends a ``city.alliance.event`` row; the event cron
@@ -103,7 +111,7 @@ class CityAllianceTrigger(models.Model):
     cap_per_member = fields.Integer(string="Cap per Member", default=1, help="Coupons per member and period; 0: none.")
     cap_period = fields.Selection(CAP_PERIOD_SELECTION, default="month", required=True)
     budget_qty = fields.Integer(string="Budget (coupons)", help="Coupons this trigger may issue in all; 0: unlimited.")
-    coupon_valid_days = fields.Integer(string="Coupon Valid Days", default=30)
+    coupon_valid_days = fields.Integer(default=30)
     attribution_days = fields.Integer(
         string="Attribution Window (days)",
         default=30,

@@ -55,7 +55,7 @@ class CityCouponIssue(models.Model):
     funding = fields.Selection(FUNDING_SELECTION, default="operator", required=True)
     trigger_id = fields.Many2one("city.alliance.trigger", index="btree_not_null", ondelete="restrict")
     alliance_id = fields.Many2one("city.alliance", index="btree_not_null", ondelete="restrict")
-    source_model = fields.Char(string="Source Model")
+    source_model = fields.Char()
     source_res_id = fields.Integer(string="Source Record")
     state = fields.Selection(ISSUE_STATES, default="issued", required=True, index=True)
     claimed_date = fields.Datetime(readonly=True)
@@ -217,9 +217,7 @@ class CityCouponIssue(models.Model):
         program = self.program_id
         minimum = max([to_fen(rule.minimum_amount) for rule in program.rule_ids] or [0])
         if bill_fen < minimum:
-            raise UserError(
-                self.env._("This coupon needs a bill of at least %(amount)s.", amount=from_fen(minimum))
-            )
+            raise UserError(self.env._("This coupon needs a bill of at least %(amount)s.", amount=from_fen(minimum)))
         reward = program.reward_ids.filtered(lambda r: r.reward_type == "discount")[:1]
         if not reward:
             raise UserError(self.env._("This coupon cannot be used at the counter: it gives no discount."))
@@ -261,7 +259,9 @@ class CityCouponIssue(models.Model):
             )
         if issue.state == "used":
             raise UserError(self.env._("This coupon has already been used."))
-        if issue.state == "expired" or (card.expiration_date and card.expiration_date < fields.Date.context_today(self)):
+        if issue.state == "expired" or (
+            card.expiration_date and card.expiration_date < fields.Date.context_today(self)
+        ):
             raise UserError(self.env._("This coupon has expired."))
         discount_fen = issue._city_counter_discount_fen(bill_fen)
         required = min(card.program_id.reward_ids.mapped("required_points") or [1])
@@ -309,7 +309,9 @@ class CityCouponIssue(models.Model):
         """Coupons issued to ``partner`` (a member) not yet claimed and not expired."""
         today = fields.Date.context_today(self)
         issues = self.sudo().search([("partner_id", "=", partner.id), ("state", "=", "issued")])
-        return issues.filtered(lambda i: not i.card_id.expiration_date or i.card_id.expiration_date >= today)._city_to_api()
+        return issues.filtered(
+            lambda i: not i.card_id.expiration_date or i.card_id.expiration_date >= today
+        )._city_to_api()
 
     @api.model
     def _city_claim_coupon(self, partner, issue_id):

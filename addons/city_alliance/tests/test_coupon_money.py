@@ -93,7 +93,11 @@ class TestCouponMoney(CityAllianceCommon):
         lines = self._allocations(issue)
         self.assertEqual(
             sorted((a.role, a.merchant_id.name, a.amount) for a in lines),
-            [("coupon_funding", "测试火锅", -3.34), ("coupon_funding", "测试精酿", -3.33), ("coupon_reimburse", "测试KTV", 6.67)],
+            [
+                ("coupon_funding", "测试火锅", -3.34),
+                ("coupon_funding", "测试精酿", -3.33),
+                ("coupon_reimburse", "测试KTV", 6.67),
+            ],
         )
         platform = self._issue(program=program, funding="operator")
         platform._city_mark_used(500, 5000)
@@ -109,10 +113,14 @@ class TestCouponMoney(CityAllianceCommon):
 
     def test_use_at_the_counter(self):
         issue = self._issue()
-        wizard = self.env["city.coupon.use.wizard"].with_user(self.staff_a).create({"code": issue.code, "bill_amount": 120})
+        wizard = (
+            self.env["city.coupon.use.wizard"].with_user(self.staff_a).create({"code": issue.code, "bill_amount": 120})
+        )
         with self.assertRaises(UserError, msg="merchant A cannot use the KTV's coupon"):
             wizard.action_confirm()
-        wizard = self.env["city.coupon.use.wizard"].with_user(self.staff_ktv).create({"code": issue.code, "bill_amount": 99})
+        wizard = (
+            self.env["city.coupon.use.wizard"].with_user(self.staff_ktv).create({"code": issue.code, "bill_amount": 99})
+        )
         with self.assertRaises(UserError, msg="满100: a ¥99 bill does not qualify"):
             wizard.action_confirm()
         wizard.bill_amount = 120

@@ -22,7 +22,9 @@ class TestHotpotToKtv(CityAllianceCommon):
             self._process_events()
         issue = self._issues(trigger=trigger)
         self.assertEqual(len(issue), 1)
-        self.assertEqual((issue.source_merchant_id, issue.merchant_id, issue.funder_id), (self.hotpot, self.ktv, self.hotpot))
+        self.assertEqual(
+            (issue.source_merchant_id, issue.merchant_id, issue.funder_id), (self.hotpot, self.ktv, self.hotpot)
+        )
         claimed = self.env["city.coupon.issue"]._city_claim_coupon(self.member, issue.id)
         self.assertEqual(claimed["merchant"], "测试KTV")
 
@@ -59,7 +61,9 @@ class TestHotpotToKtv(CityAllianceCommon):
         self.assertTrialBalanceBalances()
         # The hotpot restaurant's own customer is not "new" there; a second KTV visit is not new either.
         self.assertFalse(
-            self.env["city.alliance.attribution"].search([("merchant_id", "=", self.hotpot.id), ("order_id", "=", hotpot_order.id)])
+            self.env["city.alliance.attribution"].search(
+                [("merchant_id", "=", self.hotpot.id), ("order_id", "=", hotpot_order.id)]
+            )
         )
 
     def test_other_company_books_in_its_own_company(self):

@@ -140,7 +140,13 @@ class TestTriggers(CityAllianceCommon):
     def test_delivery_done(self):
         trigger = self._create_trigger(name="外卖送达送券", event="delivery_done")
         goods = self.env["product.product"].create(
-            {"name": "火锅底料", "type": "consu", "is_storable": False, "list_price": 40.0, "merchant_id": self.hotpot.id}
+            {
+                "name": "火锅底料",
+                "type": "consu",
+                "is_storable": False,
+                "list_price": 40.0,
+                "merchant_id": self.hotpot.id,
+            }
         )
         order = self._create_paid_order(self.member, goods)
         self._process_events()
@@ -153,7 +159,9 @@ class TestTriggers(CityAllianceCommon):
         self.assertEqual(len(self._issues(trigger=trigger)), 1)
 
     def test_inactive_members(self):
-        trigger = self._create_trigger(name="唤醒券", event="inactive", source_merchant_ids=[(5, 0, 0)], inactive_days=7)
+        trigger = self._create_trigger(
+            name="唤醒券", event="inactive", source_merchant_ids=[(5, 0, 0)], inactive_days=7
+        )
         order = self._create_paid_order(self.member, self.hotpot_meal)
         order.city_paid_date = datetime.now().replace(microsecond=0) - timedelta(days=7, hours=3)
         self.env["city.alliance.trigger"]._cron_inactive_members()

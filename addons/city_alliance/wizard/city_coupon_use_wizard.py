@@ -15,7 +15,7 @@ class CityCouponUseWizard(models.TransientModel):
 
     code = fields.Char(string="Coupon Code", required=True)
     currency_id = fields.Many2one("res.currency", default=lambda self: self.env.company.currency_id)
-    bill_amount = fields.Monetary(string="Bill Amount", required=True)
+    bill_amount = fields.Monetary(required=True)
 
     def action_confirm(self):
         """Use the coupon for the user's merchant (refused to anyone but merchant staff)."""

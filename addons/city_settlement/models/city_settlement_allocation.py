@@ -376,7 +376,9 @@ class CitySettlementAllocation(models.Model):
             )
         for funder, part in charged.items():
             vals_list.append(
-                dict(base, merchant_id=funder.id, role="coupon_funding", beneficiary_id=funder.id, amount=-from_fen(part))
+                dict(
+                    base, merchant_id=funder.id, role="coupon_funding", beneficiary_id=funder.id, amount=-from_fen(part)
+                )
             )
         if platform_fen:
             vals_list.append(
