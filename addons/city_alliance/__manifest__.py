@@ -16,4 +16,12 @@
         "views/city_alliance_views.xml",
         "views/city_alliance_menus.xml",
     ],
+    "demo": [
+        "demo/city_alliance_demo.xml",
+    ],
+    "assets": {
+        "web.assets_tests": [
+            "city_alliance/static/tests/tours/**/*",
+        ],
+    },
 }

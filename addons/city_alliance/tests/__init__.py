@@ -5,3 +5,4 @@ from . import test_alliance
 from . import test_trigger
 from . import test_coupon_money
 from . import test_hotpot_ktv
+from . import test_tour
