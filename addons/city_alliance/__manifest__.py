@@ -11,6 +11,17 @@
     "depends": ["city_ticketing", "city_loyalty", "city_settlement", "sale_loyalty"],
     "data": [
         "security/ir.model.access.csv",
+        "security/city_alliance_security.xml",
+        "data/city_alliance_cron.xml",
+        "views/city_alliance_views.xml",
         "views/city_alliance_menus.xml",
     ],
+    "demo": [
+        "demo/city_alliance_demo.xml",
+    ],
+    "assets": {
+        "web.assets_tests": [
+            "city_alliance/static/tests/tours/**/*",
+        ],
+    },
 }

@@ -35,8 +35,20 @@ class CityPointsBooking(models.Model):
     ledger_ids = fields.One2many("city.points.ledger", "booking_id", readonly=True)
 
     @api.model
-    def _rate_for(self, company, kind):
-        return company.city_points_clearing_fen if kind == "redeem" else company.city_points_issue_fen
+    def _rate_for(self, company, kind, merchant=None):
+        """Fen per point of a booking of ``kind`` in ``company`` (for ``merchant``, a partner)."""
+        if kind == "redeem":
+            return self._city_clearing_rate_fen(company, merchant)
+        return company.city_points_issue_fen
+
+    @api.model
+    def _city_clearing_rate_fen(self, company, merchant=None):
+        """Fen per point a merchant accepting points is reimbursed: the company's clearing rate.
+
+        A hook: city_alliance returns the rate of the merchant's alliance terms when
+        it has some (the alliance overrides the company default).
+        """
+        return company.city_points_clearing_fen
 
     @api.model
     def _prepare_entries(self, entries, company_by_wallet, partner_by_wallet):
@@ -58,7 +70,7 @@ class CityPointsBooking(models.Model):
                 groups.setdefault((company, entry["merchant_id"], kind), []).append(entry)
         vals_list, grouped = [], []
         for (company, merchant_id, kind), group in groups.items():
-            rate = self._rate_for(company, kind)
+            rate = self._rate_for(company, kind, self.env["res.partner"].browse(merchant_id))
             points = [abs(entry["points"]) for entry in group]
             total_fen = to_fen(Decimal(sum(points)) * Decimal(repr(rate)) / 100)
             parts = allocate(total_fen, points) if total_fen else [0] * len(points)

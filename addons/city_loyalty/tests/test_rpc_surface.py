@@ -129,6 +129,23 @@ SURFACE = {
         "the company's points settings: operators", [["city_points_issue_fen"]]
     ),
     "city_loyalty.wizard.city_points_settings:action_save": Refused("button: operator"),
+    # --- city_alliance -----------------------------------------------------
+    "city_alliance.models.city_alliance:action_approve": Refused("button: operator"),
+    "city_alliance.models.city_alliance:action_close": Refused("button: operator"),
+    "city_alliance.models.city_alliance:action_reopen": Refused("button: operator"),
+    "city_alliance.models.city_alliance:action_create_package_rule": Refused("button: operator"),
+    "city_alliance.models.city_alliance:action_accept": Refused("button: the invited merchant's manager"),
+    "city_alliance.models.city_alliance:action_decline": Refused("button: the invited merchant's manager"),
+    "city_alliance.models.city_alliance:action_reinvite": Refused("button: operator"),
+    "city_alliance.models.city_coupon_issue:action_use_at_counter": Refused(
+        "button: merchant staff; record rules (another merchant's coupon is not readable); one coupon at a time",
+        errors=(ACCESS_ERROR, USER_ERROR),
+    ),
+    "city_alliance.wizard.city_coupon_use_wizard:action_confirm": Refused(
+        "button: merchant staff; uses the coupon for the user's own merchant only (another's code is refused); "
+        "transient records are the user's own",
+        errors=(ACCESS_ERROR, USER_ERROR),
+    ),
 }
 
 PublicMethod = namedtuple("PublicMethod", "model name key is_model_api is_button")

@@ -29,7 +29,17 @@ from ..report.reconciliation_xlsx import ReconciliationWorkbook, SummaryRow, wri
 from .city_payment_bill import BILL_TZ
 from .city_settlement_allocation import ROLE_SELECTION
 
-ROLE_COLUMNS = ("merchant", "platform_fee", "channel_fee", "commission", "franchise", "points", "refund", "forfeit")
+ROLE_COLUMNS = (
+    "merchant",
+    "platform_fee",
+    "channel_fee",
+    "commission",
+    "franchise",
+    "points",
+    "coupon",
+    "refund",
+    "forfeit",
+)
 READ_BATCH = 2000
 
 
@@ -677,7 +687,7 @@ class CityReconciliation(models.Model):
         merchants = {}
         for merchant, role, amount, count in groups:
             row = merchants.setdefault(merchant, {"count": 0, **dict.fromkeys(ROLE_COLUMNS, 0)})
-            column = "points" if role.startswith("points_") else role
+            column = "points" if role.startswith("points_") else "coupon" if role.startswith("coupon_") else role
             row[column] += to_fen(amount or 0)
             row["count"] += count
         for merchant in sorted(merchants, key=lambda m: m.display_name or ""):

@@ -77,6 +77,12 @@ class CitySettlement(models.Model):
     amount_movements = fields.Monetary(string="Movements", compute="_compute_amounts", store=True)
     amount_delivered = fields.Monetary(string="Deliveries", compute="_compute_amounts", store=True)
     amount_points = fields.Monetary(string="Points", compute="_compute_amounts", store=True)
+    amount_coupons = fields.Monetary(
+        string="Coupons",
+        compute="_compute_amounts",
+        store=True,
+        help="Alliance coupons: reimbursed for coupons accepted, charged for coupons funded.",
+    )
     amount_payout = fields.Monetary(string="Paid Out", readonly=True)
     closing_balance = fields.Monetary(compute="_compute_amounts", store=True)
     payout_channel = fields.Selection(
@@ -105,11 +111,15 @@ class CitySettlement(models.Model):
             lines = settlement.allocation_ids.filtered(lambda a, m=settlement.merchant_id: a.merchant_id == m)
             delivered = sum(to_fen(a.amount) for a in lines if a.role == "merchant")
             points = sum(to_fen(a.amount) for a in lines if a.role in ("points_issue", "points_redeem"))
+            coupons = sum(to_fen(a.amount) for a in lines if a.role in ("coupon_reimburse", "coupon_funding"))
             settlement.amount_delivered = float(from_fen(delivered))
             settlement.amount_points = float(from_fen(points))
-            settlement.amount_movements = float(from_fen(delivered + points))
+            settlement.amount_coupons = float(from_fen(coupons))
+            settlement.amount_movements = float(from_fen(delivered + points + coupons))
             settlement.closing_balance = float(
-                from_fen(to_fen(settlement.opening_balance) + delivered + points - to_fen(settlement.amount_payout))
+                from_fen(
+                    to_fen(settlement.opening_balance) + delivered + points + coupons - to_fen(settlement.amount_payout)
+                )
             )
 
     def _compute_allocation_count(self):

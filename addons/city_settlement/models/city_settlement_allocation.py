@@ -7,7 +7,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
-from odoo.addons.city_base.tools.allocation import from_fen, to_fen
+from odoo.addons.city_base.tools.allocation import allocate, from_fen, to_fen
 
 from .city_escrow import source_reference
 
@@ -20,6 +20,9 @@ ROLE_SELECTION = [
     ("points_issue", "Points Issued"),
     ("points_redeem", "Points Redeemed"),
     ("points_expire", "Points Expired"),
+    ("coupon_reimburse", "Coupon Reimbursed"),
+    ("coupon_funding", "Coupon Funded"),
+    ("coupon_platform", "Coupon Funded by the Platform"),
     ("refund", "Refund Allocation"),
     ("forfeit", "Expired to Income"),
 ]
@@ -28,10 +31,11 @@ MOVEMENT_SELECTION = [
     ("refund", "Refund"),
     ("forfeit", "Expiry"),
     ("points", "Points"),
+    ("coupon", "Coupon"),
     ("reversal", "Reversal"),
 ]
 # Roles whose amounts change what the platform owes the merchant (its payable).
-MERCHANT_PAYABLE_ROLES = ("merchant", "points_issue", "points_redeem")
+MERCHANT_PAYABLE_ROLES = ("merchant", "points_issue", "points_redeem", "coupon_reimburse", "coupon_funding")
 
 
 class CitySettlementAllocation(models.Model):
@@ -87,6 +91,13 @@ class CitySettlementAllocation(models.Model):
             SQL(
                 "CREATE UNIQUE INDEX IF NOT EXISTS city_settlement_allocation_points_uniq"
                 " ON city_settlement_allocation (source_ref, merchant_id, role) WHERE movement = 'points'"
+            )
+        )
+        # A coupon booking exists once per (source, merchant, role): see _book_coupon.
+        self.env.cr.execute(
+            SQL(
+                "CREATE UNIQUE INDEX IF NOT EXISTS city_settlement_allocation_coupon_uniq"
+                " ON city_settlement_allocation (source_ref, merchant_id, role) WHERE movement = 'coupon'"
             )
         )
         self.env.cr.execute(
@@ -154,13 +165,13 @@ class CitySettlementAllocation(models.Model):
         ]
 
     def _hash_chain_ready(self):
-        # Points lines are booked on the purchase path: they join the chain when posted
-        # (_post_batch), so that no purchase waits on the company's chain head.
-        return self.filtered(lambda allocation: allocation.movement != "points")
+        # Points and coupon lines are booked on the purchase path: they join the chain when
+        # posted (_post_batch), so that no purchase waits on the company's chain head.
+        return self.filtered(lambda allocation: allocation.movement not in ("points", "coupon"))
 
     @api.model
     def _hash_chain_expected_domain(self):
-        return ["|", ("movement", "!=", "points"), ("move_id", "!=", False)]
+        return ["|", ("movement", "not in", ("points", "coupon")), ("move_id", "!=", False)]
 
     # ------------------------------------------------------------
     # CRUD
@@ -191,6 +202,9 @@ class CitySettlementAllocation(models.Model):
             "franchise": accounts["city_merchant_payable_account_id"],
             "platform_fee": accounts["city_platform_income_account_id"],
             "points_expire": accounts["city_platform_income_account_id"],
+            "coupon_reimburse": accounts["city_merchant_payable_account_id"],
+            "coupon_funding": accounts["city_merchant_payable_account_id"],
+            "coupon_platform": accounts["city_coupon_expense_account_id"],
             "channel_fee": accounts["city_channel_fee_account_id"],
             "commission": accounts["city_commission_account_id"],
             "refund": accounts["city_refund_account_id"],
@@ -201,6 +215,8 @@ class CitySettlementAllocation(models.Model):
     def _get_contra_account(self, accounts, movement):
         if movement == "points":
             return accounts["city_points_account_id"]
+        if movement == "coupon":
+            return accounts["city_coupon_clearing_account_id"]
         return accounts["city_escrow_account_id"]
 
     def write(self, vals):
@@ -292,6 +308,88 @@ class CitySettlementAllocation(models.Model):
             vals_list = [dict(base, role=role, beneficiary_id=merchant.id, amount=from_fen(amount_fen - fee))]
             if fee:
                 vals_list.append(dict(base, role="platform_fee", beneficiary_id=platform, amount=from_fen(fee)))
+        return self_sudo._create_batch(vals_list).with_env(self.env)
+
+    # ------------------------------------------------------------
+    # BUSINESS: coupons
+    # ------------------------------------------------------------
+
+    @api.model
+    def _book_coupon(self, merchant, amount, source, funders=None, member=None, company=None, order=None):
+        """Book a coupon used at ``merchant``: ``merchant`` is reimbursed ``amount`` and
+        its funders are charged it, in shares.
+
+        The member paid the order less the coupon's discount (what escrow holds); the
+        discount itself is money the funders owe the accepting merchant. ``funders``
+        is a list of ``(merchant partner, weight)``: the amount is split over the
+        weights with ``allocate()`` (cent-exact, largest remainder) and each funder's
+        payable is debited its part (role ``coupon_funding``, negative); the accepting
+        merchant's payable is credited the whole (role ``coupon_reimburse``). The part
+        of a funder that is the accepting merchant itself moves nothing (it gave the
+        discount from its own price). Without funders (or with zero weights) the
+        platform bears the cost (role ``coupon_platform`` on the platform coupon cost
+        account). Both sides meet on the coupon clearing account.
+
+        Idempotent per (source, merchant, role) (a unique index backs it); no lock.
+
+        :param company: the company whose books take the money (default: ``order``'s,
+            else the current company)
+        :return: the allocation lines created (or found)
+        """
+        amount_fen = to_fen(amount)
+        if amount_fen < 0:
+            raise UserError(_("A coupon amount cannot be negative."))
+        merchant.ensure_one()
+        source_ref = source_reference(source)
+        self_sudo = self.sudo()  # called from coupon flows by any user; the lines are settlement's own
+        existing = self_sudo.search([("movement", "=", "coupon"), ("source_ref", "=", source_ref)])
+        if existing or not amount_fen:
+            return existing.with_env(self.env)
+        company = company or (order.company_id if order else self.env.company)
+        funders = [(funder, weight) for funder, weight in (funders or []) if funder and weight > 0]
+        parts = allocate(amount_fen, [weight for _f, weight in funders]) if funders else []
+        base = {
+            "company_id": company.id,
+            "currency_id": company.currency_id.id,
+            "partner_id": member.id if member else False,
+            "order_id": order.id if order else False,
+            "movement": "coupon",
+            "source_ref": source_ref,
+            "date": fields.Date.context_today(self),
+        }
+        charged = {}
+        for (funder, _weight), part in zip(funders, parts, strict=True):
+            if part and funder != merchant:
+                charged[funder] = charged.get(funder, 0) + part
+        reimbursed = sum(charged.values())
+        platform_fen = 0 if funders else amount_fen
+        vals_list = []
+        if reimbursed + platform_fen:
+            vals_list.append(
+                dict(
+                    base,
+                    merchant_id=merchant.id,
+                    role="coupon_reimburse",
+                    beneficiary_id=merchant.id,
+                    amount=from_fen(reimbursed + platform_fen),
+                )
+            )
+        for funder, part in charged.items():
+            vals_list.append(
+                dict(
+                    base, merchant_id=funder.id, role="coupon_funding", beneficiary_id=funder.id, amount=-from_fen(part)
+                )
+            )
+        if platform_fen:
+            vals_list.append(
+                dict(
+                    base,
+                    merchant_id=merchant.id,
+                    role="coupon_platform",
+                    beneficiary_id=company.partner_id.id,
+                    amount=-from_fen(platform_fen),
+                )
+            )
         return self_sudo._create_batch(vals_list).with_env(self.env)
 
     # ------------------------------------------------------------

@@ -14,6 +14,13 @@ CITY_ACCOUNTS = {
     "city_refund_account_id": ("CITY.REFUND", _lt("Refunds due to members"), "liability_current", True),
     "city_points_account_id": ("CITY.POINTS", _lt("Points liability"), "liability_current", False),
     "city_forfeit_account_id": ("CITY.EXPIRED", _lt("Income from expired prepaid services"), "income_other", False),
+    "city_coupon_clearing_account_id": (
+        "CITY.COUPON",
+        _lt("Coupon clearing between merchants"),
+        "liability_current",
+        False,
+    ),
+    "city_coupon_expense_account_id": ("CITY.COUPONEXP", _lt("Coupons funded by the platform"), "expense", False),
 }
 
 
@@ -35,6 +42,12 @@ class ResCompany(models.Model):
     city_points_account_id = fields.Many2one("account.account", string="Points Liability Account", ondelete="restrict")
     city_forfeit_account_id = fields.Many2one(
         "account.account", string="Expired Services Income Account", ondelete="restrict"
+    )
+    city_coupon_clearing_account_id = fields.Many2one(
+        "account.account", string="Coupon Clearing Account", ondelete="restrict"
+    )
+    city_coupon_expense_account_id = fields.Many2one(
+        "account.account", string="Platform Coupon Cost Account", ondelete="restrict"
     )
     city_settlement_journal_id = fields.Many2one("account.journal", string="Settlement Journal", ondelete="restrict")
 

@@ -83,8 +83,9 @@ class SaleOrder(models.Model):
         """Create the escrow records of the paid order and post its escrow entry."""
         self.ensure_one()
         vals_list = []
+        amounts = self._city_escrow_line_amounts()
         for line in self.order_line:
-            vals_list.extend(line._city_prepare_escrow_vals())
+            vals_list.extend(line._city_prepare_escrow_vals(amount_fen=amounts.get(line.id)))
         if not vals_list:
             return self.env["city.escrow"]
         escrows = self.env["city.escrow"].sudo().create(vals_list)
@@ -92,6 +93,31 @@ class SaleOrder(models.Model):
         escrows.write({"intake_move_id": move.id})
         self.city_escrow_move_id = move
         return escrows
+
+    def _city_escrow_line_amounts(self):
+        """What each line of the order brings into escrow, in fen: ``{line id: fen}``.
+
+        The member paid the order's total, discounts included: a line of negative
+        amount (a coupon or promotion reward of ``sale_loyalty``, a manual discount)
+        is money nobody paid, so it is taken off the positive lines it applies to
+        (``line._city_get_discount_targets``, by default every positive line), in
+        proportion to their amounts with ``allocate()`` (cent-exact, largest
+        remainder). The escrowed lines then add up to exactly what was paid for
+        them (a 满100减30 order escrows ¥70.00). Negative lines get 0.
+        """
+        self.ensure_one()
+        lines = self.order_line.filtered(lambda ln: not ln.display_type and not ln.is_downpayment and ln.product_id)
+        amounts = {line.id: to_fen(line.price_total) for line in lines}
+        positive = lines.filtered(lambda ln: amounts[ln.id] > 0)
+        for discount_line in lines.filtered(lambda ln: amounts[ln.id] < 0).sorted("id"):
+            targets = (discount_line._city_get_discount_targets(positive) & positive) or positive
+            targets = targets.filtered(lambda ln: amounts[ln.id] > 0)
+            cut = min(-amounts[discount_line.id], sum(amounts[t.id] for t in targets))
+            if cut > 0:
+                for target, part in zip(targets, allocate(cut, [amounts[t.id] for t in targets]), strict=True):
+                    amounts[target.id] -= part
+            amounts[discount_line.id] = 0
+        return amounts
 
     def _city_escrow_counterparts(self, total_fen):
         """Where the escrowed money comes from: ``[(account, partner, fen)]``.
@@ -187,12 +213,25 @@ class SaleOrderLine(models.Model):
             member=self.order_id.partner_id.name or "",
         )
 
-    def _city_prepare_escrow_vals(self):
-        """Escrow values of a paid line: one per merchant component (combos) or one."""
+    def _city_get_discount_targets(self, lines):
+        """The lines among ``lines`` (the order's positive lines) that this discount
+        line (negative amount) is taken from; empty means all of them. A hook:
+        city_alliance narrows a merchant's coupon to that merchant's lines."""
+        self.ensure_one()
+        return lines.browse()
+
+    def _city_prepare_escrow_vals(self, amount_fen=None):
+        """Escrow values of a paid line: one per merchant component (combos) or one.
+
+        :param amount_fen: what the line brings into escrow (its total less its share
+            of the order's discounts, see ``sale.order._city_escrow_line_amounts``);
+            by default its total
+        """
         self.ensure_one()
         if self.display_type or self.is_downpayment or not self.product_id:
             return []
-        amount_fen = to_fen(self.price_total)
+        if amount_fen is None:
+            amount_fen = to_fen(self.price_total)
         if amount_fen <= 0:
             return []
         order = self.order_id

@@ -42,6 +42,7 @@ ALLOCATION_COLUMNS = (
     ("分销佣金", AMOUNT, 13),
     ("联营提成", AMOUNT, 13),
     ("积分清算", AMOUNT, 13),
+    ("联盟券清算", AMOUNT, 13),
     ("退款", AMOUNT, 13),
     ("过期转收入", AMOUNT, 13),
     ("合计", AMOUNT, 14),
