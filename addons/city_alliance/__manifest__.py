@@ -11,6 +11,11 @@
     "depends": ["city_ticketing", "city_loyalty", "city_settlement", "sale_loyalty"],
     "data": [
         "security/ir.model.access.csv",
+        "security/city_growth_security.xml",
+        "data/city_growth_data.xml",
+        "views/city_segment_views.xml",
+        "views/city_recommendation_link_views.xml",
         "views/city_alliance_menus.xml",
+        "views/city_growth_menus.xml",
     ],
 }
