@@ -295,7 +295,7 @@ class CityRecommendationLink(models.Model):
         return _(
             "%(pct)s%% of members who %(done)s go on to %(go)s within %(hours)s hours",
             pct=round(self.confidence * 100),
-            done=str(done) if done else _("visited %s", source.name),
-            go=str(go) if go else target.name,
+            done=done._translate(self.env.lang) if done else _("visited %s", source.name),
+            go=go._translate(self.env.lang) if go else target.name,
             hours=self.window_hours,
         )

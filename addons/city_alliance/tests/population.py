@@ -11,6 +11,8 @@ and its redemption) in one statement per table, without journal entries: nothing
 here is read by the money side.
 """
 
+import uuid
+
 from odoo.tools import SQL
 
 
@@ -42,14 +44,14 @@ def insert_orders(env, company, rows, reward=None):
                 INSERT INTO sale_order (name, partner_id, partner_invoice_id, partner_shipping_id, company_id,
                                         currency_id, date_order, state, picking_policy, amount_total,
                                         city_paid_date, create_date, write_date)
-                SELECT 'GEN/' || txid_current() || '/' || s.n, s.partner_id, s.partner_id, s.partner_id,
+                SELECT %(tag)s || s.n, s.partner_id, s.partner_id, s.partner_id,
                        %(company)s, %(currency)s, s.at, 'sale', 'direct', s.amount, s.at, s.at, s.at
                   FROM src s
                 RETURNING id, name
             ),
             numbered AS (
                 SELECT o.id AS order_id, s.* FROM orders o
-                  JOIN src s ON o.name = 'GEN/' || txid_current() || '/' || s.n
+                  JOIN src s ON o.name = %(tag)s || s.n
             ),
             escrow AS (
                 INSERT INTO city_escrow (order_id, merchant_id, partner_id, product_id, company_id, currency_id,
@@ -78,6 +80,7 @@ def insert_orders(env, company, rows, reward=None):
             company=company.id,
             currency=company.currency_id.id,
             reward=reward.id if reward else None,
+            tag=f"GEN/{uuid.uuid4().hex[:12]}/",
         )
     )
     ids = [row[0] for row in env.cr.fetchall()]
@@ -104,14 +107,14 @@ def insert_redemptions(env, company, product, rows):
                 INSERT INTO city_ticket (partner_id, merchant_id, product_id, product_tmpl_id, company_id, state,
                                          uses_total, uses_done, manual_code, create_date, write_date)
                 SELECT s.partner_id, s.merchant_id, %(product)s, %(template)s, %(company)s, 'redeemed', 1, 1,
-                       'GEN' || txid_current() || 'N' || s.n, s.at, s.at
+                       %(tag)s || s.n, s.at, s.at
                   FROM src s
                 RETURNING id, manual_code
             )
             INSERT INTO city_ticket_redemption (ticket_id, merchant_id, partner_id, uses, use_index, amount_fen,
                                                 create_date, write_date)
             SELECT t.id, s.merchant_id, s.partner_id, 1, 1, 0, s.at, s.at
-              FROM tickets t JOIN src s ON t.manual_code = 'GEN' || txid_current() || 'N' || s.n
+              FROM tickets t JOIN src s ON t.manual_code = %(tag)s || s.n
             """,
             partners=[row[0].id for row in rows],
             merchants=[row[1].id for row in rows],
@@ -119,6 +122,7 @@ def insert_redemptions(env, company, product, rows):
             product=product.id,
             template=product.product_tmpl_id.id,
             company=company.id,
+            tag=f"G{uuid.uuid4().hex[:12]}N",
         )
     )
     env.invalidate_all()
