@@ -54,7 +54,9 @@ class CityRecommendationLink(models.Model):
     target_merchant_id = fields.Many2one(
         "res.partner", string="Recommend", required=True, ondelete="cascade", domain=[("is_merchant", "=", True)]
     )
-    support = fields.Integer(readonly=True, help="Members who went from the first merchant to the second in the window.")
+    support = fields.Integer(
+        readonly=True, help="Members who went from the first merchant to the second in the window."
+    )
     source_count = fields.Integer(string="Members at First", readonly=True)
     target_count = fields.Integer(string="Members at Second", readonly=True)
     confidence = fields.Float(readonly=True, digits=(6, 4), help="Support ÷ members at the first merchant.")
@@ -253,9 +255,12 @@ class CityRecommendationLink(models.Model):
                 ("lift", ">", 0),
             ]
         )
-        segments = self.env["city.member.segment"].sudo().search(
-            [("partner_id", "=", partner.id), ("is_current", "=", True)]
-        ).segment_id
+        segments = (
+            self.env["city.member.segment"]
+            .sudo()
+            .search([("partner_id", "=", partner.id), ("is_current", "=", True)])
+            .segment_id
+        )
         decay = self._city_param("decay_m")
         max_distance = self._city_param("max_distance_m")
         best = {}

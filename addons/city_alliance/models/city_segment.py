@@ -115,7 +115,9 @@ class CitySegment(models.Model):
             selected = SQL(" INTERSECT ").join(rule._city_select_sql(now) for rule in positive)
             negated = rules - positive
             if negated:
-                selected = SQL("(%s) EXCEPT (%s)", selected, SQL(" UNION ").join(r._city_select_sql(now) for r in negated))
+                selected = SQL(
+                    "(%s) EXCEPT (%s)", selected, SQL(" UNION ").join(r._city_select_sql(now) for r in negated)
+                )
             self.env.cr.execute(
                 SQL(
                     """
@@ -155,7 +157,7 @@ class CitySegment(models.Model):
 
     def _city_members(self):
         """The members currently in any of the segments of ``self``."""
-        memberships = self.env["city.member.segment"].sudo().search(
-            [("segment_id", "in", self.ids), ("is_current", "=", True)]
+        memberships = (
+            self.env["city.member.segment"].sudo().search([("segment_id", "in", self.ids), ("is_current", "=", True)])
         )
         return memberships.partner_id

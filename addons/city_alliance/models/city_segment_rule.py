@@ -119,7 +119,12 @@ class CitySegmentRule(models.Model):
         kinds = dict(self._fields["kind"]._description_selection(self.env))
         sources = dict(self._fields["source"]._description_selection(self.env))
         for rule in self:
-            text = _("%(kind)s · %(source)s · %(days)s days", kind=kinds.get(rule.kind), source=sources.get(rule.source), days=rule.window_days)
+            text = _(
+                "%(kind)s · %(source)s · %(days)s days",
+                kind=kinds.get(rule.kind),
+                source=sources.get(rule.source),
+                days=rule.window_days,
+            )
             if rule.radius_m:
                 text += " · " + _("within %s m", rule.radius_m)
             rule.summary = ("¬ " if rule.negate else "") + text

@@ -44,7 +44,10 @@ class TestRecommendation(CityGrowthCommon):
 
     def _link(self, source, target):
         return self.Link.search(
-            [("source_merchant_id", "=", self.merchants[source].id), ("target_merchant_id", "=", self.merchants[target].id)]
+            [
+                ("source_merchant_id", "=", self.merchants[source].id),
+                ("target_merchant_id", "=", self.merchants[target].id),
+            ]
         )
 
     def test_learned_figures(self):
@@ -58,8 +61,14 @@ class TestRecommendation(CityGrowthCommon):
                        UNION ALL
                        SELECT partner_id, merchant_id FROM city_ticket_redemption WHERE create_date < %s
                           AND partner_id = ANY(%s)) t""",
-            [self.merchants["cinema"].id, self.merchants["tea"].id, self.NOW, [p.id for p in self.members],
-             self.NOW, [p.id for p in self.members]],
+            [
+                self.merchants["cinema"].id,
+                self.merchants["tea"].id,
+                self.NOW,
+                [p.id for p in self.members],
+                self.NOW,
+                [p.id for p in self.members],
+            ],
         )
         at_cinema, at_tea, total = self.env.cr.fetchone()
         self.assertEqual((link.source_count, link.target_count), (at_cinema, at_tea))

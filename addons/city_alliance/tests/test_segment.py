@@ -85,7 +85,7 @@ class TestSegment(CityGrowthCommon):
         add("light_in", light, event_rows=[near], partner_latitude=cls.base_lat + 0.3)
         add("light_home_in", light)  # no location reported: the address's coordinates
         add("light_far_out", [(m["light_far"], at(d, 15.0), 35.0, cls.product_light_far) for d in range(1, 9)])
-        add("light_mix_out", light[:7] + [(m["light"], at(8, 15.0), 35.0, cls.product_steak)])
+        add("light_mix_out", [*light[:7], (m["light"], at(8, 15.0), 35.0, cls.product_steak)])
         # 奶茶控: 6 tea orders, the twin 5.
         add("tea_in", [(m["tea"], at(d, 15.0), 18.0) for d in range(1, 7)])
         add("tea_out", [(m["tea"], at(d, 15.0), 18.0) for d in range(1, 6)])
@@ -106,7 +106,9 @@ class TestSegment(CityGrowthCommon):
         add("churn_in", churn, fill=False)
         add("churn_out", [*churn, (m["shop"], at(5), 20.0)], fill=False)
         # 爱逛不买: 10 merchant views in 14 days and no order; twins: an order, or 9 views.
-        views = [{"event_type": "view_merchant", "merchant_id": m["tea"].id, "occurred_at": at(d)} for d in range(1, 11)]
+        views = [
+            {"event_type": "view_merchant", "merchant_id": m["tea"].id, "occurred_at": at(d)} for d in range(1, 11)
+        ]
         add("browse_in", event_rows=views, fill=False)
         add("browse_order_out", [(m["shop"], at(2), 20.0)], event_rows=views, fill=False)
         add("browse_few_out", event_rows=views[:9], fill=False)

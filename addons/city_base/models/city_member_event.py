@@ -71,7 +71,9 @@ class CityMemberEvent(models.Model):
         )
 
     def write(self, vals):
-        raise UserError(_("Member behaviour events are append-only: they cannot be changed."))
+        if vals:
+            raise UserError(_("Member behaviour events are append-only: they cannot be changed."))
+        return super().write(vals)
 
     @api.model
     def _city_log_events(self, vals_list):

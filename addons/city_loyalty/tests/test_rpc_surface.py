@@ -65,7 +65,10 @@ SURFACE = {
     "city_base.models.res_users:create": Refused(CRUD, [{"name": "RPC", "login": "rpc", "merchant_id": "MERCHANT_B"}]),
     "city_base.models.res_users:write": Refused(CRUD, [{}]),
     "city_base.models.city_member_event:write": Refused(
-        "append-only: refused to everyone (UserError); staff has no read right either", [{}], None, (ACCESS_ERROR, USER_ERROR)
+        "append-only: refused to everyone (UserError); staff has no read right either",
+        [{"event_type": "share"}],
+        None,
+        (ACCESS_ERROR, USER_ERROR),
     ),
     # --- city_settlement ---------------------------------------------------
     "city_settlement.models.city_settlement:create": Refused(CRUD, CREATE_B),
