@@ -71,8 +71,8 @@ class CitySegment(models.Model):
         return True
 
     def action_view_members(self):
-        self.ensure_one()
         check_groups(self.env, OPERATOR)
+        self.ensure_one()
         return {
             "type": "ir.actions.act_window",
             "name": _("Members of %s", self.name),

@@ -133,6 +133,10 @@ SURFACE = {
         "the company's points settings: operators", [["city_points_issue_fen"]]
     ),
     "city_loyalty.wizard.city_points_settings:action_save": Refused("button: operator"),
+    # --- city_alliance -----------------------------------------------------
+    "city_alliance.models.city_segment:action_compute": Refused("button: operator"),
+    "city_alliance.models.city_segment:action_view_members": Refused("button: operator"),
+    "city_alliance.models.city_recommendation_link:action_learn": Refused("button: operator"),
 }
 
 PublicMethod = namedtuple("PublicMethod", "model name key is_model_api is_button")
