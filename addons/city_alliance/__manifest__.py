@@ -12,9 +12,14 @@
     "data": [
         "security/ir.model.access.csv",
         "security/city_alliance_security.xml",
+        "security/city_growth_security.xml",
         "data/city_alliance_cron.xml",
+        "data/city_growth_data.xml",
         "views/city_alliance_views.xml",
+        "views/city_segment_views.xml",
+        "views/city_recommendation_link_views.xml",
         "views/city_alliance_menus.xml",
+        "views/city_growth_menus.xml",
     ],
     "demo": [
         "demo/city_alliance_demo.xml",

@@ -19,6 +19,7 @@
         "views/res_partner_views.xml",
         "views/res_users_views.xml",
         "views/city_hash_chain_views.xml",
+        "views/city_member_event_views.xml",
         "views/city_base_menus.xml",
     ],
     "demo": [

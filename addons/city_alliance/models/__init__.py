@@ -12,3 +12,8 @@ from . import loyalty_program
 from . import res_partner
 from . import sale_order
 from . import stock_picking
+from . import city_segment
+from . import city_segment_rule
+from . import city_member_segment
+from . import res_partner_segment
+from . import city_recommendation_link

@@ -6,3 +6,5 @@ from . import test_trigger
 from . import test_coupon_money
 from . import test_hotpot_ktv
 from . import test_tour
+from . import test_segment
+from . import test_recommendation

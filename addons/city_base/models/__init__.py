@@ -12,3 +12,4 @@ from . import res_users
 from . import city_hash_chain_mixin
 from . import city_hash_chain_head
 from . import city_hash_chain_check
+from . import city_member_event

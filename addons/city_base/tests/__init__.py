@@ -27,3 +27,4 @@ from . import test_tokens
 from . import test_tour
 from . import test_hashchain
 from . import test_hash_chain_mixin
+from . import test_member_event

@@ -64,6 +64,12 @@ SURFACE = {
     ),
     "city_base.models.res_users:create": Refused(CRUD, [{"name": "RPC", "login": "rpc", "merchant_id": "MERCHANT_B"}]),
     "city_base.models.res_users:write": Refused(CRUD, [{}]),
+    "city_base.models.city_member_event:write": Refused(
+        "append-only: refused to everyone (UserError); staff has no read right either",
+        [{"event_type": "share"}],
+        None,
+        (ACCESS_ERROR, USER_ERROR),
+    ),
     # --- city_settlement ---------------------------------------------------
     "city_settlement.models.city_settlement:create": Refused(CRUD, CREATE_B),
     "city_settlement.models.city_settlement:action_run_settlements": Refused("button: accountant"),
@@ -146,6 +152,9 @@ SURFACE = {
         "transient records are the user's own",
         errors=(ACCESS_ERROR, USER_ERROR),
     ),
+    "city_alliance.models.city_segment:action_compute": Refused("button: operator"),
+    "city_alliance.models.city_segment:action_view_members": Refused("button: operator"),
+    "city_alliance.models.city_recommendation_link:action_learn": Refused("button: operator"),
 }
 
 PublicMethod = namedtuple("PublicMethod", "model name key is_model_api is_button")
