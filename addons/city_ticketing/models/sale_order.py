@@ -77,7 +77,8 @@ class SaleOrder(models.Model):
         )
         tickets = Ticket.browse([row[0] for row in self.env.cr.fetchall()])
         tickets.invalidate_recordset()
-        tickets.redemption_ids._release_escrow()  # what was delivered is released first
+        # what was delivered (by any ticket of the order) is released first
+        self.sudo().city_ticket_ids.redemption_ids._release_escrow()
         for ticket in tickets:
             part = min(remaining, ticket._residual_fen())
             if part <= 0:
