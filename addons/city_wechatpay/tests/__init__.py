@@ -6,3 +6,4 @@ from . import test_provider
 from . import test_payment
 from . import test_notice
 from . import test_refund
+from . import test_partner
