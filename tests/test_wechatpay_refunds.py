@@ -79,7 +79,9 @@ def _paid_order(refund_env, policy="anytime", qty=3):
             {
                 "partner_id": member.id,
                 "order_line": [
-                    Command.create({"product_id": template.product_variant_id.id, "product_uom_qty": qty, "tax_id": False})
+                    Command.create(
+                        {"product_id": template.product_variant_id.id, "product_uom_qty": qty, "tax_id": False}
+                    )
                 ],
             }
         )
@@ -164,7 +166,11 @@ def test_refund_by_policy_goes_back_through_wechatpay(refund_env):
         ticket._action_refund()
         out_refund_no = f"{reference}-T{ticket.id}"
         refund = env["payment.transaction"].search([("source_transaction_id", "=", tx_id)])
-        assert (refund.wechatpay_out_refund_no, refund.reference, refund.amount) == (out_refund_no, out_refund_no, -33.33)
+        assert (refund.wechatpay_out_refund_no, refund.reference, refund.amount) == (
+            out_refund_no,
+            out_refund_no,
+            -33.33,
+        )
         assert refund.state == "pending" and not refund.wechatpay_book_escrow
         # the same ticket again through the hook: the same refund, nothing new
         assert order._city_refund_to_channel(33.33, f"T{ticket.id}") == refund

@@ -19,6 +19,11 @@
         "views/city_wechatpay_notice_views.xml",
         "views/city_wechatpay_menus.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "city_wechatpay/static/tests/tours/**/*",
+        ],
+    },
     "post_init_hook": "post_init_hook",
     "uninstall_hook": "uninstall_hook",
 }

@@ -12,5 +12,7 @@ class CityEscrow(models.Model):
     def _city_get_committed_fen(self):
         """The unredeemed tickets' remaining value: still owed to their holders."""
         committed = super()._city_get_committed_fen()
-        tickets = self.env["city.ticket"].sudo().search([("escrow_id", "=", self.id), ("state", "in", REDEEMABLE_STATES)])
+        tickets = (
+            self.env["city.ticket"].sudo().search([("escrow_id", "=", self.id), ("state", "in", REDEEMABLE_STATES)])
+        )
         return committed + sum(t.paid_fen - t.released_fen - t.settled_fen for t in tickets)

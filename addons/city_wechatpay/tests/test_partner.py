@@ -103,6 +103,8 @@ class TestPartnerNotices(WechatpayCommon, HttpCase):
         self.assertFalse(self.env["payment.transaction"].search([("source_transaction_id", "=", tx.id)]))
         self.assertEqual(self._post_notice(*self.fake.notice("REFUND.SUCCESS", resource)).status_code, 204)
         refund = self.env["payment.transaction"].search([("source_transaction_id", "=", tx.id)])
-        self.assertEqual((refund.amount, refund.state, refund.wechatpay_sub_mchid), (-10.0, "done", self.fake.sub_mchid))
+        self.assertEqual(
+            (refund.amount, refund.state, refund.wechatpay_sub_mchid), (-10.0, "done", self.fake.sub_mchid)
+        )
         refund._post_process()
         self.assertEqual(order.city_escrow_ids.amount_refunded, 10.0)
