@@ -39,7 +39,7 @@ class TestOperatorProviderTour(CitySettlementCommon, HttpCase):
         cls.fake.start()
         cls.addClassCleanup(cls.fake.stop)
         cls.provider = cls.env.ref("city_wechatpay.payment_provider_wechatpay")
-        cls.provider.write({"state": "disabled", **{field: False for field in SECRET_FIELDS}})
+        cls.provider.write({"state": "disabled", **dict.fromkeys(SECRET_FIELDS, False)})
         cls.env["res.lang"]._activate_lang("zh_CN")
         cls.operator.lang = "zh_CN"
         # the files the operator downloaded from WeChat's merchant platform and uploaded
@@ -97,4 +97,4 @@ class TestOperatorProviderTour(CitySettlementCommon, HttpCase):
         )
         values = tx._get_processing_values()
         self.assertEqual(values["package"], f"prepay_id={self.fake.orders[tx.reference]['prepay_id']}")
-        self.assertEqual(base64.b64decode(values["paySign"]) != b"", True)
+        self.assertTrue(base64.b64decode(values["paySign"]))
