@@ -39,7 +39,10 @@ class TestOperatorProviderTour(CitySettlementCommon, HttpCase):
         cls.fake.start()
         cls.addClassCleanup(cls.fake.stop)
         cls.provider = cls.env.ref("city_wechatpay.payment_provider_wechatpay")
-        cls.provider.write({"state": "disabled", **dict.fromkeys(SECRET_FIELDS, False)})
+        # the journal is accounting configuration (an administrator's): set before the tour
+        cls.provider.write(
+            {"state": "disabled", "journal_id": cls.city_bank_journal.id, **dict.fromkeys(SECRET_FIELDS, False)}
+        )
         cls.env["res.lang"]._activate_lang("zh_CN")
         cls.operator.lang = "zh_CN"
         # the files the operator downloaded from WeChat's merchant platform and uploaded
@@ -74,7 +77,6 @@ class TestOperatorProviderTour(CitySettlementCommon, HttpCase):
         # the values work: a prepay signed with them is accepted by the fake WeChat Pay
         # server, and its signed answer is verified with the public key the operator pasted
         self.env["ir.config_parameter"].sudo().set_param(const.GATEWAY_PARAM, self.fake.url)
-        provider.journal_id = self.city_bank_journal
         order = self._create_order(self.member, self._create_merchant_product(self.merchant_a, 18.8))
         tx = (
             self.env["payment.transaction"]
