@@ -19,15 +19,21 @@ import json
 import statistics
 import subprocess
 import sys
-import threading
-import time
 from pathlib import Path
-
-import requests
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 BENCH_ADDONS = HERE / "addons"
+
+
+def _load(name, path):
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+common = _load("city_bench_common", HERE / "common.py")
 ORDERS, TICKETS_PER_ORDER = 24, 50
 MODEL_N = 300
 HTTP_N = 600
@@ -119,38 +125,14 @@ def _start_server(db, addons_path):
 
 
 def _percentile(values, pct):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))]
+    return common.percentile(values, pct)
 
 
 def _http_run(url, key, bodies, clients):
     """POST every body (split over ``clients`` keep-alive sessions); (seconds, latencies, errors)."""
-    latencies, errors = [], []
-    lock = threading.Lock()
-    chunks = [bodies[i::clients] for i in range(clients)]
-    barrier = threading.Barrier(clients + 1)
-
-    def client(chunk):
-        http = requests.Session()
-        headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
-        barrier.wait()
-        for body in chunk:
-            start = time.perf_counter()
-            response = http.post(url, data=json.dumps(body), headers=headers, timeout=60)
-            elapsed = time.perf_counter() - start
-            with lock:
-                latencies.append(elapsed)
-                if response.status_code != 200:
-                    errors.append((response.status_code, response.text[:200]))
-
-    threads = [threading.Thread(target=client, args=(chunk,)) for chunk in chunks]
-    for thread in threads:
-        thread.start()
-    barrier.wait()
-    start = time.perf_counter()
-    for thread in threads:
-        thread.join()
-    return time.perf_counter() - start, latencies, errors
+    headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+    seconds, latencies, responses = common.post_burst(url, [(headers, json.dumps(b)) for b in bodies], clients)
+    return seconds, latencies, [(status, text) for status, text in responses if status != 200]
 
 
 def run(bench):

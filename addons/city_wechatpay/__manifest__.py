@@ -21,6 +21,11 @@
         "wizard/city_wechatpay_bill_download_wizard_views.xml",
         "views/city_wechatpay_menus.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "city_wechatpay/static/tests/tours/**/*",
+        ],
+    },
     "post_init_hook": "post_init_hook",
     "uninstall_hook": "uninstall_hook",
 }

@@ -252,6 +252,13 @@ class CityEscrow(models.Model):
         self_sudo.write({"amount_reversed": float(from_fen(to_fen(self_sudo.amount_reversed) + amount_fen))})
         return allocations.with_env(self.env)
 
+    def _city_get_committed_fen(self):
+        """Hook: fen of the residual still promised to items that can be delivered
+        (city_ticketing: the unredeemed tickets' remaining value), which a refund of
+        the order at the channel must not take off this escrow directly."""
+        self.ensure_one()
+        return 0
+
     def _prepare_allocation_base(self, movement, source_ref, at, rule, reason=None):
         return {
             "company_id": self.company_id.id,

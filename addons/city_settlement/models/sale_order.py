@@ -76,6 +76,75 @@ class SaleOrder(models.Model):
         return self.filtered(lambda o: not o.city_paid_date and o._city_is_fully_paid())._city_mark_paid()
 
     # ------------------------------------------------------------
+    # BUSINESS: refunds
+    # ------------------------------------------------------------
+
+    def _city_get_channel_transactions(self):
+        """The done payments of the order that money can be refunded through."""
+        self.ensure_one()
+        return self.sudo().transaction_ids.filtered(
+            lambda tx: tx.state == "done" and tx.operation not in ("refund", "validation")
+        )
+
+    def _city_refund_to_channel(self, amount, refund_key):
+        """Send ``amount`` back to the member through the channel that paid the order
+        (the escrow is booked by the caller). See ``payment.transaction._city_refund_to_channel``.
+
+        :return: the refund transaction, or an empty recordset (no channel refunds by itself)
+        """
+        self.ensure_one()
+        for tx in self._city_get_channel_transactions().sorted("id"):
+            refund = tx._city_refund_to_channel(amount, refund_key)
+            if refund:
+                return refund
+        return self.env["payment.transaction"]
+
+    def _city_refund_items(self, amount_fen, source, reason):
+        """Hook: take a refund of the order made at the channel off the order's items
+        (city_ticketing: its unredeemed tickets). Returns what each escrow gives back
+        for them; the caller books it.
+
+        :param int amount_fen: the refunded amount
+        :return: ``(remaining_fen, {escrow: fen})``
+        """
+        self.ensure_one()
+        return amount_fen, {}
+
+    def _city_book_refund(self, amount_fen, source, reason):
+        """Book a refund made at the payment channel on this order, exact to the fen:
+
+        1. its items first (``_city_refund_items``: the unredeemed tickets, newest first);
+        2. then escrow held for nothing else (``city.escrow._city_get_committed_fen``),
+           through ``city.escrow._refund``;
+        3. then what was already delivered, through ``city.escrow._refund_delivered``
+           (the release's split is reversed).
+
+        One movement per escrow and step, idempotent per ``source``.
+
+        :return: the fen left (more than the order holds or delivered)
+        """
+        self.ensure_one()
+        escrows = self.sudo().city_escrow_ids.sorted("id")
+        escrows._lock()
+        remaining, taken = self._city_refund_items(amount_fen, source, reason)
+        refunds = {escrow: fen for escrow, fen in taken.items() if fen > 0}
+        for escrow in escrows:
+            free = to_fen(escrow.amount_residual) - refunds.get(escrow, 0) - escrow._city_get_committed_fen()
+            part = min(remaining, free)
+            if part > 0:
+                refunds[escrow] = refunds.get(escrow, 0) + part
+                remaining -= part
+        for escrow, fen in refunds.items():
+            escrow._refund(from_fen(fen), source, reason)
+        for escrow in escrows:
+            delivered = to_fen(escrow.amount_released) - to_fen(escrow.amount_reversed)
+            part = min(remaining, delivered)
+            if part > 0:
+                escrow._refund_delivered(from_fen(part), source, reason)
+                remaining -= part
+        return remaining
+
+    # ------------------------------------------------------------
     # BUSINESS: escrow
     # ------------------------------------------------------------
 

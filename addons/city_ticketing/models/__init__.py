@@ -13,3 +13,4 @@ from . import ir_http
 from . import stock_move
 from . import stock_move_line
 from . import stock_quant
+from . import city_escrow

@@ -4,6 +4,7 @@
 import base64
 import hashlib
 import io
+import logging
 from datetime import timedelta
 
 import psycopg2.errors
@@ -32,6 +33,8 @@ STATES = [
     ("refunded", "Refunded"),
 ]
 REDEEMABLE_STATES = ("issued", "transferred", "partial")
+
+_logger = logging.getLogger(__name__)
 
 
 class CityTicketError(UserError):
@@ -392,7 +395,8 @@ class CityTicket(models.Model):
         if self.uses_done + uses >= self.uses_total:
             return self.paid_fen - self.released_fen - self.settled_fen
         shares = allocate(self.paid_fen, [1] * self.uses_total)
-        return sum(shares[self.uses_done : self.uses_done + uses])
+        # a card refunded in part at the channel has less left than its next uses' shares
+        return min(sum(shares[self.uses_done : self.uses_done + uses]), self._residual_fen())
 
     def _apply_redemption(self, uses, device=None):
         self.ensure_one()
@@ -512,13 +516,36 @@ class CityTicket(models.Model):
         return self.paid_fen - self.released_fen - self.settled_fen
 
     def _refund(self, reason):
-        """Refund what is left of the ticket to the member through its escrow."""
+        """Refund what is left of the ticket to the member through its escrow, and send
+        it back through the channel that paid the order (``sale.order._city_refund_to_channel``:
+        WeChat Pay refunds it; the escrow is booked here, once)."""
         self.redemption_ids._release_escrow()  # deliveries first, then what is left goes back
+        to_channel = {}
         for ticket in self:
             amount = ticket._residual_fen()
             if amount and ticket.escrow_id:
                 ticket.escrow_id._refund(from_fen(amount), ticket, reason)
+                if ticket.order_id:
+                    fen, tickets = to_channel.get(ticket.order_id, (0, self.browse()))
+                    to_channel[ticket.order_id] = (fen + amount, tickets | ticket)
             ticket.write({"state": "refunded", "settled_fen": ticket.settled_fen + amount})
+        for order, (fen, tickets) in to_channel.items():
+            # A ticket is refunded once: its id names the channel refund (the same number
+            # is sent again if this transaction is re-run, never a second refund).
+            order.sudo()._city_refund_to_channel(from_fen(fen), f"T{min(tickets.ids)}")
+
+    def _refund_part(self, amount_fen):
+        """Take ``amount_fen`` of a refund made at the channel off this ticket (no escrow
+        movement: the caller books it per escrow). Refunded in full, the ticket is
+        ``refunded``; in part, it stays valid for what is left."""
+        self.ensure_one()
+        residual = self._residual_fen()
+        if amount_fen <= 0 or amount_fen > residual:
+            raise UserError(_("Cannot refund more than what is left of ticket %s.", self.manual_code))
+        vals = {"settled_fen": self.settled_fen + amount_fen}
+        if amount_fen == residual:
+            vals["state"] = "refunded"
+        self.write(vals)
 
     def _forfeit(self):
         """An expired non-refundable ticket: what is left of it goes to income."""
@@ -556,14 +583,20 @@ class CityTicket(models.Model):
         """Expire tickets whose validity ended, in committed batches.
 
         The batch is locked in one statement (SKIP LOCKED: a ticket being redeemed right
-        now is left for the next run) and expired per company, so the refund or forfeit
-        books in the ticket's company whatever company the cron runs in.
+        now is left for the next run); each ticket expires in its own company and savepoint,
+        so the refund or forfeit books in the ticket's company whatever company the cron runs
+        in, and a refund the payment channel refuses leaves that ticket for the next run.
         """
         domain = [("state", "in", REDEEMABLE_STATES), ("valid_to", "<", fields.Datetime.now())]
         tickets = self.sudo().search(domain, limit=batch_size, order="valid_to, id")
         locked = self._lock_skip_locked(tickets)
-        for company, company_tickets in locked.grouped("company_id").items():
-            company_tickets.with_company(company)._expire()
+        for ticket in locked:
+            try:
+                with self.env.cr.savepoint():
+                    ticket.with_company(ticket.company_id)._expire()
+            except UserError as exc:
+                # the channel refused the refund (nothing written): the next run tries again
+                _logger.warning("Ticket %s not expired: %s", ticket.id, exc.args[0])
         if len(tickets) == batch_size:
             self.env.ref("city_ticketing.ir_cron_expire_tickets")._trigger()
         return locked

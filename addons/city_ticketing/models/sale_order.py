@@ -3,9 +3,12 @@
 
 from odoo import _, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 
 from odoo.addons.city_base.tools import access
 from odoo.addons.city_base.tools.groups import CITY_ROLES
+
+from .city_ticket import REDEEMABLE_STATES
 
 
 class SaleOrder(models.Model):
@@ -50,6 +53,43 @@ class SaleOrder(models.Model):
         tickets = self.env["city.ticket"]._issue_for_order_lines(lines)
         lines._city_deliver_tickets()
         return tickets
+
+    def _city_refund_items(self, amount_fen, source, reason):
+        """A refund of the order made at the channel (Odoo's refund button on the
+        transaction, WeChat's merchant platform) refunds its unredeemed tickets, newest
+        first: each ticket's remaining value until the amount is used up. A ticket
+        refunded in full becomes ``refunded``; the last one may be refunded in part and
+        stays valid for the rest. What is left goes to the order's other escrow, then to
+        delivered (redeemed) services (see city_settlement)."""
+        remaining, taken = super()._city_refund_items(amount_fen, source, reason)
+        if remaining <= 0:
+            return remaining, taken
+        Ticket = self.env["city.ticket"].sudo()
+        Ticket.flush_model(["state", "order_id"])
+        # Locked (waiting: this runs in post-processing, not on a scan) so that a
+        # concurrent scan or refund sees the ticket's new state.
+        self.env.cr.execute(
+            SQL(
+                "SELECT id FROM city_ticket WHERE order_id = %s AND state IN %s ORDER BY id DESC FOR UPDATE",
+                self.id,
+                REDEEMABLE_STATES,
+            )
+        )
+        tickets = Ticket.browse([row[0] for row in self.env.cr.fetchall()])
+        tickets.invalidate_recordset()
+        # what was delivered (by any ticket of the order) is released first
+        self.sudo().city_ticket_ids.redemption_ids._release_escrow()
+        for ticket in tickets:
+            part = min(remaining, ticket._residual_fen())
+            if part <= 0:
+                continue
+            ticket._refund_part(part)
+            if ticket.escrow_id:
+                taken[ticket.escrow_id] = taken.get(ticket.escrow_id, 0) + part
+            remaining -= part
+            if remaining <= 0:
+                break
+        return remaining, taken
 
     def action_view_city_tickets(self):
         access.check_groups(self.env, *access.ANY_ROLE)

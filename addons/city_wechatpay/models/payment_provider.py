@@ -151,6 +151,35 @@ class PaymentProvider(models.Model):
         self.filtered(lambda p: p.code == "wechatpay").update({"support_refund": "partial"})
         return res
 
+    def _activate_default_pms(self):
+        """Override of `payment`: an Operator enabling WeChat Pay (its provider write was
+        checked by the access rules) activates the WeChat Pay method, which only
+        administrators may write."""
+        wechatpay = self.filtered(lambda p: p.code == "wechatpay")
+        super(PaymentProvider, self - wechatpay)._activate_default_pms()
+        if wechatpay:
+            wechatpay.check_access("write")
+            # sudo: the payment method is Odoo's master data; only its active flag changes
+            super(PaymentProvider, wechatpay.sudo())._activate_default_pms()
+        return None
+
+    def _toggle_post_processing_cron(self):
+        """Override of `payment`: the same for the post-processing cron that enabling or
+        disabling a provider switches on or off (cron records are administrators')."""
+        self.check_access("write")
+        # sudo: only the cron's active flag follows the providers' states
+        return super(PaymentProvider, self.sudo())._toggle_post_processing_cron()
+
+    def _deactivate_unsupported_payment_methods(self):
+        """Override of `payment`: the same for an Operator disabling WeChat Pay."""
+        wechatpay = self.filtered(lambda p: p.code == "wechatpay")
+        super(PaymentProvider, self - wechatpay)._deactivate_unsupported_payment_methods()
+        if wechatpay:
+            wechatpay.check_access("write")
+            # sudo: the payment method is Odoo's master data; only its active flag changes
+            super(PaymentProvider, wechatpay.sudo())._deactivate_unsupported_payment_methods()
+        return None
+
     # ------------------------------------------------------------
     # BUSINESS: payment flow
     # ------------------------------------------------------------

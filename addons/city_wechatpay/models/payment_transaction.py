@@ -12,7 +12,6 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
-from odoo.addons.city_base.tools.allocation import from_fen, to_fen
 from odoo.addons.payment import utils as payment_utils
 
 from .. import const
@@ -242,34 +241,53 @@ class PaymentTransaction(models.Model):
         self._wechatpay_apply("refund", data)
         return data
 
-    def _wechatpay_book_refund_on_escrow(self):
-        """A done refund takes its amount out of the order's escrow: what is still held
-        first (``city.escrow._refund``), then what was delivered (``_refund_delivered``)."""
+    def _create_child_transaction(self, amount, is_refund=False, **custom_create_values):
+        """Override of `payment`: a refund sent for the suite (a ticket refunded by its
+        policy) is named by what it refunds (context ``city_wechatpay_out_refund_no``),
+        so that a re-run sends the same ``out_refund_no``."""
+        out_refund_no = self.env.context.get("city_wechatpay_out_refund_no")
+        if is_refund and self.provider_code == "wechatpay" and out_refund_no:
+            custom_create_values.setdefault("reference", out_refund_no)
+        return super()._create_child_transaction(amount, is_refund=is_refund, **custom_create_values)
+
+    def _city_refund_to_channel(self, amount, refund_key):
+        """Override of `city_settlement`: refund through WeChat Pay, escrow booked by the
+        caller (``city_wechatpay_escrow_booked``); the ``out_refund_no`` is the payment's
+        reference and ``refund_key``: the same key gives the same refund."""
+        if self.provider_code != "wechatpay":
+            return super()._city_refund_to_channel(amount, refund_key)
         self.ensure_one()
-        remaining = to_fen(-self.amount)
-        reason = _("WeChat Pay refund %s", self.wechatpay_out_refund_no or self.reference)
-        escrows = self.source_transaction_id.sale_order_ids.city_escrow_ids.sudo().sorted("id")
-        for method, available in (
-            ("_refund", lambda e: to_fen(e.amount_residual)),
-            ("_refund_delivered", lambda e: to_fen(e.amount_released) - to_fen(e.amount_reversed)),
-        ):
-            for escrow in escrows:
-                part = min(remaining, available(escrow))
-                if part > 0:
-                    getattr(escrow, method)(from_fen(part), self, reason)
-                    remaining -= part
-        if remaining:
-            _logger.info("WeChat Pay refund %s: %s fen not held in escrow", self.reference, remaining)
+        out_refund_no = f"{self.reference}-{refund_key}"
+        existing = self.search(
+            [("wechatpay_out_refund_no", "=", out_refund_no), ("provider_code", "=", "wechatpay")], limit=1
+        )
+        if existing:
+            return existing
+        return self.with_context(
+            city_wechatpay_escrow_booked=True, city_wechatpay_out_refund_no=out_refund_no
+        )._send_refund_request(amount_to_refund=amount)
 
     def _post_process(self):
-        """Override of `payment`: done WeChat Pay refunds are booked on escrow."""
+        """Override of `payment`: a done WeChat Pay refund not booked by its caller
+        (Odoo's refund button, a refund made on WeChat's merchant platform) is booked on
+        its order: tickets, escrow, delivered services (``_city_book_channel_refund``), once."""
         res = super()._post_process()
         for tx in self.filtered(
             lambda t: t.provider_code == "wechatpay" and t.operation == "refund" and t.state == "done"
         ):
-            if tx.wechatpay_book_escrow:
-                tx._wechatpay_book_refund_on_escrow()
+            tx._wechatpay_book_refund()
         return res
+
+    def _wechatpay_book_refund(self):
+        self.ensure_one()
+        self.env.cr.execute(SQL("SELECT id FROM payment_transaction WHERE id = %s FOR UPDATE", self.id))
+        self.invalidate_recordset(["wechatpay_book_escrow"])
+        if not self.wechatpay_book_escrow:
+            return
+        remaining = self._city_book_channel_refund()
+        if remaining:
+            _logger.warning("WeChat Pay refund %s: %s fen not held by its order", self.reference, remaining)
+        self.wechatpay_book_escrow = False
 
     # ------------------------------------------------------------
     # BUSINESS: notices (and query / refund answers)

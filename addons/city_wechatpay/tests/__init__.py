@@ -7,3 +7,5 @@ from . import test_payment
 from . import test_notice
 from . import test_refund
 from . import test_bill
+from . import test_partner
+from . import test_tour
