@@ -16,6 +16,7 @@ import odoo
 from odoo import Command
 
 from odoo.addons.city_wechatpay import const
+from odoo.addons.city_wechatpay.tests.common import wechat_tx_vals
 from odoo.addons.city_wechatpay.tests.fake_wechatpay import FakeWechatPay
 
 PARALLEL = 20
@@ -56,21 +57,7 @@ def _prepaid(registry, fake):
             }
         )
         order.action_confirm()
-        tx = env["payment.transaction"].create(
-            {
-                "provider_id": env.ref("city_wechatpay.payment_provider_wechatpay").id,
-                "payment_method_id": env.ref("payment.payment_method_wechat_pay").id,
-                "amount": order.amount_total,
-                "currency_id": order.currency_id.id,
-                "partner_id": member.id,
-                "reference": env["payment.transaction"]._compute_reference(
-                    "wechatpay", sale_order_ids=[Command.set(order.ids)]
-                ),
-                "operation": "online_direct",
-                "sale_order_ids": [Command.set(order.ids)],
-                "wechatpay_openid": "o-parallel-openid",
-            }
-        )
+        tx = env["payment.transaction"].create(wechat_tx_vals(env, order, "o-parallel-openid", partner=member))
         tx._get_processing_values()  # the prepay, at the fake server
         return order.id, tx.id, tx.reference
 

@@ -26,6 +26,7 @@ from odoo import Command, fields
 
 from odoo.addons.city_base.tools.allocation import to_fen
 from odoo.addons.city_wechatpay import const
+from odoo.addons.city_wechatpay.tests.common import wechat_tx_vals
 from odoo.addons.city_wechatpay.tests.fake_wechatpay import FakeWechatPay
 
 PRICE = 33.33  # three tickets: 99.99, 3333 fen each
@@ -86,21 +87,7 @@ def _paid_order(refund_env, policy="anytime", qty=3):
             }
         )
         order.action_confirm()
-        tx = env["payment.transaction"].create(
-            {
-                "provider_id": env.ref("city_wechatpay.payment_provider_wechatpay").id,
-                "payment_method_id": env.ref("payment.payment_method_wechat_pay").id,
-                "amount": order.amount_total,
-                "currency_id": order.currency_id.id,
-                "partner_id": member.id,
-                "reference": env["payment.transaction"]._compute_reference(
-                    "wechatpay", sale_order_ids=[Command.set(order.ids)]
-                ),
-                "operation": "online_direct",
-                "sale_order_ids": [Command.set(order.ids)],
-                "wechatpay_openid": "o-refund-openid",
-            }
-        )
+        tx = env["payment.transaction"].create(wechat_tx_vals(env, order, "o-refund-openid", partner=member))
         tx._get_processing_values()
         order_id, tx_id, reference = order.id, tx.id, tx.reference
     assert _post(server, *fake.notice("TRANSACTION.SUCCESS", fake.pay(reference))) == 204

@@ -139,11 +139,8 @@ class BillSummary:
         return to_fen(self.fee_exact)
 
 
-@dataclass
-class Bill:
-    format: str
-    lines: list
-    summary: BillSummary | None = None
+class _LineSpan:
+    """The first and last date of a bill's lines."""
 
     @property
     def date_from(self):
@@ -152,6 +149,13 @@ class Bill:
     @property
     def date_to(self):
         return max((line.date for line in self.lines), default=None)
+
+
+@dataclass
+class Bill(_LineSpan):
+    format: str
+    lines: list
+    summary: BillSummary | None = None
 
     def totals(self):
         """Totals of the lines in fen: count, amount, refund_amount, fee (net)."""
@@ -576,18 +580,10 @@ class FundFlowSummary:
 
 
 @dataclass
-class FundFlowBill:
+class FundFlowBill(_LineSpan):
     format: str
     lines: list
     summary: FundFlowSummary | None = None
-
-    @property
-    def date_from(self):
-        return min((line.date for line in self.lines), default=None)
-
-    @property
-    def date_to(self):
-        return max((line.date for line in self.lines), default=None)
 
     def totals(self):
         """Totals in fen: count, income, expense, and the net (in − out) per category."""

@@ -137,18 +137,7 @@ class CityPaymentBill(models.Model):
     def _create_from_parsed(self, parsed, channel, data, checksum, file_name, mapping, provider, bill_date=None):
         utc = _to_utc
 
-        keys = [line.key for line in parsed.lines]
-        self.env["city.payment.bill.line"].flush_model(["company_id", "channel", "line_key"])
-        self.env.cr.execute(
-            SQL(
-                """SELECT line_key FROM city_payment_bill_line
-                    WHERE company_id = %s AND channel = %s AND line_key = ANY(%s)""",
-                self.env.company.id,
-                channel,
-                keys,
-            )
-        )
-        known = {row[0] for row in self.env.cr.fetchall()}
+        known = self._known_line_keys("city.payment.bill.line", channel, [line.key for line in parsed.lines])
         new_lines, seen = [], set()
         for line in parsed.lines:
             if line.key in known or line.key in seen:
@@ -211,19 +200,8 @@ class CityPaymentBill(models.Model):
         if not parsed.lines:
             raise UserError(_("The bill has no movements."))
         channel = "wechat"
-        keys = [line.key for line in parsed.lines]
         FundLine = self.env["city.payment.fund.line"]
-        FundLine.flush_model(["company_id", "channel", "line_key"])
-        self.env.cr.execute(
-            SQL(
-                """SELECT line_key FROM city_payment_fund_line
-                    WHERE company_id = %s AND channel = %s AND line_key = ANY(%s)""",
-                self.env.company.id,
-                channel,
-                keys,
-            )
-        )
-        known = {row[0] for row in self.env.cr.fetchall()}
+        known = self._known_line_keys("city.payment.fund.line", channel, [line.key for line in parsed.lines])
         new_lines = [line for line in parsed.lines if line.key not in known]
         totals = billmod.FundFlowBill(parsed.format, new_lines).totals()
         by_category = totals["by_category"]
@@ -263,6 +241,22 @@ class CityPaymentBill(models.Model):
         )
         FundLine.create([bill._prepare_fund_line_vals(line) for line in new_lines])
         return bill
+
+    @api.model
+    def _known_line_keys(self, line_model, channel, keys):
+        """The keys of ``keys`` already imported as lines of ``line_model`` in this company and channel."""
+        Line = self.env[line_model]
+        Line.flush_model(["company_id", "channel", "line_key"])
+        self.env.cr.execute(
+            SQL(
+                "SELECT line_key FROM %s WHERE company_id = %s AND channel = %s AND line_key = ANY(%s)",
+                SQL.identifier(Line._table),
+                self.env.company.id,
+                channel,
+                keys,
+            )
+        )
+        return {row[0] for row in self.env.cr.fetchall()}
 
     def _prepare_fund_line_vals(self, line):
         self.ensure_one()

@@ -10,6 +10,25 @@ from odoo.addons.city_wechatpay.tests.fake_wechatpay import FakeWechatPay
 from odoo.addons.payment import utils as payment_utils
 
 
+def wechat_tx_vals(env, order, openid, provider=None, partner=None, **vals):
+    """The values of a WeChat Pay transaction paying ``order`` (for the module's and the top-level tests)."""
+    provider = provider or env.ref("city_wechatpay.payment_provider_wechatpay")
+    return {
+        "provider_id": provider.id,
+        "payment_method_id": env.ref("payment.payment_method_wechat_pay").id,
+        "amount": order.amount_total,
+        "currency_id": order.currency_id.id,
+        "partner_id": (partner or order.partner_id).id,
+        "reference": env["payment.transaction"]._compute_reference(
+            "wechatpay", sale_order_ids=[Command.set(order.ids)]
+        ),
+        "operation": "online_direct",
+        "sale_order_ids": [Command.set(order.ids)],
+        "wechatpay_openid": openid,
+        **vals,
+    }
+
+
 class WechatpayCommon(CitySettlementCommon):
     @classmethod
     def setUpClass(cls):
@@ -41,22 +60,7 @@ class WechatpayCommon(CitySettlementCommon):
         return (
             cls.env["payment.transaction"]
             .sudo()
-            .create(
-                {
-                    "provider_id": provider.id,
-                    "payment_method_id": cls.wechat_method.id,
-                    "amount": order.amount_total,
-                    "currency_id": order.currency_id.id,
-                    "partner_id": order.partner_invoice_id.id,
-                    "reference": cls.env["payment.transaction"]._compute_reference(
-                        "wechatpay", sale_order_ids=[Command.set(order.ids)]
-                    ),
-                    "operation": "online_direct",
-                    "sale_order_ids": [Command.set(order.ids)],
-                    "wechatpay_openid": openid,
-                    **vals,
-                }
-            )
+            .create(wechat_tx_vals(cls.env, order, openid, provider, partner=order.partner_invoice_id, **vals))
         )
 
     def _prepaid_tx(self, price=None, **vals):
