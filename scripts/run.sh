@@ -23,15 +23,12 @@ addons_sum=$(cd "$REPO" && find addons -type f ! -path '*/__pycache__/*' -print0
 if ! db_exists "$DB"; then
     log "creating database '$DB' with $MODULES and demo data (a few minutes the first time)"
     trap 'dropdb --if-exists --force "$DB"' EXIT # never leave a half-built database for the next run to "update"
-    # Like the test databases (build_suite_db in lib.sh): 'base' alone first, to make the
-    # operator a company in China (CNY) before the other modules create their data; then
-    # Odoo's modules, which load the Chinese chart of accounts when they are all installed;
-    # then the suite, whose demo data books on that chart.
-    odoo -d "$DB" -i base --load-language=zh_CN --stop-after-init --no-http --log-level=warn ||
-        die "could not create the database '$DB' (see the messages above)"
-    make_company_chinese "$DB"
-    odoo -d "$DB" -i "$(external_dependencies)" --stop-after-init --no-http --log-level=warn ||
-        die "could not install Odoo's modules into '$DB' (see the messages above)"
+    # Built as the test databases are (build_suite_db in lib.sh): a copy of the template that
+    # holds Odoo's modules for a company in China (built once per data dir, shared with
+    # 'make test'), with its own database secret and uuid; then the suite and its demo data.
+    build_template_copy "$DB"
+    psql -d "$DB" -qc "update ir_config_parameter set value = gen_random_uuid()::text
+                        where key in ('database.secret', 'database.uuid')"
     odoo -d "$DB" -i "$MODULES" --stop-after-init --no-http --log-level=warn ||
         die "could not install the suite into '$DB' (see the messages above)"
     check_company_chinese "$DB"
