@@ -18,6 +18,7 @@
         "views/city_alliance_views.xml",
         "views/city_segment_views.xml",
         "views/city_recommendation_link_views.xml",
+        "views/city_campaign_views.xml",
         "views/city_alliance_menus.xml",
         "views/city_growth_menus.xml",
     ],
