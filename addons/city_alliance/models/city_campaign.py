@@ -418,6 +418,7 @@ class CityCampaign(models.Model):
         period_key, _start = cap_period_bounds(now, self.cap_period, self._city_tz())
         week_key, _start = cap_period_bounds(now, "week", self._city_tz())
         funder = self.merchant_id if self.funding == "partner" else self.env["res.partner"]
+        frequency_cap = self._city_frequency_cap()
         issue_vals, send_vals = [], []
         for partner_id, wave, holdout, sent, in_week in targets:
             send_vals.append(
@@ -449,7 +450,9 @@ class CityCampaign(models.Model):
                     "company_id": self.company_id.id,
                     "budget_slot": budget_used if self.budget_qty else 0,
                     "cap_key": f"c{self.id}:{partner_id}:{period_key}:{sent + 1}" if self.cap_per_member else False,
-                    "frequency_key": f"f{self.company_id.id}:{partner_id}:{week_key}:{in_week + 1}",
+                    "frequency_key": f"f{self.company_id.id}:{partner_id}:{week_key}:{in_week + 1}"
+                    if frequency_cap
+                    else False,
                     "valid_days": self.coupon_valid_days,
                 }
             )
@@ -481,6 +484,12 @@ class CityCampaign(models.Model):
     # ------------------------------------------------------------
     # REMEDIAL: conversion of a weekday slot against its 4-week average
     # ------------------------------------------------------------
+
+    def _city_local_to_utc(self, day, hour):
+        """Naive UTC of ``hour`` (float) on the local ``day`` of the merchant."""
+        tz = pytz.timezone(self._city_tz())
+        local = tz.localize(datetime.combine(day, time()) + timedelta(hours=hour))
+        return local.astimezone(pytz.utc).replace(tzinfo=None)
 
     def _city_slot_days(self, now):
         """The local dates of the last ended occurrence of the slot and the 4 before it."""

@@ -3,8 +3,6 @@
 
 from odoo import fields, models
 
-from .city_coupon_issue import ISSUE_STATES
-
 
 class CityCampaignSend(models.Model):
     """One member targeted by one wave of a campaign (append-only log, lean).
@@ -30,12 +28,15 @@ class CityCampaignSend(models.Model):
     send_date = fields.Datetime(string="Sent", required=True, readonly=True)
     holdout = fields.Boolean(readonly=True, help="In the holdout group: targeted, but sent nothing.")
     issue_id = fields.Many2one("city.coupon.issue", string="Coupon", readonly=True, ondelete="set null")
-    outcome = fields.Selection(ISSUE_STATES, related="issue_id.state", store=True, string="Outcome")
+    outcome = fields.Selection(related="issue_id.state", store=True, string="Outcome")
     cost_amount = fields.Monetary(
         related="issue_id.discount_amount", store=True, string="Cost", help="The discount of the coupon, once used."
     )
     coupon_revenue = fields.Monetary(
-        related="issue_id.revenue_amount", store=True, help="What the member paid on the order using the coupon."
+        related="issue_id.revenue_amount",
+        store=True,
+        string="Coupon Revenue",
+        help="What the member paid on the order using the coupon."
     )
     revenue_amount = fields.Monetary(
         string="Revenue", readonly=True, help="The member's paid orders at the merchant in the measuring window."
