@@ -168,11 +168,16 @@ class CityCampaign(models.Model):
     # CONSTRAINTS, COMPUTE
     # ------------------------------------------------------------
 
-    @api.constrains("program_id", "date_start", "date_end", "slot_hour_from", "slot_hour_to", "drop_pct")
+    @api.constrains("program_id", "merchant_id", "date_start", "date_end", "slot_hour_from", "slot_hour_to", "drop_pct")
     def _check_parameters(self):
         for campaign in self:
             if campaign.program_id.program_type != "coupons":
                 raise ValidationError(self.env._("A campaign sends coupons: choose a program of type Coupons."))
+            program_merchant = campaign.program_id.city_merchant_id
+            if program_merchant and program_merchant != campaign.merchant_id:
+                raise ValidationError(
+                    self.env._("The coupons of %(program)s are for another merchant.", program=campaign.program_id.name)
+                )
             if campaign.date_end and campaign.date_end <= campaign.date_start:
                 raise ValidationError(self.env._("A campaign must end after it starts."))
             if not 0 <= campaign.slot_hour_from < campaign.slot_hour_to <= 24:
@@ -480,6 +485,14 @@ class CityCampaign(models.Model):
             [("state", "in", ("running", "done")), "|", ("date_end", "=", False), ("date_end", ">=", now - timedelta(days=60))]
         )
         recent._city_measure()
+
+    @api.model
+    def _city_demo_run(self, campaign_ids):
+        """Demo data: send the first wave of these campaigns and measure it."""
+        campaigns = self.sudo().browse(campaign_ids)
+        for campaign in campaigns:
+            campaign._city_run()
+        campaigns._city_measure()
 
     # ------------------------------------------------------------
     # REMEDIAL: conversion of a weekday slot against its 4-week average
