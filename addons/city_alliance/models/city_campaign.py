@@ -43,7 +43,7 @@ FREQUENCY_CAP_PARAM = "city_alliance.campaign_weekly_cap"
 def holdout_bucket(campaign_id, partner_id):
     """The member's bucket in 0..9999 for a campaign (md5 of ``campaign:member``):
     deterministic, the same in Python and in :meth:`CityCampaign._holdout_sql`."""
-    digest = hashlib.md5(f"{campaign_id}:{partner_id}".encode()).hexdigest()  # noqa: S324 - not security
+    digest = hashlib.md5(f"{campaign_id}:{partner_id}".encode()).hexdigest()
     return int(digest[:8], 16) % HOLDOUT_BUCKETS
 
 
@@ -86,7 +86,7 @@ class CityCampaign(models.Model):
     company_id = fields.Many2one("res.company", required=True, index=True, default=lambda self: self.env.company)
     currency_id = fields.Many2one(related="company_id.currency_id")
     merchant_id = fields.Many2one(
-        string="Merchant", help="Whose customers are sought: the centre of the radius, where the coupon is used."
+        help="Whose customers are sought: the centre of the radius, where the coupon is used."
     )
     program_id = fields.Many2one(
         "loyalty.program",
@@ -109,7 +109,7 @@ class CityCampaign(models.Model):
     )
     date_start = fields.Datetime(string="Starts", required=True, default=fields.Datetime.now)
     date_end = fields.Datetime(string="Ends")
-    send_at = fields.Datetime(string="Send At", help="Scheduled campaigns: when the wave goes out (default: start).")
+    send_at = fields.Datetime(help="Scheduled campaigns: when the wave goes out (default: start).")
     inactive_days = fields.Integer(default=7, help="Wake-up: days since the member's last order or event.")
     slot_weekday = fields.Selection(WEEKDAY_SELECTION, string="Weekday", default="0")
     slot_hour_from = fields.Float(string="Slot From", default=11.0)
@@ -482,7 +482,12 @@ class CityCampaign(models.Model):
             except (UserError, ValidationError) as exc:
                 _logger.warning("campaign %s not run: %s", campaign.id, exc)
         recent = self.sudo().search(
-            [("state", "in", ("running", "done")), "|", ("date_end", "=", False), ("date_end", ">=", now - timedelta(days=60))]
+            [
+                ("state", "in", ("running", "done")),
+                "|",
+                ("date_end", "=", False),
+                ("date_end", ">=", now - timedelta(days=60)),
+            ]
         )
         recent._city_measure()
 
@@ -655,13 +660,24 @@ class CityCampaign(models.Model):
                 """SELECT campaign_id, holdout, COUNT(*), COUNT(*) FILTER (WHERE converted),
                           SUM(ROUND(COALESCE(revenue_amount, 0) * 100)), SUM(ROUND(COALESCE(cost_amount, 0) * 100)),
                           SUM(ROUND(COALESCE(coupon_revenue, 0) * 100)),
-                          COUNT(*) FILTER (WHERE outcome IN ('claimed', 'used')), COUNT(*) FILTER (WHERE outcome = 'used')
+                          COUNT(*) FILTER (WHERE outcome IN ('claimed', 'used')),
+                          COUNT(*) FILTER (WHERE outcome = 'used')
                      FROM city_campaign_send WHERE campaign_id = ANY(%s) GROUP BY campaign_id, holdout""",
                 self.ids,
             )
         )
         groups = {}
-        for campaign_id, holdout, count, converted, revenue, cost, coupon_revenue, claimed, used in self.env.cr.fetchall():
+        for (
+            campaign_id,
+            holdout,
+            count,
+            converted,
+            revenue,
+            cost,
+            coupon_revenue,
+            claimed,
+            used,
+        ) in self.env.cr.fetchall():
             groups.setdefault(campaign_id, {})[bool(holdout)] = {
                 "count": count,
                 "converted": converted,
@@ -702,4 +718,3 @@ class CityCampaign(models.Model):
             }
             for campaign in campaigns
         ]
-

@@ -36,7 +36,7 @@ class CityCampaignSend(models.Model):
         related="issue_id.revenue_amount",
         store=True,
         string="Coupon Revenue",
-        help="What the member paid on the order using the coupon."
+        help="What the member paid on the order using the coupon.",
     )
     revenue_amount = fields.Monetary(
         string="Revenue", readonly=True, help="The member's paid orders at the merchant in the measuring window."

@@ -34,19 +34,35 @@ class TestCampaign(CityAllianceCommon):
         Partner = cls.env["res.partner"]
         # 30 members near the KTV in the segment, 5 far away in it, 5 near it outside it.
         cls.near = Partner.create(
-            [{"name": f"活动会员{n}", "is_member": True, "partner_latitude": NEAR_LAT, "partner_longitude": LON} for n in range(30)]
+            [
+                {"name": f"活动会员{n}", "is_member": True, "partner_latitude": NEAR_LAT, "partner_longitude": LON}
+                for n in range(30)
+            ]
         )
         cls.far = Partner.create(
-            [{"name": f"远处会员{n}", "is_member": True, "partner_latitude": FAR_LAT, "partner_longitude": LON} for n in range(5)]
+            [
+                {"name": f"远处会员{n}", "is_member": True, "partner_latitude": FAR_LAT, "partner_longitude": LON}
+                for n in range(5)
+            ]
         )
         cls.outsiders = Partner.create(
-            [{"name": f"其他会员{n}", "is_member": True, "partner_latitude": NEAR_LAT, "partner_longitude": LON} for n in range(5)]
+            [
+                {"name": f"其他会员{n}", "is_member": True, "partner_latitude": NEAR_LAT, "partner_longitude": LON}
+                for n in range(5)
+            ]
         )
         # One far member reported a location next to the KTV: its place is the report.
         cls.moved = cls.far[0]
         cls.env["city.member.event"]._city_log_events(
-            [{"partner_id": cls.moved.id, "event_type": "location", "latitude": NEAR_LAT, "longitude": LON,
-              "occurred_at": cls.now - timedelta(days=1)}]
+            [
+                {
+                    "partner_id": cls.moved.id,
+                    "event_type": "location",
+                    "latitude": NEAR_LAT,
+                    "longitude": LON,
+                    "occurred_at": cls.now - timedelta(days=1),
+                }
+            ]
         )
         cls._enter(cls.seg_light, cls.near | cls.far)
         cls._enter(cls.seg_other, cls.outsiders)
@@ -199,14 +215,20 @@ class TestCampaign(CityAllianceCommon):
         self.assertEqual(fig["attributed_roi"], round(210 / 90, 4))
         self.assertEqual((fig["conversion_treated_pct"], fig["conversion_holdout_pct"]), (37.5, 50.0))
         campaign.invalidate_recordset()
-        self.assertEqual((campaign.incremental_revenue, campaign.roi, campaign.used_count), (130.0, round(130 / 90, 4), 3))
+        self.assertEqual(
+            (campaign.incremental_revenue, campaign.roi, campaign.used_count), (130.0, round(130 / 90, 4), 3)
+        )
         dashboard = self.env["city.campaign"]._city_dashboard_figures(company=self.company, merchant=self.ktv)
-        self.assertEqual([row["incremental_revenue"] for row in dashboard if row["campaign_id"] == campaign.id], [130.0])
+        self.assertEqual(
+            [row["incremental_revenue"] for row in dashboard if row["campaign_id"] == campaign.id], [130.0]
+        )
 
     def test_campaign_coupon_attributes_new_customer(self):
         campaign = self._create_campaign(holdout_pct=0.0)
         send = campaign._city_run(self.now).filtered(lambda s: s.partner_id == self.near[0])
-        order_id = insert_orders(self.env, self.company, [(self.near[0], self.ktv, self.now + timedelta(days=2), 80)])[0]
+        order_id = insert_orders(self.env, self.company, [(self.near[0], self.ktv, self.now + timedelta(days=2), 80)])[
+            0
+        ]
         order = self.env["sale.order"].browse(order_id)
         attribution = self.env["city.alliance.attribution"]._city_attribute_order(order, self.ktv)
         self.assertEqual(
@@ -225,15 +247,24 @@ class TestCampaign(CityAllianceCommon):
     # ------------------------------------------------------------
 
     def test_remedial_launches_on_conversion_drop(self):
-        campaign = self._create_campaign(kind="remedial", slot_weekday="0", slot_hour_from=11, slot_hour_to=14, drop_pct=30)
+        campaign = self._create_campaign(
+            kind="remedial", slot_weekday="0", slot_hour_from=11, slot_hour_to=14, drop_pct=30
+        )
         days = campaign._city_slot_days(self.now)
         shopper = self.outsiders[0]
 
         def slot(day, views, orders):
             at = campaign._city_local_to_utc(day, 12.0)
             self.env["city.member.event"]._city_log_events(
-                [{"partner_id": shopper.id, "event_type": "view_merchant", "merchant_id": self.ktv.id, "occurred_at": at}
-                 for _n in range(views)]
+                [
+                    {
+                        "partner_id": shopper.id,
+                        "event_type": "view_merchant",
+                        "merchant_id": self.ktv.id,
+                        "occurred_at": at,
+                    }
+                    for _n in range(views)
+                ]
             )
             insert_orders(self.env, self.company, [(shopper, self.ktv, at, 10)] * orders)
 
@@ -242,8 +273,15 @@ class TestCampaign(CityAllianceCommon):
         slot(days[0], 10, 4)  # 40 %: a fall of 20 %, below the 30 % set
         self.assertIsNone(campaign._city_remedial_key(self.now))
         self.env["city.member.event"]._city_log_events(
-            [{"partner_id": shopper.id, "event_type": "view_merchant", "merchant_id": self.ktv.id,
-              "occurred_at": campaign._city_local_to_utc(days[0], 13.0)} for _n in range(10)]
+            [
+                {
+                    "partner_id": shopper.id,
+                    "event_type": "view_merchant",
+                    "merchant_id": self.ktv.id,
+                    "occurred_at": campaign._city_local_to_utc(days[0], 13.0),
+                }
+                for _n in range(10)
+            ]
         )  # 4 orders / 20 views = 20 %: a fall of 60 %
         self.assertEqual(campaign._city_remedial_key(self.now), days[0].isoformat())
         sends = campaign._city_run(self.now)
@@ -268,10 +306,16 @@ class TestCampaign(CityAllianceCommon):
         campaign._city_run(self.now)
         Campaign = self.env["city.campaign"]
         self.assertEqual(Campaign.with_user(self.manager_ktv).search([("id", "=", campaign.id)]), campaign)
-        self.assertTrue(self.env["city.campaign.send"].with_user(self.staff_ktv).search([("campaign_id", "=", campaign.id)]))
-        self.assertEqual(campaign.with_user(self.manager_ktv).sent_count, len(campaign.send_ids) - campaign.holdout_count)
+        self.assertTrue(
+            self.env["city.campaign.send"].with_user(self.staff_ktv).search([("campaign_id", "=", campaign.id)])
+        )
+        self.assertEqual(
+            campaign.with_user(self.manager_ktv).sent_count, len(campaign.send_ids) - campaign.holdout_count
+        )
         self.assertFalse(Campaign.with_user(self.manager_hotpot).search([("id", "=", campaign.id)]))
-        self.assertFalse(self.env["city.campaign.send"].with_user(self.manager_hotpot).search([("campaign_id", "=", campaign.id)]))
+        self.assertFalse(
+            self.env["city.campaign.send"].with_user(self.manager_hotpot).search([("campaign_id", "=", campaign.id)])
+        )
         with self.assertRaises(AccessError):
             campaign.with_user(self.manager_ktv).action_run_now()
         with self.assertRaises(AccessError):

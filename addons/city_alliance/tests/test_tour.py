@@ -37,5 +37,7 @@ class TestOperatorAllianceTour(HttpCase):
             (alliance, "巡演KTV", "巡演KTV券", 100.0),
         )
         campaign = self.env["city.campaign"].search([("name", "=", "巡演KTV召回")])
-        self.assertEqual((campaign.merchant_id.name, campaign.state, campaign.holdout_pct), ("巡演KTV", "running", 20.0))
+        self.assertEqual(
+            (campaign.merchant_id.name, campaign.state, campaign.holdout_pct), ("巡演KTV", "running", 20.0)
+        )
         self.assertTrue(campaign.send_ids, "sent to every member (no segment, no radius), or held out")

@@ -32,9 +32,7 @@ class CityGrowthSettings(models.TransientModel):
     recommendation_min_support = fields.Integer(
         string="Minimum Support", help="Members doing A then B, at least, for a link to be kept."
     )
-    recommendation_decay_m = fields.Integer(
-        string="Distance Decay (m)", help="Score × exp(−distance ÷ this)."
-    )
+    recommendation_decay_m = fields.Integer(string="Distance Decay (m)", help="Score × exp(−distance ÷ this).")
     recommendation_max_distance_m = fields.Integer(
         string="Maximum Distance (m)", help="Merchants farther from the member are never recommended."
     )
