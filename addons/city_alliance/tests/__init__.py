@@ -10,4 +10,3 @@ from . import test_segment
 from . import test_recommendation
 from . import test_campaign
 from . import test_trigger_concurrency
-from . import test_growth_settings

@@ -2,7 +2,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """Campaigns: targeting by segment and radius, caps, budget and the holdout; lift on
 generated outcomes against hand-computed figures; remedial and wake-up waves;
-attribution of the new customers; access."""
+attribution of the new customers; access. And the marketing settings (one class: one
+setUpClass)."""
 
 from datetime import timedelta
 
@@ -10,7 +11,7 @@ import psycopg2
 
 from odoo import fields
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
 from odoo.tools import mute_logger
 
 from odoo.addons.city_alliance.models.city_campaign import FREQUENCY_CAP_PARAM, holdout_bucket
@@ -329,3 +330,28 @@ class TestCampaign(CityAllianceCommon):
         self.assertEqual(campaign.with_user(self.manager_ktv).action_view_sends()["res_model"], "city.campaign.send")
         with self.assertRaises(UserError):
             campaign.with_user(self.operator).action_cancel()
+
+    # ------------------------------------------------------------
+    # marketing settings (the recommendation parameters, the weekly cap)
+    # ------------------------------------------------------------
+
+    def test_operator_edits_recommendation_parameters(self):
+        Link = self.env["city.recommendation.link"]
+        settings = Form(self.env["city.growth.settings"].with_user(self.operator))
+        self.assertEqual(settings.recommendation_min_support, Link._city_param("min_support"))
+        settings.recommendation_min_support = 5
+        settings.recommendation_window_hours = 2
+        settings.campaign_weekly_cap = 3
+        settings.save().action_save()
+        self.assertEqual((Link._city_param("min_support"), Link._city_param("window_hours")), (5, 2))
+        self.assertEqual(self.env["ir.config_parameter"].get_param(FREQUENCY_CAP_PARAM), "3")
+
+    def test_merchants_cannot_edit_settings(self):
+        Settings = self.env["city.growth.settings"].with_user(self.manager_ktv)
+        with self.assertRaises(AccessError):
+            Settings.default_get(["recommendation_min_support"])
+        with self.assertRaises(AccessError):
+            Settings.create({"recommendation_min_support": 1})
+        mine = self.env["city.growth.settings"].with_user(self.operator).create({})
+        with self.assertRaises(AccessError):
+            mine.with_user(self.manager_ktv).action_save()
