@@ -89,7 +89,7 @@ class TestCockpitOnReplica(BaseCase):
         self.assertEqual(dump.wait(), 0, "pg_dump of the test database")
         self._psql("primary", "CREATE EXTENSION IF NOT EXISTS pg_stat_statements", database, me)
         self._as_owner(PG_BIN / "pg_basebackup", "-h", "127.0.0.1", "-p", self.ports["primary"], "-U", "postgres",
-                       "-D", self.root / "replica", "-R", "-X", "stream", "--no-sync")
+                       "-D", self.root / "replica", "-R", "-X", "stream", "--no-sync", "--checkpoint=fast")
         self._pg_ctl("replica")
         self.assertEqual(self._psql("replica", "SELECT pg_is_in_recovery()"), "t")
         return me
@@ -107,7 +107,7 @@ class TestCockpitOnReplica(BaseCase):
         self.addCleanup(server.wait, 30)
         self.addCleanup(server.terminate)
         url = f"http://127.0.0.1:{port}"
-        for _attempt in range(300):
+        for _attempt in range(600):
             try:
                 if requests.get(f"{url}/web/login", timeout=5).status_code == 200:
                     return url
