@@ -18,6 +18,8 @@
         "views/city_alliance_views.xml",
         "views/city_segment_views.xml",
         "views/city_recommendation_link_views.xml",
+        "views/city_campaign_views.xml",
+        "wizard/city_growth_settings_views.xml",
         "views/city_alliance_menus.xml",
         "views/city_growth_menus.xml",
     ],

@@ -5,6 +5,8 @@ from . import city_alliance
 from . import city_alliance_trigger
 from . import city_alliance_event
 from . import city_coupon_issue
+from . import city_campaign
+from . import city_campaign_send
 from . import city_alliance_attribution
 from . import city_points_booking
 from . import city_ticket

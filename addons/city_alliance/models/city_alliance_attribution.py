@@ -22,8 +22,13 @@ class CityAllianceAttribution(models.Model):
     partner_id = fields.Many2one("res.partner", string="Member", required=True, index=True, ondelete="restrict")
     merchant_id = fields.Many2one(string="New Customer Of")
     source_merchant_id = fields.Many2one(
-        "res.partner", string="Brought by", required=True, index=True, ondelete="restrict"
+        "res.partner",
+        string="Brought by",
+        index="btree_not_null",
+        ondelete="restrict",
+        help="The partner merchant where the member got the coupon; empty for a campaign's own coupon.",
     )
+    campaign_id = fields.Many2one("city.campaign", index="btree_not_null", ondelete="set null")
     trigger_id = fields.Many2one("city.alliance.trigger", index="btree_not_null", ondelete="set null")
     alliance_id = fields.Many2one("city.alliance", index="btree_not_null", ondelete="set null")
     coupon_issue_id = fields.Many2one("city.coupon.issue", string="Coupon", ondelete="set null")
@@ -63,7 +68,8 @@ class CityAllianceAttribution(models.Model):
         """What brought ``partner`` to ``merchant`` before ``at``: ``[vals]`` best first.
 
         The coupon used on the order first, else the latest alliance coupon of
-        ``merchant`` issued elsewhere within its trigger's window. A hook:
+        ``merchant`` issued elsewhere within its trigger's window, or campaign coupon
+        of ``merchant`` within its campaign's window. A hook:
         recommendations and campaigns add their own candidates.
         """
         Issue = self.env["city.coupon.issue"].sudo()
@@ -71,6 +77,9 @@ class CityAllianceAttribution(models.Model):
             [
                 ("partner_id", "=", partner.id),
                 ("merchant_id", "=", merchant.id),
+                "|",
+                ("campaign_id", "!=", False),
+                "&",
                 ("source_merchant_id", "!=", False),
                 ("source_merchant_id", "!=", merchant.id),
                 ("create_date", "<=", at),
@@ -84,16 +93,18 @@ class CityAllianceAttribution(models.Model):
             issues = used + (issues - used)
         candidates = []
         for issue in issues:
-            window = issue.trigger_id.attribution_days if issue.trigger_id else DEFAULT_WINDOW_DAYS
+            origin = issue.trigger_id or issue.campaign_id
+            window = origin.attribution_days if origin else DEFAULT_WINDOW_DAYS
             if issue.create_date < at - timedelta(days=window):
                 continue
             candidates.append(
                 {
-                    "source_merchant_id": issue.source_merchant_id.id,
+                    "source_merchant_id": issue.source_merchant_id.id or False,
                     "trigger_id": issue.trigger_id.id or False,
+                    "campaign_id": issue.campaign_id.id or False,
                     "alliance_id": issue.alliance_id.id or False,
                     "coupon_issue_id": issue.id,
-                    "channel": "coupon",
+                    "channel": "campaign" if issue.campaign_id else "coupon",
                 }
             )
         return candidates

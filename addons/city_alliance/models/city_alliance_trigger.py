@@ -1,7 +1,7 @@
 # Copyright 2026 City Life Suite contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytz
 
@@ -34,6 +34,30 @@ WEEKDAY_FIELDS = (
     "weekday_sat",
     "weekday_sun",
 )
+
+
+def cap_period_bounds(at, period, tz_name):
+    """``(key, start)`` of the cap period holding ``at`` (naive UTC) in ``tz_name``:
+    its key (``2026-11-30``, ``2026W49``, ``2026-11``, ``all``) and its start (naive
+    UTC, None for ``ever``)."""
+    tz = pytz.timezone(tz_name or "Asia/Shanghai")
+    local = pytz.utc.localize(at).astimezone(tz).date()
+    if period == "day":
+        key, first = local.isoformat(), local
+    elif period == "week":
+        year, week, weekday = local.isocalendar()
+        key, first = f"{year}W{week:02d}", local - timedelta(days=weekday - 1)
+    elif period == "month":
+        key, first = f"{local.year}-{local.month:02d}", local.replace(day=1)
+    else:
+        return "all", None
+    start = tz.localize(datetime(first.year, first.month, first.day)).astimezone(pytz.utc).replace(tzinfo=None)
+    return key, start
+
+
+def cap_period_key(at, period, tz_name):
+    """The key of the cap period holding ``at`` (see :func:`cap_period_bounds`)."""
+    return cap_period_bounds(at, period, tz_name)[0]
 
 
 class CityAllianceTrigger(models.Model):
@@ -235,16 +259,7 @@ class CityAllianceTrigger(models.Model):
     def _city_period_key(self, at):
         """The cap period of ``at`` (naive UTC) in the coupon merchant's time zone."""
         self.ensure_one()
-        tz = pytz.timezone(self.partner_merchant_id.tz or "Asia/Shanghai")
-        local = pytz.utc.localize(at).astimezone(tz).date()
-        if self.cap_period == "day":
-            return local.isoformat()
-        if self.cap_period == "week":
-            year, week, _day = local.isocalendar()
-            return f"{year}W{week:02d}"
-        if self.cap_period == "month":
-            return f"{local.year}-{local.month:02d}"
-        return "all"
+        return cap_period_key(at, self.cap_period, self.partner_merchant_id.tz)
 
     def _city_funders(self, source_merchant):
         """``[(merchant, weight)]`` funding the coupons of this trigger (empty: the platform)."""

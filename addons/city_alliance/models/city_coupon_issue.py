@@ -65,11 +65,16 @@ class CityCouponIssue(models.Model):
     revenue_amount = fields.Monetary(string="Revenue", readonly=True, help="What the member paid with the coupon.")
     company_id = fields.Many2one("res.company", required=True, index=True, default=lambda self: self.env.company)
     currency_id = fields.Many2one(related="company_id.currency_id")
+    campaign_id = fields.Many2one("city.campaign", index="btree_not_null", ondelete="restrict", readonly=True)
     budget_slot = fields.Integer(readonly=True, copy=False)
     cap_key = fields.Char(readonly=True, copy=False)
+    frequency_key = fields.Char(
+        readonly=True, copy=False, help="Campaign coupons: the member's slot of the weekly frequency cap."
+    )
 
     _sql_constraints = [
         ("cap_key_uniq", "UNIQUE(cap_key)", "A member's cap slot is taken once."),
+        ("frequency_key_uniq", "UNIQUE(frequency_key)", "A member's weekly campaign slot is taken once."),
         ("card_uniq", "UNIQUE(card_id)", "A coupon is issued once."),
     ]
 
@@ -79,6 +84,13 @@ class CityCouponIssue(models.Model):
             SQL(
                 "CREATE UNIQUE INDEX IF NOT EXISTS city_coupon_issue_budget_slot_uniq"
                 " ON city_coupon_issue (trigger_id, budget_slot) WHERE budget_slot > 0"
+            )
+        )
+        # A campaign's budget slot is taken once.
+        self.env.cr.execute(
+            SQL(
+                "CREATE UNIQUE INDEX IF NOT EXISTS city_coupon_issue_campaign_budget_slot_uniq"
+                " ON city_coupon_issue (campaign_id, budget_slot) WHERE campaign_id IS NOT NULL AND budget_slot > 0"
             )
         )
 
@@ -132,6 +144,15 @@ class CityCouponIssue(models.Model):
         self.flush_model(["trigger_id"])
         self.env.cr.execute(
             SQL("SELECT COALESCE(MAX(budget_slot), 0) FROM city_coupon_issue WHERE trigger_id = %s", trigger.id)
+        )
+        return self.env.cr.fetchone()[0]
+
+    @api.model
+    def _city_count_campaign_budget(self, campaign):
+        """Coupons a campaign issued (its highest budget slot)."""
+        self.flush_model(["campaign_id", "budget_slot"])
+        self.env.cr.execute(
+            SQL("SELECT COALESCE(MAX(budget_slot), 0) FROM city_coupon_issue WHERE campaign_id = %s", campaign.id)
         )
         return self.env.cr.fetchone()[0]
 

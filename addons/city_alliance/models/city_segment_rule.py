@@ -49,6 +49,25 @@ def haversine_sql(lat1, lon1, lat2, lon2):
     )
 
 
+def member_place_sql(partner_id, company_id):
+    """The member's place: ``(join, latitude, longitude)`` SQL for the member ``partner_id``
+    (an SQL expression): the last reported location, else the address's coordinates.
+    The join uses the aliases ``mp`` and ``loc``."""
+    join = SQL(
+        """JOIN res_partner mp ON mp.id = %(partner)s
+           LEFT JOIN LATERAL (
+                SELECT l.latitude, l.longitude FROM city_member_event l
+                 WHERE l.partner_id = %(partner)s AND l.event_type = 'location'
+                   AND l.company_id = %(company)s
+                 ORDER BY l.occurred_at DESC LIMIT 1) loc ON TRUE""",
+        partner=partner_id,
+        company=company_id,
+    )
+    lat = SQL("COALESCE(loc.latitude, NULLIF(mp.partner_latitude, 0))")
+    lon = SQL("COALESCE(loc.longitude, NULLIF(mp.partner_longitude, 0))")
+    return join, lat, lon
+
+
 class CitySegmentRule(models.Model):
     """One condition of a segment, with the parameters an Operator edits.
 
@@ -199,20 +218,8 @@ class CitySegmentRule(models.Model):
             else:
                 conditions.append(SQL("(%s >= %s OR %s < %s)", hour, self.hour_from, hour, self.hour_to))
         if self.radius_m:
-            # The member's place: the last reported location, else the address's coordinates.
-            joins.append(
-                SQL(
-                    """JOIN res_partner mp ON mp.id = src.partner_id
-                       LEFT JOIN LATERAL (
-                            SELECT l.latitude, l.longitude FROM city_member_event l
-                             WHERE l.partner_id = src.partner_id AND l.event_type = 'location'
-                               AND l.company_id = %s
-                             ORDER BY l.occurred_at DESC LIMIT 1) loc ON TRUE""",
-                    company,
-                )
-            )
-            lat = SQL("COALESCE(loc.latitude, NULLIF(mp.partner_latitude, 0))")
-            lon = SQL("COALESCE(loc.longitude, NULLIF(mp.partner_longitude, 0))")
+            place_join, lat, lon = member_place_sql(SQL("src.partner_id"), company)
+            joins.append(place_join)
             conditions.append(
                 SQL(
                     "%s <= %s",

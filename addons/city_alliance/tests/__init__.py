@@ -8,3 +8,5 @@ from . import test_hotpot_ktv
 from . import test_tour
 from . import test_segment
 from . import test_recommendation
+from . import test_campaign
+from . import test_trigger_concurrency

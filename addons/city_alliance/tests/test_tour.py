@@ -26,6 +26,7 @@ class TestOperatorAllianceTour(HttpCase):
                 {"name": name, "is_company": True, "is_merchant": True, "merchant_category_id": category.id}
             )
         self.env["loyalty.program"].create({"name": "巡演KTV券", "program_type": "coupons"})
+        self.env["res.partner"].create({"name": "巡演会员", "is_member": True})
         self.start_tour("/odoo", "city_alliance_operator_alliance", login="tour_alliance_operator", timeout=240)
         alliance = self.env["city.alliance"].search([("name", "=", "巡演火锅KTV联盟")])
         self.assertEqual(sorted(alliance.member_ids.mapped("merchant_id.name")), ["巡演KTV", "巡演火锅"])
@@ -35,3 +36,8 @@ class TestOperatorAllianceTour(HttpCase):
             (trigger.alliance_id, trigger.partner_merchant_id.name, trigger.program_id.name, trigger.min_amount),
             (alliance, "巡演KTV", "巡演KTV券", 100.0),
         )
+        campaign = self.env["city.campaign"].search([("name", "=", "巡演KTV召回")])
+        self.assertEqual(
+            (campaign.merchant_id.name, campaign.state, campaign.holdout_pct), ("巡演KTV", "running", 20.0)
+        )
+        self.assertTrue(campaign.send_ids, "sent to every member (no segment, no radius), or held out")

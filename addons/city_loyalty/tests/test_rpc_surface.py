@@ -155,6 +155,17 @@ SURFACE = {
     "city_alliance.models.city_segment:action_compute": Refused("button: operator"),
     "city_alliance.models.city_segment:action_view_members": Refused("button: operator"),
     "city_alliance.models.city_recommendation_link:action_learn": Refused("button: operator"),
+    "city_alliance.wizard.city_growth_settings:default_get": Refused("operator only", [["campaign_weekly_cap"]]),
+    "city_alliance.wizard.city_growth_settings:create": Refused("operator only", [{}]),
+    "city_alliance.wizard.city_growth_settings:action_save": Refused("button: operator"),
+    "city_alliance.models.city_campaign:action_start": Refused("button: operator"),
+    "city_alliance.models.city_campaign:action_stop": Refused("button: operator"),
+    "city_alliance.models.city_campaign:action_cancel": Refused("button: operator"),
+    "city_alliance.models.city_campaign:action_run_now": Refused("button: operator"),
+    "city_alliance.models.city_campaign:action_measure": Refused("button: operator"),
+    "city_alliance.models.city_campaign:action_view_sends": Refused(
+        "button: merchant staff and platform; reads the campaign first (record rules: its merchant's users only)"
+    ),
     # --- city_dashboard ----------------------------------------------------
     "city_dashboard.models.city_dashboard:get_cockpit_data": Allowed(
         "the cockpit's read (readonly): any role; the SQL is scoped to the user's merchant whatever ids are sent",

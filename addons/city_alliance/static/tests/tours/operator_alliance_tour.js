@@ -5,11 +5,11 @@
 import { registry } from "@web/core/registry";
 import { stepUtils } from "@web_tour/tour_service/tour_utils";
 
-function openAllianceMenu(xmlid, content) {
+function openAllianceMenu(xmlid, content, root = "city_alliance.city_alliance_menu_root") {
     return [
         {
-            content: "Open the Alliances menu (异业联盟)",
-            trigger: '.o_menu_sections [data-menu-xmlid="city_alliance.city_alliance_menu_root"]',
+            content: "Open the Alliances or Marketing menu (异业联盟, 营销)",
+            trigger: `.o_menu_sections [data-menu-xmlid="${root}"]`,
             run: "click",
         },
         {
@@ -27,7 +27,8 @@ function pick(field, text, content) {
     ];
 }
 
-// An operator (Chinese UI) creates an alliance with two members and a "pay here, get a coupon there" trigger.
+// An operator (Chinese UI) creates an alliance with two members and a "pay here, get a coupon there" trigger,
+// then a campaign with its holdout, starts it and opens its results.
 registry.category("web_tour.tours").add("city_alliance_operator_alliance", {
     url: "/odoo",
     steps: () => [
@@ -48,5 +49,22 @@ registry.category("web_tour.tours").add("city_alliance_operator_alliance", {
         ...pick("program_id", "巡演KTV券", "The coupon program"),
         { content: "Minimum amount", trigger: ".o_field_widget[name=min_amount] input", run: "edit 100" },
         ...stepUtils.saveForm(),
+        ...openAllianceMenu(
+            "city_alliance.city_campaign_menu",
+            "Open Campaigns (营销活动)",
+            "city_alliance.city_alliance_menu_marketing"
+        ),
+        { content: "New campaign", trigger: ".o_list_button_add", run: "click" },
+        { content: "Name it", trigger: ".o_field_widget[name=name] input", run: "edit 巡演KTV召回" },
+        ...pick("merchant_id", "巡演KTV", "The KTV's campaign"),
+        ...pick("program_id", "巡演KTV券", "The coupon program"),
+        { content: "Holdout 20 %", trigger: ".o_field_widget[name=holdout_pct] input", run: "edit 20" },
+        ...stepUtils.saveForm(),
+        { content: "Start it", trigger: "button[name=action_start]", run: "click" },
+        { content: "Running: send now", trigger: "button[name=action_run_now]", run: "click" },
+        { content: "Open the results", trigger: ".o_notebook_headers a[name=results]", run: "click" },
+        { content: "Lift against the holdout", trigger: ".o_field_widget[name=incremental_revenue]" },
+        { content: "Open the sends", trigger: ".oe_stat_button:has([name=sent_count])", run: "click" },
+        { content: "The sends with their outcome", trigger: ".o_list_renderer th[data-name=outcome]" },
     ],
 });
