@@ -555,8 +555,55 @@ class CityDashboard(models.AbstractModel):
 
     @api.model
     def _city_campaigns(self, scope):
-        """Campaign results (attributed and holdout-measured ROI): filled in when campaigns exist."""
-        return []
+        """Campaign results (city_alliance): attributed ROI and the lift measured against the holdout.
+
+        A merchant sees its own campaigns; the district also the platform's (no merchant)."""
+        rows = []
+        # sudo: city_alliance's figures of the scope's campaigns (filtered on the merchants below).
+        campaigns_sudo = self.env["city.campaign"].sudo()
+        for company in self.env["res.company"].browse(scope.company_ids):
+            rows += campaigns_sudo._city_dashboard_figures(scope.date_from, scope.date_to, company=company)
+        allowed = set(scope.merchant_ids)
+        rows = [r for r in rows if r["merchant_id"] in allowed or (scope.district and not r["merchant_id"])]
+        columns = [
+            _("Campaign"),
+            _("Merchant"),
+            _("Sent"),
+            _("Holdout"),
+            _("Used"),
+            _("Cost"),
+            _("Attributed Revenue"),
+            _("Attributed ROI"),
+            _("Incremental Revenue"),
+            _("Lift"),
+            _("ROI (vs holdout)"),
+        ]
+        result = []
+        for row in rows:
+            values = (
+                row["name"],
+                row["merchant"] or _("Platform"),
+                row.get("sent"),
+                row.get("holdout"),
+                row.get("used"),
+                row.get("cost"),
+                row.get("attributed_revenue"),
+                row.get("attributed_roi"),
+                row.get("incremental_revenue"),
+                row.get("lift_pct"),
+                row.get("roi"),
+            )
+            result.append(
+                {
+                    "id": row["campaign_id"],
+                    "columns": columns,
+                    "row": [float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v
+                            for v in values],
+                    "display": ["–" if v is None else (f"{v}%" if i == 9 else str(v)) for i, v in enumerate(values)],
+                    "figures": row,
+                }
+            )
+        return result
 
     # --- export -----------------------------------------------------------------------
 

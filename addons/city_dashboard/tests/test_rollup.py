@@ -101,3 +101,27 @@ class TestCockpitFigures(CityDashboardCommon):
             [(p["from"], p["to"], p["count"], p["revenue"]) for p in data["alliance"]["cross"]],
             [(self.hotpot.name, self.ktv.name, 1, 120.0)],
         )
+
+    def test_campaign_results(self):
+        """The cockpit shows city_alliance's figures of the campaigns that sent in the period,
+        for the campaign's merchant (and the district), not for other merchants."""
+        campaign = self.env["city.campaign"].create(
+            {"name": "驾驶舱KTV活动", "merchant_id": self.ktv.id, "program_id": self.program_ktv.id, "holdout_pct": 20.0}
+        )
+        campaign.action_start()
+        sent_at = fields.Datetime.to_datetime(fields.Date.to_string(self.date_to))
+        self.env["city.campaign.send"].create(
+            [
+                {"campaign_id": campaign.id, "company_id": self.env.company.id, "partner_id": member.id,
+                 "wave": "test", "send_date": sent_at, "holdout": n % 5 == 0}
+                for n, member in enumerate(self.members[:10])
+            ]
+        )
+        expected = campaign._city_figures()[campaign.id]
+        for user, seen in ((self.manager_ktv, True), (self.manager_hotpot, False), (self.operator, True)):
+            data = self.env["city.dashboard"].with_user(user).get_cockpit_data(self._filters(merchant_ids=[]))
+            rows = [row for row in data["campaigns"] if row["id"] == campaign.id]
+            self.assertEqual(bool(rows), seen, user.login)
+            if rows:
+                self.assertEqual(rows[0]["row"][2:4], [float(expected["sent"]), float(expected["holdout"])])
+                self.assertEqual(rows[0]["figures"]["roi"], expected["roi"])
