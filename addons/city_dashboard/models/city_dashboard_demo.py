@@ -19,7 +19,7 @@ class CityDashboardDemo(models.AbstractModel):
     _description = "Cockpit Demo Data"
 
     @api.model
-    def _generate_history(self, weeks=6, per_day=150, members=240):
+    def _generate_history(self, weeks=6, per_day=120, members=240):
         """Orders, redemptions, points, coupons and behaviour events of ``weeks`` weeks, in bulk."""
         rng = random.Random(SEED)
         company = self.env.company
@@ -81,15 +81,28 @@ class CityDashboardDemo(models.AbstractModel):
 
     @api.model
     def _demo_events(self, rng, orders):
-        events = []
-        for partner_id, merchant_id, paid_at, _amounts in orders:
-            for _view in range(rng.choice((1, 1, 2, 3))):
-                at = paid_at - datetime.timedelta(minutes=rng.randrange(5, 600))
-                events.append(
-                    {"partner_id": partner_id, "event_type": "view_merchant", "merchant_id": merchant_id,
-                     "occurred_at": at}
-                )
-        self.env["city.member.event"]._city_log_events(events)
+        """Members looking at the merchant before ordering (one statement, as the API's batches)."""
+        rows = [
+            (partner_id, merchant_id, paid_at - datetime.timedelta(minutes=rng.randrange(5, 600)))
+            for partner_id, merchant_id, paid_at, _amounts in orders
+            for _view in range(rng.choice((1, 1, 2, 3)))
+        ]
+        self.env.cr.execute(
+            SQL(
+                """
+                INSERT INTO city_member_event (partner_id, event_type, merchant_id, occurred_at, company_id,
+                                               create_uid, write_uid, create_date, write_date)
+                SELECT p, 'view_merchant', m, at, %s, %s, %s, at, at
+                  FROM unnest(%s::int[], %s::int[], %s::timestamp[]) AS e(p, m, at)
+                """,
+                self.env.company.id,
+                self.env.uid,
+                self.env.uid,
+                [r[0] for r in rows],
+                [r[1] for r in rows],
+                [r[2] for r in rows],
+            )
+        )
 
     @api.model
     def _demo_points(self, rng, orders, order_ids):
