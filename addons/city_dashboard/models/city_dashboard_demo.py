@@ -147,36 +147,34 @@ class CityDashboardDemo(models.AbstractModel):
         )
         self.env.flush_all()
         now = fields.Datetime.now()
-        sent, claimed, used_at, used, revenue, discount = [], [], [], [], [], []
-        for _issue, (_partner, _merchant, paid_at, _amounts) in zip(issues, sample, strict=True):
-            sent.append(paid_at)
+        sent, claimed, used_at = [], [], []
+        for issue, (_partner, _merchant, paid_at, _amounts) in zip(issues, sample, strict=True):
             claim = paid_at + datetime.timedelta(hours=rng.randrange(1, 48))
             use = paid_at + datetime.timedelta(days=rng.randrange(2, 10))
             is_claimed = rng.random() < 0.7 and claim < now
             is_used = is_claimed and rng.random() < 0.55 and use < now
+            if is_used:
+                # Used through the counter path: the card consumed, the coupon money booked.
+                issue._city_use_at_counter(issue.card_id.code, issue.merchant_id, rng.choice((120, 168, 238, 300)))
+            sent.append(paid_at)
             claimed.append(claim if is_claimed else None)
             used_at.append(use if is_used else None)
-            used.append(is_used)
-            revenue.append(round(rng.uniform(60, 260), 2) if is_used else 0)
-            discount.append(rng.choice((5, 10, 20, 30)) if is_used else 0)
-        # History: the issue log as weeks of sending, claiming and using would have left it.
+        # History: the issue log dated as weeks of sending, claiming and using would have left it.
+        self.env.flush_all()
         self.env.cr.execute(
             SQL(
                 """
                 UPDATE city_coupon_issue i
                    SET create_date = s.sent, claimed_date = s.claimed,
-                       state = CASE WHEN s.used THEN 'used' WHEN s.claimed IS NOT NULL THEN 'claimed' ELSE i.state END,
-                       used_date = s.used_at, revenue_amount = s.revenue, discount_amount = s.discount
-                  FROM unnest(%s::int[], %s::timestamp[], %s::timestamp[], %s::timestamp[], %s::bool[],
-                              %s::numeric[], %s::numeric[]) AS s(id, sent, claimed, used_at, used, revenue, discount)
+                       state = CASE WHEN s.claimed IS NOT NULL AND i.state = 'issued' THEN 'claimed' ELSE i.state END,
+                       used_date = COALESCE(s.used_at, i.used_date)
+                  FROM unnest(%s::int[], %s::timestamp[], %s::timestamp[], %s::timestamp[])
+                       AS s(id, sent, claimed, used_at)
                  WHERE i.id = s.id
                 """,
                 issues.ids,
                 sent,
                 claimed,
                 used_at,
-                used,
-                revenue,
-                discount,
             )
         )
