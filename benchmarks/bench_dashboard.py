@@ -114,7 +114,7 @@ def _generate(bench, lines, setup, batch):
                        INSERT INTO city_ticket (partner_id, merchant_id, product_id, product_tmpl_id, company_id,
                                                 state, uses_total, uses_done, manual_code, create_date, write_date)
                        SELECT partner_id, merchant_id, %(product)s, %(template)s, %(company)s, 'redeemed', 1, 1,
-                              %(tag)s || n, at, at FROM gen WHERE n %% 10 = 0
+                              %(tag)s || n, at, at FROM gen WHERE mod(n, 10) = 0
                        RETURNING id, manual_code)
                    INSERT INTO city_ticket_redemption (ticket_id, merchant_id, partner_id, uses, use_index,
                                                        amount_fen, create_date, write_date)

@@ -49,7 +49,11 @@ class CityDashboardRollup(models.Model):
     _log_access = False
 
     name = fields.Char(required=True, readonly=True)
-    cutoff = fields.Datetime(readonly=True, help="Rows created from this time on are looked at by the next run.")
+    cutoff = fields.Datetime(
+        readonly=True,
+        help="Start of the oldest transaction open when the last run began; the next run reads the rows above "
+        "the ids marked before it.",
+    )
     last_run = fields.Datetime(readonly=True)
     last_dirty = fields.Integer(string="Merchant-days Recomputed", readonly=True)
 
