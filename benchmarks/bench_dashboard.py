@@ -26,8 +26,42 @@ MEMBERS = 20_000
 DAYS = 365
 CATEGORIES = ["dining", "tea", "cinema", "fitness", "kids", "supermarket", "entertainment", "beauty"]
 # Local hours weighted like a district's day (lunch, dinner, late night).
-HOURS = [7, 8, 9, 10, 11, 11, 11, 12, 12, 12, 12, 13, 13, 14, 15, 16, 17, 17, 18, 18, 18, 18, 19, 19, 19, 20, 20, 21,
-         21, 22, 22, 23, 0, 1]
+HOURS = [
+    7,
+    8,
+    9,
+    10,
+    11,
+    11,
+    11,
+    12,
+    12,
+    12,
+    12,
+    13,
+    13,
+    14,
+    15,
+    16,
+    17,
+    17,
+    18,
+    18,
+    18,
+    18,
+    19,
+    19,
+    19,
+    20,
+    20,
+    21,
+    21,
+    22,
+    22,
+    23,
+    0,
+    1,
+]
 REPEAT = 5
 
 
@@ -56,8 +90,14 @@ def _setup(bench):
         )
         members = [row[0] for row in env.cr.fetchall()]
         product = env["product.template"].create(
-            {"name": "驾驶舱基准券", "type": "service", "list_price": 50, "merchant_id": merchants[0].id,
-             "city_ticket_type": "voucher", "city_valid_days": 30}
+            {
+                "name": "驾驶舱基准券",
+                "type": "service",
+                "list_price": 50,
+                "merchant_id": merchants[0].id,
+                "city_ticket_type": "voucher",
+                "city_valid_days": 30,
+            }
         )
         return merchants.ids, (min(members), max(members)), product.product_variant_id.id, product.id
 
@@ -83,8 +123,14 @@ def _generate(bench, lines, setup, batch):
                             AT TIME ZONE 'UTC' AS at,
                           1 + floor(random() * 3)::int AS lines
                      FROM generate_series(1, %(orders)s) n""",
-                lo=lo, hi=hi, merchants=merchants, count=len(merchants), days=DAYS, hours=HOURS,
-                nhours=len(HOURS), orders=orders,
+                lo=lo,
+                hi=hi,
+                merchants=merchants,
+                count=len(merchants),
+                days=DAYS,
+                hours=HOURS,
+                nhours=len(HOURS),
+                orders=orders,
             )
         )
         cr.execute(
@@ -104,7 +150,9 @@ def _generate(bench, lines, setup, batch):
                      FROM o JOIN gen g ON o.name = %(tag)s || g.n
                      CROSS JOIN LATERAL (SELECT round((5 + random() * 95)::numeric, 2) AS amount
                                            FROM generate_series(1, g.lines)) a""",
-                tag=f"DASH{batch}/", company=env.company.id, currency=env.company.currency_id.id,
+                tag=f"DASH{batch}/",
+                company=env.company.id,
+                currency=env.company.currency_id.id,
             )
         )
         added = cr.rowcount
@@ -121,7 +169,10 @@ def _generate(bench, lines, setup, batch):
                    SELECT t.id, g.merchant_id, g.partner_id, 1, 1, 0, g.at + interval '20 minutes',
                           g.at + interval '20 minutes'
                      FROM t JOIN gen g ON t.manual_code = %(tag)s || g.n""",
-                product=product_id, template=template_id, company=env.company.id, tag=f"DB{batch}N",
+                product=product_id,
+                template=template_id,
+                company=env.company.id,
+                tag=f"DB{batch}N",
             )
         )
         cr.execute("ANALYZE city_escrow; ANALYZE sale_order; ANALYZE city_ticket_redemption")
@@ -143,17 +194,28 @@ def _read_group_baseline(env, merchants, scope):
         start = env["city.dashboard"]._city_utc(date_from)
         end = env["city.dashboard"]._city_utc(date_to + timedelta(days=1))
         domain = [("merchant_id", "in", merchants), ("paid_date", ">=", start), ("paid_date", "<", end)]
-        results.append(escrow._read_group(domain, ["paid_date:day_of_week", "paid_date:hour_number"],
-                                          ["order_id:count_distinct"]))
-        results.append(escrow._read_group(domain, [], ["amount_paid:sum", "order_id:count_distinct",
-                                                       "partner_id:count_distinct"]))
+        results.append(
+            escrow._read_group(domain, ["paid_date:day_of_week", "paid_date:hour_number"], ["order_id:count_distinct"])
+        )
+        results.append(
+            escrow._read_group(domain, [], ["amount_paid:sum", "order_id:count_distinct", "partner_id:count_distinct"])
+        )
         results.append(escrow._read_group(domain, ["partner_id"], ["order_id:count_distinct"]))
         members = [p.id for p, _count in results[-1]]
-        results.append(escrow._read_group([("merchant_id", "in", merchants), ("partner_id", "in", members),
-                                           ("paid_date", "<", start)], ["partner_id"], ["__count"]))
-        results.append(redemption._read_group(
-            [("merchant_id", "in", merchants), ("create_date", ">=", start), ("create_date", "<", end)],
-            ["create_date:day_of_week", "create_date:hour_number"], ["__count"]))
+        results.append(
+            escrow._read_group(
+                [("merchant_id", "in", merchants), ("partner_id", "in", members), ("paid_date", "<", start)],
+                ["partner_id"],
+                ["__count"],
+            )
+        )
+        results.append(
+            redemption._read_group(
+                [("merchant_id", "in", merchants), ("create_date", ">=", start), ("create_date", "<", end)],
+                ["create_date:day_of_week", "create_date:hour_number"],
+                ["__count"],
+            )
+        )
     del dashboard
     return results
 

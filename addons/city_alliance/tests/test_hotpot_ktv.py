@@ -48,8 +48,11 @@ class TestHotpotToKtv(CityAllianceCommon):
         pairs = self.env["city.coupon.issue"]._city_cross_consumption()
         ours = (self.hotpot | self.ktv | self.beer).ids  # the database's own (demo) coupons aside
         self.assertEqual(
-            [(p["source_merchant_id"], p["merchant_id"], p["count"], p["revenue"]) for p in pairs
-             if p["merchant_id"] in ours],
+            [
+                (p["source_merchant_id"], p["merchant_id"], p["count"], p["revenue"])
+                for p in pairs
+                if p["merchant_id"] in ours
+            ],
             [(self.hotpot.id, self.ktv.id, 1, 70.0)],
         )
         # The hotpot restaurant (funder) pays ¥30.00, the KTV is reimbursed ¥30.00, both on the books.

@@ -413,8 +413,8 @@ class CityDashboard(models.AbstractModel):
             orders, gmv, redemptions = totals.get(merchant.id, (0, 0.0, 0))
             category = merchant.merchant_category_id
             entry = result.setdefault(
-                category.id, {"id": category.id, "name": category.name or _("None"), "orders": 0, "gmv": 0.0,
-                              "redemptions": 0}
+                category.id,
+                {"id": category.id, "name": category.name or _("None"), "orders": 0, "gmv": 0.0, "redemptions": 0},
             )
             entry["orders"] += orders
             entry["gmv"] = round(entry["gmv"] + gmv, 2)
@@ -597,8 +597,7 @@ class CityDashboard(models.AbstractModel):
                 {
                     "id": row["campaign_id"],
                     "columns": columns,
-                    "row": [float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v
-                            for v in values],
+                    "row": [float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v for v in values],
                     "display": ["–" if v is None else (f"{v}%" if i == 9 else str(v)) for i, v in enumerate(values)],
                     "figures": row,
                 }

@@ -56,11 +56,15 @@ class CityDashboardDemo(models.AbstractModel):
         existing = self.env["res.partner"].search([("is_member", "=", True)])
         surnames = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
         given = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂"
-        new = self.env["res.partner"].with_context(tracking_disable=True).create(
-            [
-                {"name": f"{surnames[n % 20]}{given[(n * 7) % 20]}{given[(n * 3 + 1) % 20]}", "is_member": True}
-                for n in range(count)
-            ]
+        new = (
+            self.env["res.partner"]
+            .with_context(tracking_disable=True)
+            .create(
+                [
+                    {"name": f"{surnames[n % 20]}{given[(n * 7) % 20]}{given[(n * 3 + 1) % 20]}", "is_member": True}
+                    for n in range(count)
+                ]
+            )
         )
         return (existing | new).ids
 

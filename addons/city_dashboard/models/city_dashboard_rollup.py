@@ -165,9 +165,7 @@ class CityDashboardRollup(models.Model):
     @api.model
     def _city_lock_state(self):
         """(state row, its cut-off), the row locked (one run at a time); None when another run holds it."""
-        self.env.cr.execute(
-            "INSERT INTO city_dashboard_rollup (name) VALUES ('main') ON CONFLICT (name) DO NOTHING"
-        )
+        self.env.cr.execute("INSERT INTO city_dashboard_rollup (name) VALUES ('main') ON CONFLICT (name) DO NOTHING")
         try:
             with self.env.cr.savepoint(flush=False):
                 self.env.cr.execute(

@@ -40,8 +40,9 @@ class TestLateCommit(ThreadedCursorsMixin, TransactionCase):
             cr.execute(SQL("DELETE FROM res_partner WHERE id IN %s", (self.merchant.id, self.member.id)))
 
     def _insert(self, cr, amount):
-        return generate.insert_orders(cr, self.company_id, self.currency_id, [(self.member.id, self.merchant.id,
-                                                                              self.at, [amount])])
+        return generate.insert_orders(
+            cr, self.company_id, self.currency_id, [(self.member.id, self.merchant.id, self.at, [amount])]
+        )
 
     def _run_cron(self):
         with self.registry.cursor() as cr:
@@ -49,11 +50,20 @@ class TestLateCommit(ThreadedCursorsMixin, TransactionCase):
 
     def _rollup(self):
         with self.registry.cursor() as cr:
-            cr.execute(SQL("SELECT COALESCE(SUM(orders), 0), COALESCE(SUM(gmv), 0) FROM city_dashboard_slot"
-                           " WHERE merchant_id = %s", self.merchant.id))
+            cr.execute(
+                SQL(
+                    "SELECT COALESCE(SUM(orders), 0), COALESCE(SUM(gmv), 0) FROM city_dashboard_slot"
+                    " WHERE merchant_id = %s",
+                    self.merchant.id,
+                )
+            )
             orders, gmv = cr.fetchone()
-            cr.execute(SQL("SELECT COUNT(*), COALESCE(SUM(amount_paid), 0), MIN(id) FROM city_escrow"
-                           " WHERE merchant_id = %s", self.merchant.id))
+            cr.execute(
+                SQL(
+                    "SELECT COUNT(*), COALESCE(SUM(amount_paid), 0), MIN(id) FROM city_escrow WHERE merchant_id = %s",
+                    self.merchant.id,
+                )
+            )
             base_orders, base_gmv, _first = cr.fetchone()
             return (orders, float(gmv)), (base_orders, float(base_gmv))
 

@@ -68,13 +68,25 @@ class TestCockpitOnReplica(BaseCase):
     def _psql(self, name, sql, database="postgres", user="postgres"):
         result = subprocess.run(
             ["psql", "-h", "127.0.0.1", "-p", str(self.ports[name]), "-U", user, "-d", database, "-Atqc", sql],
-            check=True, capture_output=True, text=True,
+            check=True,
+            capture_output=True,
+            text=True,
         )
         return result.stdout.strip()
 
     def _build_clusters(self, database):
-        self._as_owner(PG_BIN / "initdb", "-D", self.root / "primary", "-U", "postgres", "--auth=trust",
-                       "--no-sync", "-E", "UTF8", "--locale=C.UTF-8")
+        self._as_owner(
+            PG_BIN / "initdb",
+            "-D",
+            self.root / "primary",
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "--no-sync",
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
+        )
         self._pg_ctl("primary")
         me = pwd.getpwuid(os.geteuid()).pw_name
         if me != "postgres":
@@ -82,14 +94,44 @@ class TestCockpitOnReplica(BaseCase):
         self._psql("primary", f'CREATE DATABASE "{database}" OWNER "{me}"')
         dump = subprocess.Popen(["pg_dump", "--no-owner", "-d", self.dbname], stdout=subprocess.PIPE)
         subprocess.run(
-            ["psql", "-h", "127.0.0.1", "-p", str(self.ports["primary"]), "-U", me, "-d", database, "-q",
-             "-v", "ON_ERROR_STOP=1", "-o", "/dev/null"],
-            stdin=dump.stdout, check=True, capture_output=True,
+            [
+                "psql",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(self.ports["primary"]),
+                "-U",
+                me,
+                "-d",
+                database,
+                "-q",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-o",
+                "/dev/null",
+            ],
+            stdin=dump.stdout,
+            check=True,
+            capture_output=True,
         )
         self.assertEqual(dump.wait(), 0, "pg_dump of the test database")
         self._psql("primary", "CREATE EXTENSION IF NOT EXISTS pg_stat_statements", database, me)
-        self._as_owner(PG_BIN / "pg_basebackup", "-h", "127.0.0.1", "-p", self.ports["primary"], "-U", "postgres",
-                       "-D", self.root / "replica", "-R", "-X", "stream", "--no-sync", "--checkpoint=fast")
+        self._as_owner(
+            PG_BIN / "pg_basebackup",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            self.ports["primary"],
+            "-U",
+            "postgres",
+            "-D",
+            self.root / "replica",
+            "-R",
+            "-X",
+            "stream",
+            "--no-sync",
+            "--checkpoint=fast",
+        )
         self._pg_ctl("replica")
         self.assertEqual(self._psql("replica", "SELECT pg_is_in_recovery()"), "t")
         return me
@@ -97,12 +139,40 @@ class TestCockpitOnReplica(BaseCase):
     def _start_odoo(self, database, user):
         port = _free_port()
         odoo_bin = Path(odoo.__file__).resolve().parent.parent / "odoo-bin"
-        command = [sys.executable, str(odoo_bin), "--addons-path", config["addons_path"],
-                   "--data-dir", config["data_dir"], "-d", database, "--db-filter", f"^{database}$",
-                   "--db_host", "127.0.0.1", "--db_port", str(self.ports["primary"]), "--db_user", user,
-                   "--db_replica_host", "127.0.0.1", "--db_replica_port", str(self.ports["replica"]),
-                   "--http-interface", "127.0.0.1", "--http-port", str(port), "--workers", "0",
-                   "--max-cron-threads", "0", "--log-level", "warn", "--logfile", str(self.root / "odoo.log")]
+        command = [
+            sys.executable,
+            str(odoo_bin),
+            "--addons-path",
+            config["addons_path"],
+            "--data-dir",
+            config["data_dir"],
+            "-d",
+            database,
+            "--db-filter",
+            f"^{database}$",
+            "--db_host",
+            "127.0.0.1",
+            "--db_port",
+            str(self.ports["primary"]),
+            "--db_user",
+            user,
+            "--db_replica_host",
+            "127.0.0.1",
+            "--db_replica_port",
+            str(self.ports["replica"]),
+            "--http-interface",
+            "127.0.0.1",
+            "--http-port",
+            str(port),
+            "--workers",
+            "0",
+            "--max-cron-threads",
+            "0",
+            "--log-level",
+            "warn",
+            "--logfile",
+            str(self.root / "odoo.log"),
+        ]
         server = subprocess.Popen(command)
         self.addCleanup(server.wait, 30)
         self.addCleanup(server.terminate)
@@ -116,12 +186,14 @@ class TestCockpitOnReplica(BaseCase):
         self.fail(f"the Odoo server did not start: {(self.root / 'odoo.log').read_text()[-2000:]}")
 
     def _count(self, name, database, user):
-        return int(self._psql(
-            name,
-            f"SELECT COALESCE(SUM(calls), 0) FROM pg_stat_statements WHERE query ILIKE '{ROLLUP_QUERY}'",
-            database,
-            user,
-        ))
+        return int(
+            self._psql(
+                name,
+                f"SELECT COALESCE(SUM(calls), 0) FROM pg_stat_statements WHERE query ILIKE '{ROLLUP_QUERY}'",
+                database,
+                user,
+            )
+        )
 
     def test_cockpit_queries_run_on_the_replica(self):
         database = "city_replica_test"
@@ -130,12 +202,20 @@ class TestCockpitOnReplica(BaseCase):
         for name in ("primary", "replica"):
             self._psql(name, "SELECT pg_stat_statements_reset()", database, user)
         http = requests.Session()
-        login = http.post(f"{url}/web/session/authenticate", timeout=60, json={
-            "jsonrpc": "2.0", "params": {"db": database, "login": "operator", "password": "operator"}})
+        login = http.post(
+            f"{url}/web/session/authenticate",
+            timeout=60,
+            json={"jsonrpc": "2.0", "params": {"db": database, "login": "operator", "password": "operator"}},
+        )
         self.assertTrue(login.json().get("result", {}).get("uid"), login.text[:300])
-        answer = http.post(f"{url}/web/dataset/call_kw/city.dashboard/get_cockpit_data", timeout=60, json={
-            "jsonrpc": "2.0", "params": {"model": "city.dashboard", "method": "get_cockpit_data",
-                                         "args": [{}], "kwargs": {}}})
+        answer = http.post(
+            f"{url}/web/dataset/call_kw/city.dashboard/get_cockpit_data",
+            timeout=60,
+            json={
+                "jsonrpc": "2.0",
+                "params": {"model": "city.dashboard", "method": "get_cockpit_data", "args": [{}], "kwargs": {}},
+            },
+        )
         data = answer.json().get("result")
         self.assertTrue(data and data["kpis"], answer.text[:500])
         self.assertGreater(data["heatmap"]["max"], 0, "the demo district's weeks are on the heat map")

@@ -86,7 +86,7 @@ class TestCockpitScope(CityDashboardCommon, HttpCase):
         self.assertEqual(names, [self.ktv.name])
         kpis = {row[0]: row[1] for row in book.worksheets[0].iter_rows(min_row=2, values_only=True)}
         expected = self._expected(self.ktv, self.date_from, self.date_to)
-        self.assertEqual(list(kpis.values())[0], expected["gmv"])
+        self.assertEqual(next(iter(kpis.values())), expected["gmv"])
 
     def test_cockpit_tour(self):
         self.assertTrue(
