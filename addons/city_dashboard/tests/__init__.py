@@ -2,5 +2,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 
 from . import test_late_commit
+from . import test_replica
 from . import test_rollup
 from . import test_scope
