@@ -167,6 +167,11 @@ SURFACE = {
     "city_alliance.models.city_campaign:action_view_sends": Refused(
         "button: merchant staff and platform; reads the campaign first (record rules: its merchant's users only)"
     ),
+    # --- city_dashboard ----------------------------------------------------
+    "city_dashboard.models.city_dashboard:get_cockpit_data": Allowed(
+        "the cockpit's read (readonly): any role; the SQL is scoped to the user's merchant whatever ids are sent",
+        "_check_cockpit_data",
+    ),
 }
 
 PublicMethod = namedtuple("PublicMethod", "model name key is_model_api is_button")
@@ -183,7 +188,7 @@ def suite_public_methods(env):
     found = []
     for model_name in sorted(env.registry):
         model = env[model_name]
-        if model._abstract:
+        if model._abstract and model._inherit_children:
             continue  # no table, no records: reached through the concrete models inheriting it
         cls = type(model)
         seen = set()
@@ -344,6 +349,11 @@ class TestRpcSurface(CityLoyaltyCommon, HttpCase):
         self.assertEqual(self._wallet().balance, balance)
 
     # ------------------------------------------------- checks of allowed calls
+    def _check_cockpit_data(self, method):
+        body = self._call_method(method, None, [{"merchant_ids": [self.merchant_b.id]}])
+        self.assertEqual(body["result"]["merchants"], [])
+        self.assertEqual([m["id"] for m in body["result"]["options"]["merchants"]], [self.merchant_a.id])
+
     def _check_open_my_merchant(self, method):
         body = self._call_method(method, None)
         self.assertEqual(body["result"]["res_id"], self.merchant_a.id)

@@ -14,7 +14,11 @@ class TestDemoData(TransactionCase):
             "the test database is built with demo data",
         )
         provider = self.env.ref("payment.payment_provider_demo")
-        demo_orders = self.env["sale.order"].search([("city_paid_date", "!=", False)])
+        # city_dashboard's demo adds weeks of generated history (origin city_dashboard.history):
+        # reporting rows without payments, left out here.
+        demo_orders = self.env["sale.order"].search(
+            [("city_paid_date", "!=", False), ("origin", "!=", "city_dashboard.history")]
+        )
         self.assertTrue(demo_orders)
         for order in demo_orders:
             with self.subTest(order=order.name):

@@ -1,0 +1,317 @@
+# Copyright 2026 City Life Suite contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Incremental maintenance of the cockpit's rollups.
+
+The base tables are append-only (``city_escrow`` rows are created when an order is
+paid, ``city_ticket_redemption`` rows when a ticket is scanned, ``city_points_ledger``
+lines when points move). A run finds the merchant-days touched by rows it has not
+seen yet and recomputes those merchant-days whole, from the base tables, in a few
+set-based statements (delete, insert): no row is updated by the paying transaction.
+
+Which rows are new: not "ids above the last id seen". A transaction that began before
+a run and commits after it wrote rows the run could not see, with ids *below* rows
+the run did see (ids are taken when a row is inserted, not when it commits). So each
+run first notes, in a transaction of its own (before the run's snapshot), a *mark*
+(the time and the highest id of each base table) and the *cut-off*: the start of the
+oldest transaction then open (or the time). Every row that run cannot see comes from
+a transaction that started at or after its cut-off, so its id is above the highest id
+of any mark taken before the cut-off. The next run recomputes the merchant-days of the
+rows above those ids: late commits are counted, and a run reads only recent rows
+(through the primary keys).
+"""
+
+import logging
+
+import psycopg2
+
+from odoo import api, fields, models
+from odoo.tools import SQL
+from odoo.tools.sql import create_index
+
+_logger = logging.getLogger(__name__)
+
+DEFAULT_TZ = "Asia/Shanghai"
+
+
+def _local(column, tz):
+    """A naive UTC timestamp column as local time (``column`` is a constant of this module)."""
+    return SQL(f"({column} AT TIME ZONE 'UTC' AT TIME ZONE %s)", tz)
+
+
+def _slot(local):
+    """The half hour of the local day of a local timestamp: 0 (00:00) to 47 (23:30)."""
+    return SQL("(EXTRACT(HOUR FROM %s)::int * 2 + (EXTRACT(MINUTE FROM %s)::int >= 30)::int)", local, local)
+
+
+class CityDashboardRollup(models.Model):
+    _name = "city.dashboard.rollup"
+    _description = "Cockpit Rollup State"
+    _log_access = False
+
+    name = fields.Char(required=True, readonly=True)
+    cutoff = fields.Datetime(
+        readonly=True,
+        help="Start of the oldest transaction open when the last run began; the next run reads the rows above "
+        "the ids marked before it.",
+    )
+    last_run = fields.Datetime(readonly=True)
+    last_dirty = fields.Integer(string="Merchant-days Recomputed", readonly=True)
+
+    _sql_constraints = [("name_uniq", "UNIQUE(name)", "One state per rollup.")]
+
+    def init(self):
+        # Read-side indexes on the base tables (reporting reads, DESIGN.md): one merchant-day
+        # of paid lines and of redemptions.
+        for name, table, columns in (
+            ("city_escrow_city_dashboard_paid", "city_escrow", ["merchant_id", "paid_date"]),
+            ("city_ticket_redemption_city_dashboard_day", "city_ticket_redemption", ["merchant_id", "create_date"]),
+        ):
+            create_index(self.env.cr, name, table, columns)
+
+    # --- entry points ---------------------------------------------------------
+
+    @api.model
+    def _cron_refresh(self):
+        """Cron (every minute): take the mark and cut-off first, then refresh in a new transaction."""
+        with self.pool.cursor() as cr:
+            cutoff = self.with_env(self.env(cr=cr))._city_take_mark()
+        with self.pool.cursor() as cr:
+            self.with_env(self.env(cr=cr))._city_refresh(cutoff)
+
+    @api.model
+    def _city_take_mark(self):
+        """Note the highest id of each base table now; return the cut-off (naive UTC): the start
+        of the oldest other transaction open on this database, or now."""
+        self.env.cr.execute(
+            """
+            INSERT INTO city_dashboard_rollup_mark (taken_at, escrow_id, redemption_id, ledger_id)
+            SELECT clock_timestamp() AT TIME ZONE 'UTC',
+                   (SELECT COALESCE(MAX(id), 0) FROM city_escrow),
+                   (SELECT COALESCE(MAX(id), 0) FROM city_ticket_redemption),
+                   (SELECT COALESCE(MAX(id), 0) FROM city_points_ledger)
+            """
+        )
+        self.env.cr.execute(
+            """
+            SELECT LEAST(clock_timestamp(), MIN(xact_start)) AT TIME ZONE 'UTC'
+              FROM pg_stat_activity
+             WHERE datname = current_database() AND xact_start IS NOT NULL AND pid != pg_backend_pid()
+            """
+        )
+        return self.env.cr.fetchone()[0]
+
+    @api.model
+    def _city_refresh(self, new_cutoff=None):
+        """Recompute the merchant-days touched by rows not seen by the previous runs.
+
+        :param new_cutoff: this run's cut-off, from :meth:`_city_take_mark` called in an
+            earlier transaction (the cron); by default taken now, in this transaction, which
+            is exact when no other transaction writes meanwhile (tests, installation)
+        :return: the number of merchant-days recomputed (None when another run holds the lock)
+        """
+        new_cutoff = new_cutoff or self._city_take_mark()
+        locked = self._city_lock_state()
+        if locked is None:
+            return None
+        state, cutoff = locked
+        floors = self._city_floors(cutoff)
+        self.env.flush_all()
+        dirty = self._city_recompute(floors)
+        self.env.cr.execute(
+            SQL(
+                "UPDATE city_dashboard_rollup SET cutoff = %s, last_run = now() AT TIME ZONE 'UTC',"
+                " last_dirty = %s WHERE id = %s",
+                new_cutoff,
+                dirty,
+                state.id,
+            )
+        )
+        # Keep the latest mark at or before the new cut-off (the next run's floors) and later ones.
+        self.env.cr.execute(
+            SQL(
+                "DELETE FROM city_dashboard_rollup_mark WHERE taken_at < ("
+                " SELECT MAX(taken_at) FROM city_dashboard_rollup_mark WHERE taken_at <= %s)",
+                new_cutoff,
+            )
+        )
+        self.env.invalidate_all()
+        return dirty
+
+    @api.model
+    def _city_floors(self, cutoff):
+        """(escrow, redemption, ledger) ids at or below which every row was seen by a previous run."""
+        if not cutoff:
+            return (0, 0, 0)
+        self.env.cr.execute(
+            SQL(
+                "SELECT escrow_id, redemption_id, ledger_id FROM city_dashboard_rollup_mark"
+                " WHERE taken_at <= %s ORDER BY taken_at DESC LIMIT 1",
+                cutoff,
+            )
+        )
+        return self.env.cr.fetchone() or (0, 0, 0)
+
+    @api.model
+    def _city_rebuild(self):
+        """Recompute every rollup from the base tables (installation, bulk imports)."""
+        self.env.flush_all()
+        for table in ("city_dashboard_slot", "city_dashboard_member_day", "city_dashboard_points_day"):
+            self.env.cr.execute(SQL("DELETE FROM %s", SQL.identifier(table)))
+        self.env.cr.execute("UPDATE city_dashboard_rollup SET cutoff = NULL")
+        return self._city_refresh()
+
+    # --- state ------------------------------------------------------------------
+
+    @api.model
+    def _city_lock_state(self):
+        """(state row, its cut-off), the row locked (one run at a time); None when another run holds it."""
+        self.env.cr.execute("INSERT INTO city_dashboard_rollup (name) VALUES ('main') ON CONFLICT (name) DO NOTHING")
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(
+                    "SELECT id, cutoff FROM city_dashboard_rollup WHERE name = 'main' FOR UPDATE NOWAIT"
+                )
+                state_id, cutoff = self.env.cr.fetchone()
+        except psycopg2.errors.LockNotAvailable:
+            _logger.info("cockpit rollups: another run is in progress")
+            return None
+        # The cut-off is read here, not through the ORM, which drops its microseconds.
+        return self.browse(state_id), cutoff
+
+    @api.model
+    def _city_tz(self):
+        return self.env["ir.config_parameter"].sudo().get_param("city_dashboard.tz") or DEFAULT_TZ
+
+    # --- recomputation ------------------------------------------------------------
+
+    @api.model
+    def _city_recompute(self, floors):
+        cr = self.env.cr
+        tz = self._city_tz()
+        cr.execute("DROP TABLE IF EXISTS city_dashboard_dirty")
+        cr.execute(
+            SQL(
+                """
+                CREATE TEMP TABLE city_dashboard_dirty ON COMMIT DROP AS
+                SELECT DISTINCT merchant_id, day,
+                       (day::timestamp AT TIME ZONE %(tz)s) AT TIME ZONE 'UTC' AS day_start,
+                       ((day + 1)::timestamp AT TIME ZONE %(tz)s) AT TIME ZONE 'UTC' AS day_end
+                  FROM (SELECT merchant_id, %(escrow_day)s::date AS day
+                          FROM city_escrow WHERE id > %(escrow_floor)s AND paid_date IS NOT NULL
+                        UNION
+                        SELECT merchant_id, %(redemption_day)s::date
+                          FROM city_ticket_redemption WHERE id > %(redemption_floor)s) touched
+                """,
+                tz=tz,
+                escrow_floor=floors[0],
+                redemption_floor=floors[1],
+                escrow_day=_local("paid_date", tz),
+                redemption_day=_local("create_date", tz),
+            )
+        )
+        dirty = cr.rowcount
+        cr.execute("CREATE INDEX ON city_dashboard_dirty (merchant_id, day)")
+        cr.execute("ANALYZE city_dashboard_dirty")
+        self._city_recompute_slots(tz)
+        self._city_recompute_member_days(tz)
+        self._city_recompute_points(tz, floors[2])
+        return dirty
+
+    @api.model
+    def _city_recompute_slots(self, tz):
+        cr = self.env.cr
+        cr.execute(
+            "DELETE FROM city_dashboard_slot s USING city_dashboard_dirty d"
+            " WHERE s.merchant_id = d.merchant_id AND s.day = d.day"
+        )
+        cr.execute(
+            SQL(
+                """
+                INSERT INTO city_dashboard_slot (company_id, merchant_id, day, weekday, slot, orders, lines, gmv,
+                                                 redemptions, redeemed_uses)
+                SELECT company_id, merchant_id, day, (EXTRACT(ISODOW FROM day)::int - 1)::varchar, slot,
+                       SUM(orders), SUM(lines), SUM(gmv), SUM(redemptions), SUM(uses)
+                  FROM (SELECT e.company_id, e.merchant_id, d.day, %(paid_slot)s AS slot,
+                               COUNT(DISTINCT e.order_id) AS orders, COUNT(*) AS lines,
+                               SUM(e.amount_paid) AS gmv, 0 AS redemptions, 0 AS uses
+                          FROM city_dashboard_dirty d
+                          JOIN city_escrow e ON e.merchant_id = d.merchant_id
+                                            AND e.paid_date >= d.day_start AND e.paid_date < d.day_end
+                         GROUP BY 1, 2, 3, 4
+                        UNION ALL
+                        SELECT t.company_id, r.merchant_id, d.day, %(redeemed_slot)s, 0, 0, 0, COUNT(*),
+                               SUM(r.uses)
+                          FROM city_dashboard_dirty d
+                          JOIN city_ticket_redemption r ON r.merchant_id = d.merchant_id
+                                                       AND r.create_date >= d.day_start AND r.create_date < d.day_end
+                          JOIN city_ticket t ON t.id = r.ticket_id
+                         GROUP BY 1, 2, 3, 4) parts
+                 GROUP BY company_id, merchant_id, day, slot
+                """,
+                paid_slot=_slot(_local("e.paid_date", tz)),
+                redeemed_slot=_slot(_local("r.create_date", tz)),
+            )
+        )
+
+    @api.model
+    def _city_recompute_member_days(self, tz):
+        cr = self.env.cr
+        cr.execute(
+            "DELETE FROM city_dashboard_member_day m USING city_dashboard_dirty d"
+            " WHERE m.merchant_id = d.merchant_id AND m.day = d.day"
+        )
+        cr.execute(
+            """
+            INSERT INTO city_dashboard_member_day (company_id, merchant_id, partner_id, day, orders, gmv)
+            SELECT e.company_id, e.merchant_id, e.partner_id, d.day, COUNT(DISTINCT e.order_id), SUM(e.amount_paid)
+              FROM city_dashboard_dirty d
+              JOIN city_escrow e ON e.merchant_id = d.merchant_id
+                                AND e.paid_date >= d.day_start AND e.paid_date < d.day_end
+             WHERE e.partner_id IS NOT NULL
+             GROUP BY 1, 2, 3, 4
+            """
+        )
+
+    @api.model
+    def _city_recompute_points(self, tz, ledger_floor):
+        """Points: the days touched by new ledger lines, for every merchant of those days."""
+        cr = self.env.cr
+        cr.execute("DROP TABLE IF EXISTS city_dashboard_dirty_points")
+        cr.execute(
+            SQL(
+                "CREATE TEMP TABLE city_dashboard_dirty_points ON COMMIT DROP AS"
+                " SELECT DISTINCT %s::date AS day FROM city_points_ledger l WHERE l.id > %s",
+                _local("l.date", tz),
+                ledger_floor,
+            )
+        )
+        cr.execute("DELETE FROM city_dashboard_points_day p USING city_dashboard_dirty_points d WHERE p.day = d.day")
+        cr.execute(
+            SQL(
+                """
+                INSERT INTO city_dashboard_points_day (company_id, merchant_id, day, kind, points, lines)
+                SELECT w.company_id, l.merchant_id, days.day, l.kind, SUM(l.points), COUNT(*)
+                  FROM city_dashboard_dirty_points days
+                  JOIN city_points_ledger l
+                    ON l.date >= (days.day::timestamp AT TIME ZONE %(tz)s) AT TIME ZONE 'UTC'
+                   AND l.date < ((days.day + 1)::timestamp AT TIME ZONE %(tz)s) AT TIME ZONE 'UTC'
+                  JOIN city_points_wallet w ON w.id = l.wallet_id
+                 GROUP BY 1, 2, 3, 4
+                """,
+                tz=tz,
+            )
+        )
+
+
+class CityDashboardRollupMark(models.Model):
+    """The highest id of each base table at a time (see the module docstring)."""
+
+    _name = "city.dashboard.rollup.mark"
+    _description = "Cockpit Rollup Mark"
+    _log_access = False
+    _order = "taken_at desc"
+
+    taken_at = fields.Datetime(required=True, readonly=True, index=True)
+    escrow_id = fields.Integer(readonly=True)
+    redemption_id = fields.Integer(readonly=True)
+    ledger_id = fields.Integer(readonly=True)

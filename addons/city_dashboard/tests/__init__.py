@@ -1,0 +1,7 @@
+# Copyright 2026 City Life Suite contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+
+from . import test_late_commit
+from . import test_replica
+from . import test_rollup
+from . import test_scope

@@ -1,0 +1,138 @@
+# Copyright 2026 City Life Suite contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Test base of city_dashboard: eight weeks of three merchants' life, generated in bulk,
+and the cockpit's figures computed independently, in Python, from the base tables."""
+
+import datetime
+import random
+import zoneinfo
+from collections import Counter, defaultdict
+
+from odoo import fields
+from odoo.tools import SQL
+
+from odoo.addons.city_alliance.tests.common import CityAllianceCommon
+
+from ..tools import generate
+
+TZ = "Asia/Shanghai"
+
+
+class CityDashboardCommon(CityAllianceCommon):
+    DAYS = 56
+    PER_DAY = 30
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env["ir.config_parameter"].sudo().set_param("city_dashboard.tz", TZ)
+        cls.merchants = cls.hotpot | cls.ktv | cls.beer
+        cls.members = cls.env["res.partner"].create(
+            [{"name": f"驾驶舱会员{n:02d}", "is_member": True} for n in range(40)]
+        )
+        cls.today = fields.Datetime.context_timestamp(cls.env.user.with_context(tz=TZ), fields.Datetime.now()).date()
+        cls.date_to = cls.today - datetime.timedelta(days=1)
+        cls.date_from = cls.date_to - datetime.timedelta(days=27)
+        cls.ktv_voucher = cls._create_merchant_product(
+            cls.ktv, 100.0, name="KTV欢唱券", city_ticket_type="voucher", city_valid_days=30
+        )
+        rng = random.Random(14)
+        profiles = [(cls.hotpot.id, "dining", 3), (cls.ktv.id, "night", 2), (cls.beer.id, "night", 1)]
+        start = cls.today - datetime.timedelta(days=cls.DAYS)
+        orders = generate.plan_orders(rng, profiles, cls.members.ids, start, cls.DAYS, cls.PER_DAY, tz=TZ)
+        cls.env.flush_all()
+        generate.insert_orders(cls.env.cr, cls.env.company.id, cls.env.company.currency_id.id, orders)
+        generate.insert_redemptions(
+            cls.env.cr,
+            cls.env.company.id,
+            [
+                (partner, merchant, cls.ktv_voucher.id, cls.ktv_voucher.product_tmpl_id.id, at)
+                for partner, merchant, at, _amounts in orders
+                if merchant == cls.ktv.id and rng.random() < 0.6
+            ],
+        )
+        cls.env.invalidate_all()
+        cls.Rollup = cls.env["city.dashboard.rollup"]
+        cls.Rollup._city_refresh()
+
+    def _filters(self, **vals):
+        return {
+            "date_from": fields.Date.to_string(self.date_from),
+            "date_to": fields.Date.to_string(self.date_to),
+            "merchant_ids": self.merchants.ids,
+            **vals,
+        }
+
+    # --- independent figures, from the base tables ------------------------------------
+
+    def _local(self, utc):
+        return utc.replace(tzinfo=datetime.UTC).astimezone(zoneinfo.ZoneInfo(TZ)).replace(tzinfo=None)
+
+    def _base_rows(self, merchants):
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                "SELECT merchant_id, order_id, partner_id, paid_date, amount_paid FROM city_escrow"
+                " WHERE merchant_id = ANY(%s) AND paid_date IS NOT NULL",
+                merchants.ids,
+            )
+        )
+        escrow = [(m, o, p, self._local(at), amount) for m, o, p, at, amount in self.env.cr.fetchall()]
+        self.env.cr.execute(
+            SQL(
+                "SELECT merchant_id, partner_id, create_date FROM city_ticket_redemption WHERE merchant_id = ANY(%s)",
+                merchants.ids,
+            )
+        )
+        redemptions = [(m, p, self._local(at)) for m, p, at in self.env.cr.fetchall()]
+        return escrow, redemptions
+
+    def _expected(self, merchants, date_from, date_to):
+        """The cockpit's figures for ``merchants`` over local days ``date_from``..``date_to``."""
+        escrow, redemptions = self._base_rows(merchants)
+
+        def within(at):
+            return date_from <= at.date() <= date_to
+
+        period = [row for row in escrow if within(row[3])]
+        orders = {(m, o) for m, o, _p, _at, _amount in period}
+        gmv = sum(amount for *_rest, amount in period)
+        member_orders = defaultdict(set)
+        for m, o, p, _at, _amount in period:
+            if p:
+                member_orders[p].add((m, o))
+        earlier = {p for _m, _o, p, at, _amount in escrow if p and at.date() < date_from}
+        heat = Counter()
+        order_slots = {(m, o): at for m, o, _p, at, _amount in period}
+        for at in order_slots.values():
+            heat[(at.weekday(), at.hour * 2 + at.minute // 30)] += 1
+        period_redemptions = [row for row in redemptions if within(row[2])]
+        for _m, _p, at in period_redemptions:
+            heat[(at.weekday(), at.hour * 2 + at.minute // 30)] += 1
+        active = len(member_orders)
+        return {
+            "gmv": round(float(gmv), 2),
+            "orders": len(orders),
+            "aov": round(float(gmv) / len(orders), 2) if orders else None,
+            "redemptions": len(period_redemptions),
+            "new_members": len(set(member_orders) - earlier),
+            "returning_members": len(set(member_orders) & earlier),
+            "repurchase_rate": round(sum(1 for o in member_orders.values() if len(o) >= 2) / active, 4)
+            if active
+            else None,
+            "heat": heat,
+        }
+
+    def assertCockpitMatches(self, data, merchants, date_from=None, date_to=None):
+        expected = self._expected(merchants, date_from or self.date_from, date_to or self.date_to)
+        kpis = {k["key"]: k["value"] for k in data["kpis"]}
+        for key in ("gmv", "orders", "aov", "redemptions", "new_members", "returning_members", "repurchase_rate"):
+            self.assertEqual(kpis[key], expected[key], key)
+        heat = {
+            (day, slot): value
+            for day, row in enumerate(data["heatmap"]["values"])
+            for slot, value in enumerate(row)
+            if value
+        }
+        self.assertEqual(heat, dict(expected["heat"]))
+        return expected
