@@ -346,3 +346,13 @@ class PaymentProvider(models.Model):
         for key, value in expected.items():
             if data.get(key) != value:
                 raise ValidationError(_("WeChat Pay data for another merchant or app (%s).", key))
+
+    def _wechatpay_sub_merchants(self):
+        """The sub-merchant ids (sub_mchid) of a service-provider account whose own bills are
+        fetched (sub-merchant fund-flow bills): the provider's default one here; the
+        profit-sharing code adds the merchants' own."""
+        self.ensure_one()
+        provider_sudo = self.sudo()
+        if provider_sudo.wechatpay_mode != "partner" or not provider_sudo.wechatpay_sub_mchid:
+            return []
+        return [provider_sudo.wechatpay_sub_mchid]
