@@ -132,9 +132,7 @@ class TestRefundTwoCompanies(WechatpayCommon, HttpCase):
         while Allocation._post_batch(company=self.company):
             pass
         self.assertFalse(
-            self.env["account.move.line"].search_count(
-                [("company_id", "=", self.company.id), ("id", ">", watermark)]
-            )
+            self.env["account.move.line"].search_count([("company_id", "=", self.company.id), ("id", ">", watermark)])
         )
         self.assertFalse(self.fake.refunds, "the first company's merchant account saw no refund")
         notices = self.env["city.wechatpay.notice"].search([("provider_id", "=", self.provider_2.id)])

@@ -70,7 +70,7 @@ class TestSubMerchantBill(WechatpayCommon, HttpCase):
         return [path for _method, path, _body in self.fake.requests if sub_bills.PATH in path]
 
     def test_sub_merchant_fund_flow_reconciled_with_zero_differences(self):
-        tx, day = self._paid_day()
+        _tx, day = self._paid_day()
         downloads = self._run(day)
         self.assertEqual(
             sorted((d.bill_type, d.sub_mchid or "") for d in downloads),

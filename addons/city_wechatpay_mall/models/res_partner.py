@@ -24,7 +24,7 @@ class ResPartner(models.Model):
     )
 
     def init(self):
-        super().init()
+        res = super().init()
         # One merchant per district shop (merchant id and store number); partners without one are many.
         self.env.cr.execute(
             SQL(
@@ -33,6 +33,7 @@ class ResPartner(models.Model):
                     WHERE city_mall_mchid IS NOT NULL"""
             )
         )
+        return res
 
     @api.model
     def _get_operator_fields(self):

@@ -73,9 +73,7 @@ class TestMall(WechatpayCommon, HttpCase):
         self.assertEqual(payment.notice_id.state, "done")
         # The answer did not wait on WeChat: the notify is queued, its cron triggered.
         self.assertEqual((payment.notify_state, self.fake.points_notify_calls), ("pending", []))
-        self.assertGreater(
-            self.env["ir.cron.trigger"].sudo().search_count([("cron_id", "=", self.cron.id)]), triggers
-        )
+        self.assertGreater(self.env["ir.cron.trigger"].sudo().search_count([("cron_id", "=", self.cron.id)]), triggers)
         self.Payment._cron_points_notify()
         self.assertEqual(payment.notify_state, "done")
         (sent,) = self.fake.points_notify_calls
@@ -147,7 +145,9 @@ class TestMall(WechatpayCommon, HttpCase):
         self.assertEqual(self._post(const.REFUND_EVENT, half).status_code, 204, "a repeat: nothing more")
         self.env.invalidate_all()
         refund = payment.refund_ids
-        self.assertEqual((len(refund), refund.state, refund.points_taken, refund.points_short), (1, "clawed_back", 50, 0))
+        self.assertEqual(
+            (len(refund), refund.state, refund.points_taken, refund.points_short), (1, "clawed_back", 50, 0)
+        )
         self.assertEqual((refund.ledger_id.kind, refund.ledger_id.points), ("adjust", -50))
         self.assertEqual(wallet.balance, 50)
         # The member spends 40 of what is left; the rest refunded: 50 due, 10 left to take.
