@@ -46,12 +46,10 @@ class CityWechatpayMallPayment(models.Model):
     _description = "Smart Business District Payment"
     _order = "id desc"
     _rec_name = "transaction_id"
-    _check_company_auto = True
 
     transaction_id = fields.Char(string="WeChat Pay Order Number", required=True, readonly=True)
-    provider_id = fields.Many2one(
-        "payment.provider", required=True, readonly=True, ondelete="cascade", index=True, check_company=True
-    )
+    # The district's WeChat Pay account; the payment is the shop's company's (the earning is booked there).
+    provider_id = fields.Many2one("payment.provider", required=True, readonly=True, ondelete="cascade", index=True)
     company_id = fields.Many2one("res.company", required=True, readonly=True, index=True)
     currency_id = fields.Many2one(related="company_id.currency_id")
     notice_id = fields.Many2one("city.wechatpay.notice", readonly=True, ondelete="set null")

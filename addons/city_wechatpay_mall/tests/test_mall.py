@@ -5,6 +5,8 @@ the fake WeChat Pay at the WeChat Pay webhook, earns points once through city_lo
 the points notify sent by the cron carries exactly what was earned; a forged notice
 writes nothing; a refund notice takes the points back, never below zero."""
 
+from datetime import timedelta
+
 from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, tagged
 
@@ -160,6 +162,31 @@ class TestMall(WechatpayCommon, HttpCase):
         self.assertEqual(wallet.balance, 0, "never below zero")
         # More than paid: refused.
         self.assertEqual(self._post(const.REFUND_EVENT, fake_mall.refund(paid, 10001)).status_code, 400)
+        # A refund more than 30 days after its payment takes nothing back.
+        late_paid, late = self._pay(3000)
+        late.paid_at = late.paid_at - timedelta(days=31)
+        self.assertEqual(self._post(const.REFUND_EVENT, fake_mall.refund(late_paid, 3000)).status_code, 204)
+        self.env.invalidate_all()
+        self.assertEqual((late.refund_ids.state, late.refund_ids.points_taken), ("late", 0))
+        self.assertEqual(wallet.balance, 30)
+
+    def test_points_earned_and_booked_in_the_shop_company(self):
+        company_2 = self.env["res.company"].create({"name": "第二运营方（商圈）", "currency_id": self.currency.id})
+        self.env.user.company_ids |= company_2
+        self.env["city.points.rule"].create(
+            {"name": "第二运营方 每元2分", "event": "purchase", "points_per_yuan": 2.0, "company_id": company_2.id}
+        )
+        self.merchant_b.write({"company_id": company_2.id, "city_mall_mchid": "1230000220"})
+        resource = fake_mall.payment(self.fake, self.openid, 1000, "1230000220")
+        self.assertEqual(self._post(const.PAYMENT_EVENT, resource).status_code, 204)
+        self.env.invalidate_all()
+        payment = self.Payment.search([("transaction_id", "=", resource["transaction_id"])])
+        self.assertEqual((payment.company_id, payment.merchant_id, payment.points), (company_2, self.merchant_b, 20))
+        self.assertEqual(payment.ledger_id.wallet_id.company_id, company_2)
+        self.assertEqual(self.Wallet._get_wallets(self.member, company_2).balance, 20)
+        self.assertEqual(self._wallet().balance, 0, "nothing in the first company")
+        bookings = self.env["city.points.booking"].search([("ledger_ids", "in", payment.ledger_id.ids)])
+        self.assertEqual(bookings.company_id, company_2)
 
     def test_merchant_staff_see_their_shop_only(self):
         _resource, payment = self._pay(800)
