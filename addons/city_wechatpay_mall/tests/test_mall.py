@@ -96,6 +96,7 @@ class TestMall(WechatpayCommon, HttpCase):
 
     def test_forged_or_wrong_notices_refused_with_nothing_written(self):
         notices = self.env["city.wechatpay.notice"].search_count([])
+        payments = self.Payment.search_count([])
         resource = fake_mall.payment(self.fake, self.openid, 5000, SHOP_MCHID, "A001")
         forged = self._post(const.PAYMENT_EVENT, resource, key=FakeWechatPay().wechat_key)
         self.assertEqual(forged.status_code, 401)
@@ -107,7 +108,7 @@ class TestMall(WechatpayCommon, HttpCase):
         self.assertEqual(self._post(const.REFUND_EVENT, refund).status_code, 400)
         self.env.invalidate_all()
         self.assertEqual(self.env["city.wechatpay.notice"].search_count([]), notices)
-        self.assertFalse(self.Payment.search([]))
+        self.assertEqual(self.Payment.search_count([]), payments)
         self.assertEqual(self._wallet().balance, 0)
         self.assertFalse(self.env["city.points.ledger"].search([("wallet_id.partner_id", "=", self.member.id)]))
 
@@ -200,3 +201,11 @@ class TestMall(WechatpayCommon, HttpCase):
             seen.with_user(self.staff_a).read(["openid"])
         with self.assertRaises(AccessError):
             self.merchant_a.with_user(self.manager_a).write({"city_mall_mchid": "1999999999"})
+
+    def test_service_provider_mode_reports_the_shop_sub_merchant(self):
+        self.provider.write({"wechatpay_mode": "partner", "wechatpay_sub_mchid": self.fake.sub_mchid})
+        _resource, payment = self._pay(2000)
+        self.assertEqual(payment.points, 20)
+        self.Payment._cron_points_notify()
+        (sent,) = self.fake.points_notify_calls
+        self.assertEqual((sent["sub_mchid"], sent["increased_points"]), (SHOP_MCHID, 20))
