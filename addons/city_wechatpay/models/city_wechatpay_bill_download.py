@@ -25,7 +25,12 @@ READY_AT = time(10, 0)  # bills of day D are ready from about 09:00-10:00 on D+1
 MAX_DAYS_BACK = 90  # WeChat Pay keeps three months of bills
 MAX_BILL_SIZE = 512 * 1024 * 1024  # bytes once decompressed: a larger "bill" is refused
 NO_BILL_CODES = ("NO_STATEMENT_EXIST",)
-BILL_TYPES = [("trade", "Trade Bill"), ("fund_flow", "Fund-Flow Bill"), ("profitsharing", "Profit-sharing Bill")]
+BILL_TYPES = [
+    ("trade", "Trade Bill"),
+    ("fund_flow", "Fund-Flow Bill"),
+    ("sub_fund_flow", "Sub-merchant Fund-Flow Bill"),
+    ("profitsharing", "Profit-sharing Bill"),
+]
 DOWNLOAD_PATH = "/v3/billdownload/"
 
 
@@ -58,6 +63,12 @@ class CityWechatpayBillDownload(models.Model):
     company_id = fields.Many2one("res.company", required=True, index=True, readonly=True)
     bill_date = fields.Date(required=True, readonly=True)
     bill_type = fields.Selection(BILL_TYPES, required=True, readonly=True)
+    sub_mchid = fields.Char(
+        string="Sub-merchant ID",
+        readonly=True,
+        index="btree_not_null",
+        help="Sub-merchant fund-flow bills: the sub-merchant (特约商户) whose account the bill is of.",
+    )
     state = fields.Selection(
         [
             ("pending", "To Download"),
@@ -87,7 +98,7 @@ class CityWechatpayBillDownload(models.Model):
     _sql_constraints = [
         (
             "provider_date_type_unique",
-            "UNIQUE(provider_id, bill_date, bill_type)",
+            "UNIQUE NULLS NOT DISTINCT (provider_id, bill_date, bill_type, sub_mchid)",
             "This bill of this provider is already recorded.",
         )
     ]
@@ -134,26 +145,23 @@ class CityWechatpayBillDownload(models.Model):
         :return: the downloads attempted
         """
         dates = self._get_due_dates(now)
-        todo = self.browse()
         never, retry = [], self.browse()
         Download = self.sudo()
         for provider in self._get_providers():
             existing = Download.search(
                 [("provider_id", "=", provider.id), ("bill_date", ">=", dates[-1]), ("bill_date", "<=", dates[0])]
             )
-            known = {(rec.bill_date, rec.bill_type): rec for rec in existing}
-            types = [code for code, _label in BILL_TYPES]
-            if provider.wechatpay_mode != "partner":
-                types.remove("profitsharing")  # direct mode shares nothing
+            known = {(rec.bill_date, rec.bill_type, rec.sub_mchid or None): rec for rec in existing}
+            kinds = self._get_bill_kinds(provider)
             for day in dates:
-                for bill_type in types:
-                    rec = known.get((day, bill_type))
+                for bill_type, sub_mchid in kinds:
+                    rec = known.get((day, bill_type, sub_mchid))
                     if rec is None or rec.state == "pending":
-                        never.append((provider, day, bill_type, rec))
+                        never.append((provider, day, bill_type, sub_mchid))
                     elif rec.state == "error":
                         retry |= rec
         more = len(never) > batch_size
-        todo = Download._ensure([(provider, day, bill_type) for provider, day, bill_type, _rec in never[:batch_size]])
+        todo = Download._ensure(never[:batch_size])
         todo |= retry[: max(batch_size - len(todo), 0)]
         todo._download()
         if more:
@@ -161,8 +169,21 @@ class CityWechatpayBillDownload(models.Model):
         return todo
 
     @api.model
+    def _get_bill_kinds(self, provider):
+        """The bills of ``provider`` asked for each day: ``[(bill type, sub_mchid or None)]``.
+
+        Service-provider mode adds each sub-merchant's own fund-flow bill
+        (``provider._wechatpay_sub_merchants()``).
+        """
+        kinds = [("trade", None), ("fund_flow", None)]
+        if provider.sudo().wechatpay_mode == "partner":
+            kinds += [("sub_fund_flow", sub_mchid) for sub_mchid in provider._wechatpay_sub_merchants()]
+            kinds.append(("profitsharing", None))  # direct mode shares nothing
+        return kinds
+
+    @api.model
     def _ensure(self, keys):
-        """The downloads of ``keys`` ``[(provider, date, type)]``, created where missing.
+        """The downloads of ``keys`` ``[(provider, date, type[, sub_mchid])]``, created where missing.
 
         Inserted with ``ON CONFLICT DO NOTHING`` so that the cron and an operator's
         "download now" asking for the same day at the same moment both go on with the
@@ -172,38 +193,42 @@ class CityWechatpayBillDownload(models.Model):
         """
         if not keys:
             return self.browse()
+        keys = [(*key, None)[:4] for key in keys]
         self.flush_model()
         uid = self.env.uid
         rows = [
             SQL(
-                "(%s, %s, %s, %s, 'pending', 0, %s, %s, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC')",
+                "(%s, %s, %s, %s, %s, 'pending', 0, %s, %s, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC')",
                 provider.id,
                 provider.company_id.id,
                 day,
                 bill_type,
+                sub_mchid,
                 uid,
                 uid,
             )
-            for provider, day, bill_type in keys
+            for provider, day, bill_type, sub_mchid in keys
         ]
         self.env.cr.execute(
             SQL(
                 """INSERT INTO city_wechatpay_bill_download
-                       (provider_id, company_id, bill_date, bill_type, state, attempt_count,
+                       (provider_id, company_id, bill_date, bill_type, sub_mchid, state, attempt_count,
                         create_uid, write_uid, create_date, write_date)
                    VALUES %s
-                   ON CONFLICT (provider_id, bill_date, bill_type) DO NOTHING""",
+                   ON CONFLICT (provider_id, bill_date, bill_type, sub_mchid) DO NOTHING""",
                 SQL(", ").join(rows),
             )
         )
         self.env.cr.execute(
             SQL(
                 """SELECT d.id FROM city_wechatpay_bill_download d
-                     JOIN (VALUES %s) AS k(provider_id, bill_date, bill_type)
+                     JOIN (VALUES %s) AS k(provider_id, bill_date, bill_type, sub_mchid)
                        ON d.provider_id = k.provider_id AND d.bill_date = k.bill_date AND d.bill_type = k.bill_type
-                    ORDER BY d.bill_date DESC, d.bill_type DESC""",
+                      AND d.sub_mchid IS NOT DISTINCT FROM k.sub_mchid
+                    ORDER BY d.bill_date DESC, d.bill_type DESC, d.sub_mchid""",
                 SQL(", ").join(
-                    SQL("(%s, %s::date, %s)", provider.id, day, bill_type) for provider, day, bill_type in keys
+                    SQL("(%s, %s::date, %s, %s::varchar)", provider.id, day, bill_type, sub_mchid)
+                    for provider, day, bill_type, sub_mchid in keys
                 ),
             )
         )
@@ -268,6 +293,15 @@ class CityWechatpayBillDownload(models.Model):
         if self.bill_type == "profitsharing":
             # Without sub_mchid: the service provider's bill of every sub-merchant's shares.
             return provider._wechatpay_call("profitsharing_bill", bill_date=day, tar_type="GZIP")
+        if self.bill_type == "sub_fund_flow":
+            return provider._wechatpay_call(
+                "submch_fundflow_bill",
+                sub_mchid=self.sub_mchid,
+                bill_date=day,
+                account_type="BASIC",
+                algorithm=signature.BILL_ALGORITHM,
+                tar_type="GZIP",
+            )
         return provider._wechatpay_call("fundflow_bill", bill_date=day, account_type="BASIC", tar_type="GZIP")
 
     def _fetch_and_import(self):
@@ -283,34 +317,20 @@ class CityWechatpayBillDownload(models.Model):
             if exc.wechatpay_code in NO_BILL_CODES or exc.wechatpay_status == 404:
                 return {"state": "empty", "hash_value": False, "sha1": False}
             raise
-        hash_type, hash_value = answer.get("hash_type"), answer.get("hash_value") or ""
-        url = answer.get("download_url") or ""
-        if (hash_type or "").upper() != "SHA1" or not hash_value:
-            raise UserError(_("WeChat Pay gave no SHA1 for the bill: nothing imported."))
-        # The download is signed with the merchant key: never send it anywhere but the gateway.
-        if not url.startswith(provider._wechatpay_gateway().rstrip("/") + DOWNLOAD_PATH):
-            raise UserError(_("WeChat Pay gave a download address outside its gateway: nothing imported."))
-        result = provider._wechatpay_call("download_bill", url=url)
-        status, content = result.get("_status"), result.get("_content")
-        if status is None or not 200 <= status < 300 or not content:
-            raise UserError(_("The bill file could not be downloaded; it is retried on the next run."))
-        content = _gunzip(content)
-        sha1 = signature.sha1_hex(content)
-        if not signature.check_sha1(content, hash_value):
-            # The caller records it (with both digests) outside the rolled-back savepoint.
-            raise BillRefused(
-                _(
-                    "SHA1 mismatch: WeChat Pay stated %(stated)s, the downloaded file has %(found)s. "
-                    "Nothing was imported.",
-                    stated=hash_value,
-                    found=sha1,
-                ),
-                values={"hash_value": hash_value, "sha1": sha1},
-            )
+        if self.bill_type == "sub_fund_flow":
+            parts = sorted(answer.get("download_bill_list") or [], key=lambda part: part.get("bill_sequence") or 0)
+            if not parts:
+                return {"state": "empty", "hash_value": False, "sha1": False}
+            checked = [self._download_part(part) for part in parts]
+            content = b"".join(part_content for part_content, _hash, _sha1 in checked)
+            hash_value, sha1 = ",".join(c[1] for c in checked), ",".join(c[2] for c in checked)
+        else:
+            content, hash_value, sha1 = self._download_part(answer)
         if self.bill_type == "profitsharing":
             return {"state": "done", "hash_value": hash_value, "sha1": sha1, **self._reconcile_profitsharing(content)}
         bill_kind = "trade" if self.bill_type == "trade" else "fund_flow"
-        file_name = f"wechatpay_{bill_kind}_{self.bill_date.isoformat()}.csv"
+        suffix = f"_{self.sub_mchid}" if self.sub_mchid else ""
+        file_name = f"wechatpay_{self.bill_type}{suffix}_{self.bill_date.isoformat()}.csv"
         # Bills are the company's books: imported in the provider's company, as the module (the
         # caller checked the user's group; operators may fetch bills but not write them by hand).
         bill_model_sudo = self.env["city.payment.bill"].sudo().with_company(self.company_id)
@@ -331,6 +351,49 @@ class CityWechatpayBillDownload(models.Model):
         self._reconcile_day(bill)
         return {"state": "done", "hash_value": hash_value, "sha1": sha1, "bill_id": bill.id}
 
+    def _download_part(self, answer):
+        """Download one file WeChat Pay announced (``{hash_type, hash_value, download_url[,
+        encrypt_key, nonce]}``), decrypt it (sub-merchant bills), decompress it and check
+        its SHA1: ``(content, stated SHA1, found SHA1)``.
+
+        :raise UserError: no SHA1, an address outside the gateway, a failed download or
+            decryption; :class:`BillRefused` on a SHA1 mismatch
+        """
+        provider = self.provider_id
+        hash_type, hash_value = answer.get("hash_type"), answer.get("hash_value") or ""
+        url = answer.get("download_url") or ""
+        if (hash_type or "").upper() != "SHA1" or not hash_value:
+            raise UserError(_("WeChat Pay gave no SHA1 for the bill: nothing imported."))
+        # The download is signed with the merchant key: never send it anywhere but the gateway.
+        if not url.startswith(provider._wechatpay_gateway().rstrip("/") + DOWNLOAD_PATH):
+            raise UserError(_("WeChat Pay gave a download address outside its gateway: nothing imported."))
+        result = provider._wechatpay_call("download_bill", url=url)
+        status, content = result.get("_status"), result.get("_content")
+        if status is None or not 200 <= status < 300 or not content:
+            raise UserError(_("The bill file could not be downloaded; it is retried on the next run."))
+        if self.bill_type == "sub_fund_flow":
+            try:
+                # the provider's own key decrypts the file key: read by the module's code only
+                content = signature.decrypt_bill(
+                    content, answer.get("encrypt_key"), answer.get("nonce"), provider.sudo().wechatpay_private_key
+                )
+            except signature.SignatureError as exc:
+                raise UserError(_("The encrypted bill file could not be decrypted: nothing imported.")) from exc
+        content = _gunzip(content)
+        sha1 = signature.sha1_hex(content)
+        if not signature.check_sha1(content, hash_value):
+            # The caller records it (with both digests) outside the rolled-back savepoint.
+            raise BillRefused(
+                _(
+                    "SHA1 mismatch: WeChat Pay stated %(stated)s, the downloaded file has %(found)s. "
+                    "Nothing was imported.",
+                    stated=hash_value,
+                    found=sha1,
+                ),
+                values={"hash_value": hash_value, "sha1": sha1},
+            )
+        return content, hash_value, sha1
+
     def _reconcile_day(self, bill):
         """Reconcile the bill's day once the bill is in (best effort: a failure leaves the import)."""
         self.ensure_one()
@@ -345,6 +408,46 @@ class CityWechatpayBillDownload(models.Model):
                 run._reconcile()
         except (UserError, ValidationError) as exc:
             _logger.warning("WeChat Pay bill of %s: reconciliation postponed (%s)", bill.bill_date, type(exc).__name__)
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+
+    def action_download_now(self):
+        """Download (or retry) these bills now."""
+        access.check_groups(self.env, access.OPERATOR, "base.group_system")
+        self.check_access("read")
+        # Downloads are written by the module (credentials, bills of the company): after the check.
+        self.sudo()._download()
+        return True
+
+
+def _is_empty_bill(content, bill_kind):
+    """Whether the file is a well-formed bill without a single line."""
+    parse = billmod.parse_wechat_bill if bill_kind == "trade" else billmod.parse_wechat_fund_flow
+    try:
+        return not parse(content).lines
+    except billmod.BillError:
+        return False
+
+
+def _gunzip(content):
+    """The bill's text bytes: decompressed when WeChat sent it GZIP'd (at most MAX_BILL_SIZE)."""
+    if not content.startswith(b"\x1f\x8b"):
+        return content
+    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    try:
+        data = inflater.decompress(content, MAX_BILL_SIZE + 1)
+    except zlib.error as exc:
+        raise UserError(_("The bill file is not a valid GZIP file: nothing imported.")) from exc
+    if len(data) > MAX_BILL_SIZE or inflater.unconsumed_tail:
+        raise UserError(_("The bill file is too large: nothing imported."))
+    return data
+
+
+def beijing_datetime(day, at=READY_AT):
+    """A Beijing date and time as the naive UTC datetime Odoo stores (for tests and callers)."""
+    return BEIJING.localize(datetime.combine(day, at)).astimezone(pytz.utc).replace(tzinfo=None)
 
     def _reconcile_profitsharing(self, content):
         """The profit-sharing bill against the shares and returns of its day (``city.settlement.payout``)."""

@@ -92,6 +92,8 @@ class CityWechatpayNotice(models.Model):
             except ValidationError as exc:
                 _logger.warning("WeChat Pay notice %s refused: %s", envelope.get("id"), exc.args[0])
                 raise NoticeRefused(400, exc.args[0]) from exc
+        if not kind:
+            self._check_event(provider_sudo, envelope, resource)
         notice_id = self._record(provider_sudo, envelope)
         self._apply(notice_id, kind, resource)
         return notice_id
@@ -166,6 +168,8 @@ class CityWechatpayNotice(models.Model):
                     tx = env["city.settlement.payout"]._wechatpay_apply_notice(resource).transaction_id
                 elif kind:
                     tx = env["payment.transaction"]._wechatpay_lock_and_apply(kind, resource)
+                if not kind:
+                    notice._apply_event(resource)
                 notice.write({"state": "done", "date_done": fields.Datetime.now(), "transaction_id": tx.id})
         except pg_errors.LockNotAvailable as exc:
             raise NoticeRefused(503, "busy, retry later") from exc
@@ -174,3 +178,24 @@ class CityWechatpayNotice(models.Model):
         except ValidationError as exc:
             _logger.warning("WeChat Pay notice %s not applied: %s", notice_id, exc.args[0])
             raise NoticeRefused(400, exc.args[0]) from exc
+
+    # ------------------------------------------------------------
+    # HOOKS: other events (smart business district, …)
+    # ------------------------------------------------------------
+
+    @api.model
+    def _check_event(self, provider_sudo, envelope, resource):
+        """Check a verified and decrypted notice of an event this module does not apply
+        (``_get_kind`` is None) before it is recorded: read only.
+
+        Override (calling ``super()``) for the event types a module applies; raise
+        :class:`NoticeRefused` to refuse the notice (nothing is written).
+        """
+        return None
+
+    def _apply_event(self, resource):
+        """Apply this recorded notice of another event, once, in the notice's locked
+        transaction (``self.event_type`` tells which). Raise ``ValidationError`` to
+        refuse it (answered 400, WeChat sends it again). Default: recorded only."""
+        self.ensure_one()
+        return None

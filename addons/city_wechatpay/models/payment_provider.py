@@ -402,3 +402,21 @@ class PaymentProvider(models.Model):
                 )
                 added.add(account)
                 merchant.wechatpay_receiver_accounts = ",".join(sorted(added))
+
+    def _wechatpay_sub_merchants(self):
+        """The sub-merchant ids (sub_mchid) of a service-provider account whose own bills are
+        fetched (sub-merchant fund-flow bills): the provider's default one and the merchants' of
+        its company."""
+        self.ensure_one()
+        provider_sudo = self.sudo()
+        if provider_sudo.wechatpay_mode != "partner":
+            return []
+        merchants = self.env["res.partner"].sudo().search(
+            [
+                ("is_merchant", "=", True),
+                ("wechatpay_sub_mchid", "!=", False),
+                ("company_id", "in", (False, provider_sudo.company_id.id)),
+            ]
+        )
+        ids = [provider_sudo.wechatpay_sub_mchid, *merchants.mapped("wechatpay_sub_mchid")]
+        return sorted(set(filter(None, ids)))

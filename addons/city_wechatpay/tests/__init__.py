@@ -6,7 +6,9 @@ from . import test_provider
 from . import test_payment
 from . import test_notice
 from . import test_refund
+from . import test_refund_companies
 from . import test_bill
+from . import test_sub_bill
 from . import test_partner
 from . import test_tour
 from . import test_profit_sharing

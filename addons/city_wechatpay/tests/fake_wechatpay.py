@@ -106,6 +106,9 @@ class FakeWechatPay:
         self.bill_sha1_mode = "right"  # "wrong": the bill answers state a SHA1 the file does not have
         self.bill_errors = {}  # (kind, bill_date) -> (status, code): WeChat's answer for that bill
         self.requests = []
+        # (method, path) -> handler(fake, query, data) -> (status, answer): endpoints other test
+        # helpers add (see fake_wechatpay_sub_bills.py, city_wechatpay_mall's fake_mall.py)
+        self.extra_routes = {}
         self.refund_status = "PROCESSING"
         self.receivers = {}  # (sub_mchid, account) -> {"type", "relation_type", "name" (decrypted)}
         self.shares = {}  # out_order_no -> answer
@@ -452,6 +455,8 @@ class FakeWechatPay:
                     "hash_value": hashlib.sha1(content).hexdigest(),
                     "download_url": f"{self.url}/v3/billdownload/file?token={token}{tar}",
                 }
+            if (method, path) in self.extra_routes:
+                return self.extra_routes[(method, path)](self, query, data)
         raise KeyError(path)
 
     # ------------------------------------------------------------ profit sharing

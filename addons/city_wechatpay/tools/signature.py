@@ -12,7 +12,8 @@ module adds what the package does not do:
 - a missing or unknown ``Wechatpay-Signature-Type``, a non-hex serial or a missing
   header fails the verification instead of raising;
 - timestamps more than five minutes away from now are refused;
-- a downloaded bill is compared with the SHA1 WeChat gives.
+- a downloaded bill is compared with the SHA1 WeChat gives;
+- an encrypted bill (a sub-merchant's fund-flow bill) is decrypted.
 """
 
 import hashlib
@@ -21,9 +22,12 @@ import json
 import time
 
 from cryptography import x509
-from wechatpayv3.utils import aes_decrypt, load_public_key, rsa_verify
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from wechatpayv3.utils import aes_decrypt, load_private_key, load_public_key, rsa_decrypt, rsa_verify
 
 SIGNATURE_TYPE = "WECHATPAY2-SHA256-RSA2048"
+BILL_ALGORITHM = "AEAD_AES_256_GCM"  # of the encrypted bills (sub-merchant fund-flow bills)
 MAX_AGE = 300  # seconds; the official SDKs refuse older (or later) timestamps
 HEADERS = ("Wechatpay-Signature", "Wechatpay-Timestamp", "Wechatpay-Nonce", "Wechatpay-Serial")
 
@@ -145,3 +149,26 @@ def check_sha1(data, expected):
 def sha1_hex(data):
     """The SHA1 of ``data`` (bytes) in lower-case hex."""
     return hashlib.sha1(data).hexdigest()
+
+
+def decrypt_bill(ciphertext, encrypt_key, nonce, private_key_pem):
+    """An encrypted bill file in clear (bytes): a sub-merchant's fund-flow bill.
+
+    WeChat Pay encrypts the file with AES-256-GCM under a key of its own (no associated
+    data) and sends that key encrypted with the merchant certificate's public key
+    (RSA-OAEP, base64: ``encrypt_key``) next to the ``nonce``. The file itself is
+    binary, not base64.
+
+    :raise SignatureError: the key or the file cannot be decrypted (wrong key, tampered file)
+    """
+    if not (encrypt_key and nonce and ciphertext):
+        raise SignatureError("incomplete encrypted bill")
+    try:
+        private_key = load_private_key(private_key_pem)
+    except Exception as exc:  # wechatpayv3 raises a bare Exception on a key it cannot read
+        raise SignatureError("unreadable merchant key") from exc
+    try:
+        key = rsa_decrypt(encrypt_key, private_key).encode()
+        return AESGCM(key).decrypt(nonce.encode(), ciphertext, b"")
+    except (InvalidTag, ValueError, TypeError) as exc:
+        raise SignatureError("undecryptable bill") from exc

@@ -55,10 +55,18 @@ class CityWechatpayBillDownloadWizard(models.TransientModel):
                     latest=due[0],
                 )
             )
-        types = [code for code, _label in BILL_TYPES] if self.bill_type == "all" else [self.bill_type]
         # Downloads are the module's records (credentials, the company's bills): after the checks above.
         download_model_sudo = Download.sudo()
-        downloads = download_model_sudo._ensure([(self.provider_id, self.bill_date, t) for t in types])
+        kinds = [
+            (bill_type, sub_mchid)
+            for bill_type, sub_mchid in download_model_sudo._get_bill_kinds(self.provider_id)
+            if self.bill_type in ("all", bill_type)
+        ]
+        if not kinds:
+            raise UserError(_("This provider has no such bill (sub-merchant bills are for service providers)."))
+        downloads = download_model_sudo._ensure(
+            [(self.provider_id, self.bill_date, bill_type, sub_mchid) for bill_type, sub_mchid in kinds]
+        )
         downloads._download()
         return {
             "type": "ir.actions.act_window",
