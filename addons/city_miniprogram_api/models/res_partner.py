@@ -2,6 +2,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 
 import math
+from datetime import timedelta
 
 import psycopg2.errors
 
@@ -9,12 +10,15 @@ from odoo import _, api, fields, models
 from odoo.tools import SQL
 
 from odoo.addons.city_base.models.city_district import EARTH_RADIUS_M
+from odoo.addons.city_base.tools.api_schema import ApiError
 
 from .city_mp_error import MpError
 
 # Nearby search: at most this many candidates (nearest first by the index) get an exact distance.
 MAX_CANDIDATES = 5000
 METRES_PER_DEGREE = 111_320.0
+# Behaviour events older than this are refused (a device that kept them too long).
+MAX_EVENT_AGE_DAYS = 7
 
 
 class ResPartner(models.Model):
@@ -188,3 +192,84 @@ class ResPartner(models.Model):
         if not merchant_sudo or not merchant_sudo.is_merchant or not merchant_sudo.active:
             raise MpError("not_found", _("No such merchant."), status=404)
         return merchant_sudo
+
+    # ---------------------------------------------------------------- coupons
+    def _city_mp_cards(self, offset=0, limit=20):
+        """``(total, items)``: a page of the member's Odoo loyalty cards, newest first, the
+        alliance's among them once claimed (an unclaimed one is in the available coupons)."""
+        self.ensure_one()
+        # sudo: the authenticated member's own cards only (domain on the member).
+        issues_sudo = self.env["city.coupon.issue"].sudo().search([("partner_id", "=", self.id)])
+        hidden = issues_sudo.filtered(lambda i: i.state == "issued").card_id
+        domain = [("partner_id", "=", self.id), ("id", "not in", hidden.ids)]
+        cards_sudo = self.env["loyalty.card"].sudo()
+        found = cards_sudo.search(domain, offset=offset, limit=limit, order="id desc")
+        by_card = {issue.card_id.id: issue for issue in issues_sudo}
+        today = fields.Date.context_today(self)
+        items = []
+        for card in found:
+            issue = by_card.get(card.id)
+            merchant = issue.merchant_id if issue else card.program_id.city_merchant_id
+            if issue:
+                state = issue.state
+            elif card.expiration_date and card.expiration_date < today:
+                state = "expired"
+            else:
+                state = "valid" if card.points > 0 else "used"
+            items.append(
+                {
+                    "id": card.id,
+                    "code": card.code,
+                    "program": card.program_id.name,
+                    "merchant": {"id": merchant.id, "name": merchant.name} if merchant else None,
+                    "source": "alliance" if issue else "loyalty",
+                    "state": state,
+                    "points": card.points,
+                    "expiration_date": fields.Date.to_string(card.expiration_date) or None,
+                    "coupon_id": issue.id if issue else None,
+                }
+            )
+        return cards_sudo.search_count(domain), items
+
+    # ---------------------------------------------------------------- events
+    def _city_mp_log_events(self, events, location_allowed):
+        """Record the member's batch of behaviour events (city_base's ``city.member.event``):
+        the number recorded (an event already recorded under its client id is not again).
+
+        ``events`` are the request's (validated) items; coordinates are kept only when the
+        member allowed the location; a merchant or product that does not exist is refused.
+        """
+        self.ensure_one()
+        oldest = fields.Datetime.now() - timedelta(days=MAX_EVENT_AGE_DAYS)
+        latest = fields.Datetime.now() + timedelta(minutes=5)
+        merchant_ids = {e.merchant_id for e in events if e.merchant_id}
+        template_ids = {e.product_id for e in events if e.product_id}
+        # sudo: merchants and products on sale are public; only their existence is checked.
+        merchants = set(self.sudo().search([("id", "in", list(merchant_ids)), ("is_merchant", "=", True)]).ids)
+        variants = {
+            p.product_tmpl_id.id: p.id
+            for p in self.env["product.product"].sudo().search([("product_tmpl_id", "in", list(template_ids))])
+        }
+        vals_list = []
+        for index, event in enumerate(events):
+            if event.merchant_id and event.merchant_id not in merchants:
+                raise ApiError("unknown_merchant", _("Event %s: no such merchant.", index + 1))
+            if event.product_id and event.product_id not in variants:
+                raise ApiError("unknown_product", _("Event %s: no such product.", index + 1))
+            if not oldest <= event.occurred_at <= latest:
+                raise ApiError(
+                    "invalid_time", _("Event %s: an event is taken up to 7 days after it happened.", index + 1)
+                )
+            vals = {
+                "partner_id": self.id,
+                "event_type": event.type,
+                "client_event_id": event.client_event_id,
+                "occurred_at": event.occurred_at,
+                "merchant_id": event.merchant_id,
+                "product_id": variants.get(event.product_id),
+                "search_term": event.search_term,
+            }
+            if location_allowed and event.latitude is not None and event.longitude is not None:
+                vals.update(latitude=event.latitude, longitude=event.longitude)
+            vals_list.append(vals)
+        return self.env["city.member.event"]._city_log_client_events(vals_list)
