@@ -2,7 +2,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 {
     "name": "City Life: Mini-program API",
-    "summary": "The members' JSON API of the WeChat mini-program: login, discovery, orders, tickets, points, coupons, messages (小程序接口)",
+    "summary": "The members' JSON API of the WeChat mini-program (小程序接口)",
     "version": "18.0.1.0.0",
     "category": "City Life",
     "author": "City Life Suite contributors",

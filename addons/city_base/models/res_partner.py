@@ -34,7 +34,7 @@ class ResPartner(models.Model):
         string="Last Activity",
         readonly=True,
         copy=False,
-        help="The member's latest behaviour event in the mini-program: what \"inactive for N days\" counts from.",
+        help='The member\'s latest behaviour event in the mini-program: what "inactive for N days" counts from.',
     )
     merchant_code = fields.Char(copy=False, index="btree_not_null", tracking=True)
     merchant_category_id = fields.Many2one(

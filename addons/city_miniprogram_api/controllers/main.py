@@ -138,6 +138,19 @@ def _ticket_to_api(ticket_sudo):
     return dict(ticket_sudo._to_api(), amount_paid=money(ticket_sudo.paid_fen))
 
 
+def _code_to_session(tokens_sudo, client, code):
+    """WeChat's ``{"openid", "unionid"}`` for a ``wx.login`` code (the session key is never kept,
+    answered nor logged). WeChat accepts a code once: the answer is kept on the request, so that
+    Odoo's re-run of this request after a serialization failure does not spend the code again."""
+    answers = getattr(request, "_city_mp_code_answers", None)
+    if answers is None:
+        answers = request._city_mp_code_answers = {}
+    if code not in answers:
+        session = tokens_sudo._call(client.wxa.code_to_session, code)
+        answers[code] = {"openid": session.get("openid"), "unionid": session.get("unionid")}
+    return answers[code]
+
+
 def _get_ticket(member, ticket_id):
     # sudo: the member's own ticket only; another's answers the same 404 as a missing one.
     ticket_sudo = (
@@ -167,8 +180,8 @@ class MiniProgramApi(http.Controller):
         body = _body(schemas.LoginRequest)
         tokens_sudo = env["city.mp.wechat.token"]
         client = tokens_sudo._get_client()
-        session = tokens_sudo._call(client.wxa.code_to_session, body.code)
-        openid = session.get("openid")  # the session_key stays here: never answered, never logged
+        session = _code_to_session(tokens_sudo, client, body.code)
+        openid = session.get("openid")
         if not openid:
             raise MpError("wechat_refused", env._("WeChat did not confirm this login."))
         member, created = env["res.partner"]._city_mp_member_from_session(

@@ -12,8 +12,8 @@ authenticated member, in sudo, as the public user cannot read members).
 from odoo import http
 from odoo.http import request
 
-from odoo.addons.city_base.tools.api_schema import parse_query, parse_value
 from odoo.addons.city_base.tools.allocation import to_fen
+from odoo.addons.city_base.tools.api_schema import parse_query, parse_value
 
 from ..models.city_mp_error import MpError
 from ..models.product_template import money
@@ -90,8 +90,10 @@ class MiniProgramMemberApi(http.Controller):
             model=schemas.OrderRequest,
         )
         # sudo: the mall's rewards are public; an unknown or other company's one is a 404.
-        if not request.env["city.points.reward"].sudo().search_count(
-            [("id", "=", reward_id), ("company_id", "=", request.env.company.id)], limit=1
+        if (
+            not request.env["city.points.reward"]
+            .sudo()
+            .search_count([("id", "=", reward_id), ("company_id", "=", request.env.company.id)], limit=1)
         ):
             raise MpError("not_found", request.env._("No such reward."), status=404)
         key_sudo, replayed = request.env["city.mp.order.key"]._claim_result(

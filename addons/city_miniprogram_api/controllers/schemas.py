@@ -927,7 +927,13 @@ OPERATIONS = (
         EventsResponse,
         request=EventsRequest,
         tag="events",
-        errors=((400, "`invalid_<field>` (see `field`); `unknown_merchant`, `unknown_product`, `invalid_time` (the message names the event)."),),
+        errors=(
+            (
+                400,
+                "`invalid_<field>` (see `field`); `unknown_merchant`, `unknown_product`, `invalid_time` "
+                "(the message names the event).",
+            ),
+        ),
     ),
     _op(
         "GET",

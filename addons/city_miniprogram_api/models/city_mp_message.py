@@ -4,7 +4,7 @@
 import logging
 from datetime import timedelta
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.tools import SQL
 
 from .city_mp_error import MpError
@@ -155,7 +155,9 @@ class CityMpMessage(models.Model):
         if errcode == NO_SUBSCRIPTION:
             return {"state": "no_consent"}
         if (errcode is None or errcode in RETRY_ERRCODES) and attempts < MAX_ATTEMPTS:
-            _logger.info("Subscribe message %s: attempt %s failed (errcode %s), retried later", self.ids, attempts, errcode)
+            _logger.info(
+                "Subscribe message %s: attempt %s failed (errcode %s), retried later", self.ids, attempts, errcode
+            )
             return {"next_attempt": fields.Datetime.now() + BACKOFF * 2 ** (attempts - 1)}
         return {"state": "failed"}
 

@@ -98,7 +98,10 @@ class FakeWechatApi:
             return {"errcode": 47003, "errmsg": "argument invalid!"}
         if self.send_errors:
             errcode = self.send_errors.pop(0)
-            return {"errcode": errcode, "errmsg": {-1: "system error", 43101: "user refuse to accept the msg"}.get(errcode, "error")}
+            return {
+                "errcode": errcode,
+                "errmsg": {-1: "system error", 43101: "user refuse to accept the msg"}.get(errcode, "error"),
+            }
         self.sent.append(body)
         return {"errcode": 0, "errmsg": "ok", "msgid": len(self.sent)}
 

@@ -53,7 +53,12 @@ class TestCoupons(MiniProgramCommon):
         token = self.login("openid-recommend")[0]
         query = f"/recommendations?latitude={LAT + 0.05}&longitude={LON}"
         self.assertEqual(self.call("GET", query, token=token)[1]["result"]["items"], [])
-        event = {"client_event_id": "v1", "type": "view_merchant", "occurred_at": self._now(), "merchant_id": self.cinema.id}
+        event = {
+            "client_event_id": "v1",
+            "type": "view_merchant",
+            "occurred_at": self._now(),
+            "merchant_id": self.cinema.id,
+        }
         self.assertEqual(self.call("POST", "/events", {"events": [event]}, token=token)[0], 200)
         status, body, _response = self.call("GET", f"/recommendations?latitude={LAT}&longitude={LON}", token=token)
         self.assertEqual((status, [r["merchant_id"] for r in body["result"]["items"]]), (200, [self.tea.id]), body)

@@ -34,14 +34,14 @@ class TestMessages(MiniProgramCommon):
         self.fake.send_errors.clear()
 
     def consent(self, token, *templates, answer="accept"):
-        body = {"results": {template: answer for template in templates}}
+        body = {"results": dict.fromkeys(templates, answer)}
         status, result, _response = self.call("POST", "/messages/subscriptions", body, token=token)
         self.assertEqual(status, 200, result)
         return result["result"]["accepted"]
 
     def test_one_message_per_consent(self):
         token, _refresh, member = self.login("openid-messages")
-        status, body, _response = self.call("GET", "/messages/templates", token=token)
+        body = self.call("GET", "/messages/templates", token=token)[1]
         self.assertEqual({t["kind"]: t["template_id"] for t in body["result"]["items"]}, TEMPLATES)
         self.assertEqual(self.consent(token, "tpl-ticket-issued"), ["ticket_issued"])
         self.assertEqual(self.consent(token, "tpl-refund", answer="reject"), [])
@@ -62,7 +62,7 @@ class TestMessages(MiniProgramCommon):
         self.assertEqual(sent["data"]["thing1"]["value"], first.product_id.name)
         self.assertEqual((messages[0].errcode, messages[0].errmsg), (0, "ok"))
         self.assertTrue(messages[0].subscription_id.used)
-        status, body, _response = self.call("GET", "/messages", token=token)
+        body = self.call("GET", "/messages", token=token)[1]
         self.assertEqual([m["state"] for m in body["result"]["items"]], ["no_consent", "sent"])
         other = self.login("openid-messages-other")[0]
         self.assertEqual(self.call("GET", "/messages", token=other)[1]["result"]["total"], 0)
@@ -108,7 +108,11 @@ class TestMessages(MiniProgramCommon):
         token, _refresh, member = self.login("openid-kinds")
         self.consent(token, "tpl-expiry", "tpl-coupon", "tpl-refund")
         self.env["city.member.notification"]._queue(
-            member, "points_expiring", "积分即将过期", "100 积分将于 2026-12-31 过期", {"points": 100, "expiry_date": "2026-12-31"}
+            member,
+            "points_expiring",
+            "积分即将过期",
+            "100 积分将于 2026-12-31 过期",
+            {"points": 100, "expiry_date": "2026-12-31"},
         )
         issue = self._issue_coupon(member)
         ticket = self._buy_tickets(self.voucher_a, member=member)

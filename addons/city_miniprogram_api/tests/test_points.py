@@ -57,12 +57,14 @@ class TestPoints(MiniProgramCommon, CityLoyaltyCommon):
         self.assertEqual((status, body["result"]["points"], body["result"]["reason"]), (200, 20, None), body)
         reviewed = self.env["city.mp.review"].browse(body["result"]["review_id"])
         self.assertEqual((reviewed.merchant_id, reviewed.rating, reviewed.comment), (self.merchant_a, 5, "好吃"))
-        self.assertError(self.call("POST", f"/tickets/{ticket.id}/review", review, token=token), 409, "already_reviewed")
+        self.assertError(
+            self.call("POST", f"/tickets/{ticket.id}/review", review, token=token), 409, "already_reviewed"
+        )
 
     def test_mall_redemption_once_per_key(self):
         token, _refresh, member = self.login("openid-mall")
         self.Wallet._get_wallets(member)._earn(250)
-        status, body, _response = self.call("GET", "/rewards", token=token)
+        body = self.call("GET", "/rewards", token=token)[1]
         self.assertIn(self.reward.id, [r["id"] for r in body["result"]["items"]])
         url = f"/rewards/{self.reward.id}/redeem"
         self.assertError(self.call("POST", url, token=token), 400, "invalid_idempotency_key")
@@ -81,7 +83,7 @@ class TestPoints(MiniProgramCommon, CityLoyaltyCommon):
         self.assertEqual(self.Wallet._get_wallets(member).balance, 50, "the refused one spent nothing")
         self.assertError(self.call("POST", "/rewards/987654/redeem", token=token, headers=headers), 404, "not_found")
         # the card of the mall shows in the member's coupons
-        status, body, _response = self.call("GET", "/coupons", token=token)
+        body = self.call("GET", "/coupons", token=token)[1]
         self.assertEqual([c["source"] for c in body["result"]["items"]], ["loyalty", "loyalty"], body)
 
     def test_sign_in_rate_limited(self):
