@@ -6,8 +6,6 @@ import logging
 import time
 from unittest.mock import patch
 
-import psycopg2.errors
-
 from odoo.tests import tagged
 
 from odoo.addons.city_base.tools import tokens
@@ -143,8 +141,8 @@ class TestAuth(MiniProgramCommon):
 
         def conflict_once(self, *args, **kwargs):
             calls.append(args[0])
-            if len(calls) == 1:
-                raise psycopg2.errors.SerializationFailure("concurrent update")
+            if len(calls) == 1:  # what PostgreSQL answers a concurrent update
+                self.env.cr.execute("DO $$ BEGIN RAISE EXCEPTION USING ERRCODE = 'serialization_failure'; END $$")
             return original(self, *args, **kwargs)
 
         code = self.fake.login_code("openid-re-run")
