@@ -99,7 +99,7 @@ def _setup(env):
                 "city_ticket_type": "voucher",
                 "city_valid_days": 30,
             }
-            for i in range(5)
+            for i in range(CLIENTS)
         ]
     )
     user = env["res.users"].create(
@@ -127,7 +127,7 @@ def _setup(env):
         order.action_confirm()
         env["city.ticket"]._issue_for_order_lines(order.order_line)
         tokens.append(env["city.mp.session"]._open(member)["access_token"])
-    return {"merchant": merchant.id, "product": products[0].id, "key": key, "tokens": tokens}
+    return {"merchant": merchant.id, "products": products.ids, "key": key, "tokens": tokens}
 
 
 def _requests(base, data, label, count):
@@ -144,7 +144,8 @@ def _requests(base, data, label, count):
             "products": ("GET", f"/merchants/{data['merchant']}/products", None),
             "wallet": ("GET", "/points", None),
             "tickets": ("GET", "/tickets", None),
-            "order": ("POST", "/orders", {"items": [{"product_id": data["product"]}]}),
+            # one product per client: a product row is locked while its order is created
+            "order": ("POST", "/orders", {"items": [{"product_id": data["products"][i % CLIENTS]}]}),
             "events": ("POST", "/events", {"events": _events(data["merchant"])}),
         }[label]
         if label == "order":
