@@ -82,8 +82,12 @@ class CityMpMessage(models.Model):
 
     @api.model
     def _queue_expiry_reminders(self, limit=500):
-        """city_loyalty's queued "points expiring" notifications, as expiry reminders."""
+        """city_loyalty's queued "points expiring" notifications, as expiry reminders: ``sent`` once
+        queued here, ``failed`` for a member the mini-program cannot reach (never logged in)."""
+        if "expiry_reminder" not in self.env["city.mp.subscription"]._templates():
+            return 0  # left pending until a template is configured
         notifications = self.env["city.member.notification"].sudo()._take_pending(limit, kinds=["points_expiring"])
+        unreachable = notifications.browse()
         for notification in notifications:
             payload = notification.payload or {}
             data = {
@@ -92,8 +96,11 @@ class CityMpMessage(models.Model):
                 "date3": {"value": str(payload.get("expiry_date") or payload.get("date") or "-")[:20]},
                 "thing4": {"value": thing(notification.body)},
             }
-            self._queue(notification.partner_id, "expiry_reminder", data, dedupe_key=f"notification:{notification.id}")
-        notifications._mark_sent()
+            key = f"notification:{notification.id}"
+            if not self._queue(notification.partner_id, "expiry_reminder", data, dedupe_key=key):
+                unreachable |= notification
+        (notifications - unreachable)._mark_sent()
+        unreachable.write({"state": "failed"})
         return len(notifications)
 
     # ------------------------------------------------------------------ send

@@ -125,4 +125,7 @@ class TestMessages(MiniProgramCommon):
         self.assertEqual(sent["tpl-refund"]["amount2"]["value"], "¥99.00")
         notification = self.env["city.member.notification"].search([("partner_id", "=", member.id)])
         self.assertEqual(notification.state, "sent")
+        never_logged_in = self.env["city.member.notification"]._queue(self.member_2, "points_expiring", "积分", "…")
+        self.Message._cron_send()
+        self.assertEqual(never_logged_in.state, "failed", "a member the mini-program cannot reach")
         self.assertEqual(self.Message.search_count([("partner_id", "=", member.id), ("state", "=", "sent")]), 3)
