@@ -7,7 +7,8 @@ send N requests to each endpoint of the workload: nearby merchants, merchant det
 product list, wallet, ticket list, order create (a new Idempotency-Key each) and
 behaviour events (batches of 50); the baseline is the bench-only trivial
 bearer-authenticated endpoint of the same server in the same run
-(``benchmarks/addons/city_bench_baseline``). Then the whole workload once more,
+(``benchmarks/addons/city_bench_baseline``), measured before and after the
+workload (the faster of the two is the baseline). Then the whole workload once more,
 interleaved: errors only. Nearby search is measured on MERCHANTS generated merchants
 (index-backed KNN with the exact distance for the candidates) against a full-scan
 distance query over the same table, in the same run.
@@ -53,9 +54,9 @@ def _generate_merchants(env, count):
 
     env.cr.execute(
         SQL(
-            """INSERT INTO res_partner (name, complete_name, is_company, is_merchant, active, type, tz,
+            """INSERT INTO res_partner (name, complete_name, is_company, is_merchant, active, type, tz, autopost_bills,
                                         partner_latitude, partner_longitude, create_date, write_date)
-               SELECT '压测商户' || g, '压测商户' || g, TRUE, TRUE, TRUE, 'contact', 'Asia/Shanghai',
+               SELECT '压测商户' || g, '压测商户' || g, TRUE, TRUE, TRUE, 'contact', 'Asia/Shanghai', 'ask',
                       %(lat)s - %(spread)s + random() * 2 * %(spread)s,
                       %(lon)s - %(spread)s + random() * 2 * %(spread)s,
                       now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
@@ -240,10 +241,13 @@ def run(bench):
     try:
         base = server.url
         _burst(_trivial(base, data["key"], WARMUP))
-        results = {"trivial": _burst(_trivial(base, data["key"], N))}
         for label in labels:
             _burst(_requests(base, data, label, WARMUP))
+        # The baseline before and after the workload: the faster of the two (the stricter ratio).
+        results = {"trivial (before)": _burst(_trivial(base, data["key"], N))}
+        for label in labels:
             results[label] = _burst(_requests(base, data, label, N))
+        results["trivial (after)"] = _burst(_trivial(base, data["key"], N))
         mixed = [item for label in labels for item in _requests(base, data, label, max(N // 10, CLIENTS))]
         random.shuffle(mixed)
         results["mixed"] = _burst(mixed)
@@ -257,7 +261,7 @@ def run(bench):
         )
     errors = sum(len(result[2]) for result in results.values())
     bench.note(f"errors over the whole run: {errors} (target 0)")
-    trivial = results["trivial"]
+    trivial = min(results["trivial (before)"], results["trivial (after)"], key=lambda result: result[0])
     for label in labels:
         target = 0.25 if label == "order" else (None if label == "events" else 0.5)
         bench.report(f"HTTP {label}", N, results[label][0], "HTTP trivial", N, trivial[0], target=target)
