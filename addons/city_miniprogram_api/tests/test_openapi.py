@@ -20,7 +20,8 @@ from .common import MiniProgramCommon, P
 
 _logger = logging.getLogger(__name__)
 
-SCHEMATHESIS_EXAMPLES = 25
+# Per operation and mode: ~1,000 requests in all, the run time of the first 19 operations at 25 (CI budget).
+SCHEMATHESIS_EXAMPLES = 15
 # Path parameters naming what anybody may see (merchants are public); every other one is a member's record.
 PUBLIC_PARAMETERS = {"merchant_id", "reward_id"}
 # Fuzzing these would end the member's own login in the middle of the run: tested in test_auth.
