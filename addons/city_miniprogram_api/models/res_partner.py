@@ -16,7 +16,10 @@ from .city_mp_error import MpError
 
 # Nearby search: at most this many candidates (nearest first by the index) get an exact distance.
 MAX_CANDIDATES = 5000
-METRES_PER_DEGREE = 111_320.0
+# Along a meridian, on the sphere of the exact distance; the box around the point is 0.1 % wider
+# so that a merchant just inside the radius is never cut by it.
+METRES_PER_DEGREE = EARTH_RADIUS_M * math.pi / 180
+BOX_MARGIN = 1.001
 # Behaviour events older than this are refused (a device that kept them too long).
 MAX_EVENT_AGE_DAYS = 7
 
@@ -114,7 +117,7 @@ class ResPartner(models.Model):
         the point, nearest first (KNN ``<->``, in degrees); the exact great-circle
         distance (haversine) is then computed for those candidates only.
         """
-        dlat = radius_m / METRES_PER_DEGREE
+        dlat = radius_m / METRES_PER_DEGREE * BOX_MARGIN
         dlon = dlat / max(math.cos(math.radians(latitude)), 0.01)
         category = SQL("AND merchant_category_id = %s", category_id) if category_id else SQL()
         return SQL(
