@@ -105,7 +105,7 @@ class TestDiscovery(MiniProgramCommon):
         finally:
             cr.execute("RESET ROLE")
         self.assertEqual(ids, [self.near.id, self.closed.id, self.mid.id])
-        self.assertIn("res_partner_city_geo_point_gist", plan)
+        self.assertIn("res_partner_city_geo_point_active_gist", plan)
 
     def test_point_follows_the_coordinates(self):
         self.near.partner_latitude = LAT + 0.1
