@@ -14,8 +14,25 @@ EVENT_TYPES = [
     ("location", "Reported a Location"),
     ("add_to_cart", "Added to Cart"),
     ("claim_coupon", "Claimed a Coupon"),
+    ("click_coupon", "Clicked a Coupon"),
+    ("share_coupon", "Shared a Coupon"),
     ("open_app", "Opened the Mini-program"),
 ]
+
+
+EVENT_FIELDS = frozenset(
+    {
+        "partner_id",
+        "event_type",
+        "merchant_id",
+        "product_id",
+        "search_term",
+        "latitude",
+        "longitude",
+        "occurred_at",
+        "company_id",
+    }
+)
 
 
 class CityMemberEvent(models.Model):
@@ -45,6 +62,9 @@ class CityMemberEvent(models.Model):
     company_id = fields.Many2one(
         "res.company", required=True, readonly=True, ondelete="cascade", default=lambda self: self.env.company
     )
+    client_event_id = fields.Char(
+        readonly=True, help="The mini-program's id of the event: an event sent twice is recorded once."
+    )
 
     _sql_constraints = [
         (
@@ -69,6 +89,13 @@ class CityMemberEvent(models.Model):
                 " ON city_member_event (company_id, event_type, occurred_at)"
             )
         )
+        # A batch the mini-program sends again (lost answer, retry) is recorded once.
+        self.env.cr.execute(
+            SQL(
+                "CREATE UNIQUE INDEX IF NOT EXISTS city_member_event_client_uniq"
+                " ON city_member_event (partner_id, client_event_id) WHERE client_event_id IS NOT NULL"
+            )
+        )
 
     def write(self, vals):
         if vals:
@@ -76,27 +103,11 @@ class CityMemberEvent(models.Model):
         return super().write(vals)
 
     @api.model
-    def _city_log_events(self, vals_list):
-        """Record member behaviour events in one batch (for the mini-program API).
+    def _city_clean_events(self, vals_list, allowed=EVENT_FIELDS):
+        """``vals_list`` checked (type, fields, member, coordinates), with the company set.
 
-        :param vals_list: dicts with ``partner_id``, ``event_type`` and optionally
-            ``merchant_id``, ``product_id``, ``search_term``, ``latitude``,
-            ``longitude``, ``occurred_at`` (naive UTC, default now), ``company_id``
-            (default the current company)
-        :return: the created events
         :raise ValidationError: on an unknown type or field, or a missing member
         """
-        allowed = {
-            "partner_id",
-            "event_type",
-            "merchant_id",
-            "product_id",
-            "search_term",
-            "latitude",
-            "longitude",
-            "occurred_at",
-            "company_id",
-        }
         types = {key for key, _label in EVENT_TYPES}
         clean = []
         for vals in vals_list:
@@ -115,5 +126,65 @@ class CityMemberEvent(models.Model):
         partner_ids = {vals["partner_id"] for vals in clean}
         if len(self.env["res.partner"].sudo().browse(partner_ids).exists()) != len(partner_ids):
             raise ValidationError(_("A behaviour event names a member that does not exist."))
+        return clean
+
+    @api.model
+    def _city_log_events(self, vals_list):
+        """Record member behaviour events in one batch (for the mini-program API).
+
+        :param vals_list: dicts with ``partner_id``, ``event_type`` and optionally
+            ``merchant_id``, ``product_id``, ``search_term``, ``latitude``,
+            ``longitude``, ``occurred_at`` (naive UTC, default now), ``company_id``
+            (default the current company)
+        :return: the created events
+        :raise ValidationError: on an unknown type or field, or a missing member
+        """
+        clean = self._city_clean_events(vals_list)
         # The API authenticated the member; events are written by no user through RPC.
         return self.sudo().create(clean)
+
+    @api.model
+    def _city_log_client_events(self, vals_list):
+        """Record a batch the mini-program sent, each event once per ``client_event_id``:
+        one ``INSERT … ON CONFLICT DO NOTHING`` (a batch sent again adds nothing), and the
+        members' last activity (``res.partner.city_last_activity``) moved forward.
+
+        :param vals_list: as :meth:`_city_log_events`, each with ``client_event_id`` and ``occurred_at``
+        :return: the number of events recorded (those not already recorded)
+        """
+        clean = self._city_clean_events(vals_list, allowed=EVENT_FIELDS | {"client_event_id"})
+        if not clean:
+            return 0
+        columns = ("partner_id", "event_type", "merchant_id", "product_id", "search_term", "latitude", "longitude")
+        now = fields.Datetime.now()
+        rows = SQL(", ").join(
+            SQL(
+                "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                *(vals.get(column) or None for column in columns),
+                vals.get("occurred_at") or now,
+                vals["company_id"],
+                str(vals["client_event_id"]),
+                self.env.uid,
+                now,
+                self.env.uid,
+                now,
+            )
+            for vals in clean
+        )
+        self.env.cr.execute(
+            SQL(
+                """INSERT INTO city_member_event (partner_id, event_type, merchant_id, product_id, search_term,
+                          latitude, longitude, occurred_at, company_id, client_event_id,
+                          create_uid, create_date, write_uid, write_date)
+                   VALUES %s
+                   ON CONFLICT (partner_id, client_event_id) WHERE client_event_id IS NOT NULL DO NOTHING
+                   RETURNING partner_id, occurred_at""",
+                rows,
+            )
+        )
+        recorded = self.env.cr.fetchall()
+        last = {}
+        for partner_id, occurred_at in recorded:
+            last[partner_id] = max(occurred_at, last.get(partner_id, occurred_at))
+        self.env["res.partner"]._city_touch_activity(last)
+        return len(recorded)

@@ -58,3 +58,19 @@ class TestMemberEvent(CityTestCommon):
         for user in (self.manager_a, self.staff_a):
             with self.subTest(user=user.login), self.assertRaises(AccessError):
                 event.with_user(user).read(["event_type"])
+
+    def test_client_events_once_and_last_activity(self):
+        def batch(*ids, at="2026-03-01 10:00:00"):
+            return [
+                {"partner_id": self.member.id, "event_type": "open_app", "client_event_id": i, "occurred_at": at}
+                for i in ids
+            ]
+
+        self.assertEqual(self.Event._city_log_client_events(batch("e1", "e2")), 2)
+        self.assertEqual(self.Event._city_log_client_events(batch("e2", "e3", at="2026-03-02 09:00:00")), 1)
+        self.assertEqual(self.Event.search_count([("partner_id", "=", self.member.id)]), 3)
+        self.assertEqual(str(self.member.city_last_activity), "2026-03-02 09:00:00")
+        self.Event._city_log_client_events(batch("e4", at="2026-01-01 00:00:00"))
+        self.assertEqual(str(self.member.city_last_activity), "2026-03-02 09:00:00", "never moved back")
+        with self.assertRaises(ValidationError):
+            self.Event._city_log_client_events([{**batch("e5")[0], "event_type": "hack"}])

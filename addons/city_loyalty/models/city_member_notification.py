@@ -47,13 +47,16 @@ class CityMemberNotification(models.Model):
         )
 
     @api.model
-    def _take_pending(self, limit=100):
-        """For the pusher: pending notifications, locked so two pushers never send one twice."""
+    def _take_pending(self, limit=100, kinds=None):
+        """For the pusher: pending notifications (of ``kinds``, default all), locked so two
+        pushers never send one twice."""
         self.env.flush_all()
+        kind_filter = SQL("AND kind IN %s", tuple(kinds)) if kinds else SQL()
         self.env.cr.execute(
             SQL(
-                "SELECT id FROM city_member_notification WHERE state = 'pending' ORDER BY id LIMIT %s "
+                "SELECT id FROM city_member_notification WHERE state = 'pending' %s ORDER BY id LIMIT %s "
                 "FOR NO KEY UPDATE SKIP LOCKED",
+                kind_filter,
                 limit,
             )
         )

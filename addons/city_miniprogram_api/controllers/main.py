@@ -13,6 +13,7 @@ request rolls back what it wrote (one savepoint around each handler).
 import functools
 import hashlib
 import json
+import logging
 
 from odoo import http
 from odoo.exceptions import AccessError, UserError
@@ -25,6 +26,7 @@ from ..models.city_mp_error import MpError
 from ..models.product_template import money
 from . import schemas
 
+_logger = logging.getLogger(__name__)
 P = schemas.PREFIX
 TICKET_ERROR_STATUS = {
     "not_refundable": 409,
@@ -84,8 +86,9 @@ def endpoint(rate_limit=None, per="ip"):
                 return _error_response(exc.code, message, exc.status, field=exc.field)
             except CityTicketError as exc:
                 return _error_response(exc.code, exc.args[0], TICKET_ERROR_STATUS.get(exc.code, 409))
-            except AccessError:
+            except AccessError as exc:
                 # Never the internal access message: what the member may not reach does not exist.
+                _logger.info("%s: access refused: %s", func.__name__, exc, exc_info=True)
                 return _error_response("not_found", request.env._("Not found."), 404)
             except UserError as exc:
                 return _error_response("refused", exc.args[0], 409)
@@ -135,6 +138,29 @@ def _ticket_to_api(ticket_sudo):
     return dict(ticket_sudo._to_api(), amount_paid=money(ticket_sudo.paid_fen))
 
 
+def _code_to_session(tokens_sudo, client, code):
+    """WeChat's ``{"openid", "unionid"}`` for a ``wx.login`` code (the session key is never kept,
+    answered nor logged). WeChat accepts a code once: the answer is kept on the request, so that
+    Odoo's re-run of this request after a serialization failure does not spend the code again."""
+    answers = getattr(request, "_city_mp_code_answers", None)
+    if answers is None:
+        answers = request._city_mp_code_answers = {}
+    if code not in answers:
+        session = tokens_sudo._call(client.wxa.code_to_session, code)
+        answers[code] = {"openid": session.get("openid"), "unionid": session.get("unionid")}
+    return answers[code]
+
+
+def _get_ticket(member, ticket_id):
+    # sudo: the member's own ticket only; another's answers the same 404 as a missing one.
+    ticket_sudo = (
+        request.env["city.ticket"].sudo().search([("id", "=", _id(ticket_id)), ("partner_id", "=", member.id)], limit=1)
+    )
+    if not ticket_sudo:
+        raise MpError("not_found", request.env._("No such ticket."), status=404)
+    return ticket_sudo
+
+
 def _client_ip():
     return request.httprequest.remote_addr or "unknown"
 
@@ -154,8 +180,8 @@ class MiniProgramApi(http.Controller):
         body = _body(schemas.LoginRequest)
         tokens_sudo = env["city.mp.wechat.token"]
         client = tokens_sudo._get_client()
-        session = tokens_sudo._call(client.wxa.code_to_session, body.code)
-        openid = session.get("openid")  # the session_key stays here: never answered, never logged
+        session = _code_to_session(tokens_sudo, client, body.code)
+        openid = session.get("openid")
         if not openid:
             raise MpError("wechat_refused", env._("WeChat did not confirm this login."))
         member, created = env["res.partner"]._city_mp_member_from_session(
@@ -319,17 +345,6 @@ class MiniProgramApi(http.Controller):
         return _result(schemas.PayResponse, order_sudo._city_mp_pay(openid))
 
     # ------------------------------------------------------------------ tickets
-    def _get_ticket(self, member, ticket_id):
-        # sudo: the member's own ticket only; another's answers the same 404 as a missing one.
-        ticket_sudo = (
-            request.env["city.ticket"]
-            .sudo()
-            .search([("id", "=", _id(ticket_id)), ("partner_id", "=", member.id)], limit=1)
-        )
-        if not ticket_sudo:
-            raise MpError("not_found", request.env._("No such ticket."), status=404)
-        return ticket_sudo
-
     @route("/tickets", ["GET"])
     @endpoint()
     def tickets(self):
@@ -354,7 +369,7 @@ class MiniProgramApi(http.Controller):
     @endpoint()
     def ticket(self, ticket_id):
         member, _session = _member()
-        ticket_sudo = self._get_ticket(member, ticket_id)
+        ticket_sudo = _get_ticket(member, ticket_id)
         result = _ticket_to_api(ticket_sudo)
         result["display"] = None
         if ticket_sudo.state in REDEEMABLE_STATES:
@@ -367,13 +382,13 @@ class MiniProgramApi(http.Controller):
     @endpoint()
     def transfer_ticket(self, ticket_id):
         member, _session = _member()
-        ticket_sudo = self._get_ticket(member, ticket_id)
+        ticket_sudo = _get_ticket(member, ticket_id)
         return _result(schemas.TransferResponse, {"claim_code": ticket_sudo._create_claim_code()})
 
     @route("/tickets/<ticket_id>/refund", ["POST"], write=True)
     @endpoint()
     def refund_ticket(self, ticket_id):
         member, _session = _member()
-        ticket_sudo = self._get_ticket(member, ticket_id)
+        ticket_sudo = _get_ticket(member, ticket_id)
         ticket_sudo._action_refund()  # city_ticketing applies the product's refund policy
         return _result(schemas.ClaimResponse, _ticket_to_api(ticket_sudo))

@@ -13,6 +13,7 @@ from pydantic import Field
 
 from odoo.tools import LazyTranslate
 
+from odoo.addons.city_base.models.city_member_event import EVENT_TYPES
 from odoo.addons.city_base.tools.api_schema import (
     Header,
     Operation,
@@ -20,9 +21,12 @@ from odoo.addons.city_base.tools.api_schema import (
     RequestModel,
     ResponseModel,
     Text,
+    UtcDatetime,
     integer,
     openapi_document,
 )
+
+from ..models.city_mp_subscription import MESSAGE_KINDS
 
 _lt = LazyTranslate(__name__)
 
@@ -32,6 +36,8 @@ MAX_LIMIT = 50
 Id = integer(1)
 IdempotencyKey = Annotated[Text, Field(min_length=1, max_length=128)]
 Code = Annotated[str, Field(min_length=1, max_length=256, pattern=r"^[\x21-\x7e]+$")]
+MAX_EVENTS = 100
+MessageKind = Literal[tuple(kind for kind, _label in MESSAGE_KINDS)]
 
 
 class Money(ResponseModel):
@@ -354,6 +360,258 @@ class ClaimResponse(ResponseModel):
     result: Ticket
 
 
+# ------------------------------------------------------------------ points
+class Wallet(ResponseModel):
+    balance: int = Field(description="Points available.")
+    tier: str | None
+    multiplier: float = Field(description="Points earned per point of the rules, by the member's tier.")
+    rolling_spend: Money = Field(description="Spend over the tier window.")
+    expiring_points: int = Field(description="Points expiring soon.")
+    next_expiry_date: str | None
+
+
+class WalletResponse(ResponseModel):
+    result: Wallet
+
+
+class LedgerLine(ResponseModel):
+    id: int
+    date: str
+    kind: str
+    kind_label: str
+    points: int = Field(description="Earned (positive) or spent, expired (negative).")
+    balance_after: int
+    merchant: str | None
+    note: str | None
+
+
+class LedgerPage(ResponseModel):
+    items: list[LedgerLine]
+    total: int
+    offset: int
+    limit: int
+
+
+class LedgerResponse(ResponseModel):
+    result: LedgerPage
+
+
+class Earned(ResponseModel):
+    points: int
+    balance: int
+
+
+class EarnedResponse(ResponseModel):
+    result: Earned
+
+
+class ReviewRequest(RequestModel):
+    rating: integer(1, 5)
+    comment: Annotated[Text, Field(max_length=1000)] | None = None
+
+
+class ReviewResult(ResponseModel):
+    review_id: int
+    points: int = Field(description="Points the review earned (0: none, see `reason`).")
+    balance: int | None
+    reason: str | None = Field(description="Why no points were earned, when none were.")
+
+
+class ReviewResponse(ResponseModel):
+    result: ReviewResult
+
+
+class Reward(ResponseModel):
+    id: int
+    name: str
+    description: str
+    kind: str = Field(description="`coupon`, `service` or `gift`.")
+    points: int = Field(description="Its price in points.")
+    merchant: str | None
+    available: int | None = Field(description="Units left (none: not limited).")
+    per_member_limit: int | None
+
+
+class RewardPage(ResponseModel):
+    items: list[Reward]
+    total: int
+    offset: int
+    limit: int
+
+
+class RewardsResponse(ResponseModel):
+    result: RewardPage
+
+
+class Redemption(ResponseModel):
+    redemption_id: int
+    points: int
+    balance: int
+    coupon_code: str | None
+    sale_order: str | None
+    replayed: bool = Field(description="True when an earlier request with the same key redeemed it.")
+
+
+class RedemptionResponse(ResponseModel):
+    result: Redemption
+
+
+# ------------------------------------------------------------------ coupons
+class Coupon(ResponseModel):
+    id: int = Field(description="The issued coupon (claim it with this id).")
+    code: str | None = Field(description="Shown once claimed: what the shop scans.")
+    program: str
+    merchant_id: int
+    merchant: str
+    issued_at_merchant: str | None
+    state: str = Field(description="`issued`, `claimed`, `used` or `expired`.")
+    expiration_date: str | None
+    discount: Money | None = Field(description="What it took off the bill, once used.")
+
+
+class CouponList(ResponseModel):
+    items: list[Coupon]
+    total: int
+    offset: int
+    limit: int
+
+
+class CouponsResponse(ResponseModel):
+    result: CouponList
+
+
+class CouponResponse(ResponseModel):
+    result: Coupon
+
+
+class Card(ResponseModel):
+    id: int = Field(description="The Odoo loyalty card.")
+    code: str
+    program: str
+    merchant: TicketMerchant | None
+    source: Literal["alliance", "loyalty"] = Field(description="An alliance coupon, or another coupon or card.")
+    state: str = Field(description="`claimed`, `used`, `expired` (alliance) or `valid`, `used`, `expired`.")
+    points: float = Field(description="The card's balance (coupons: 1 while unused).")
+    expiration_date: str | None
+    coupon_id: int | None = Field(description="The alliance coupon's id.")
+
+
+class CardPage(ResponseModel):
+    items: list[Card]
+    total: int
+    offset: int
+    limit: int
+
+
+class CardsResponse(ResponseModel):
+    result: CardPage
+
+
+class RecommendQuery(QueryModel):
+    latitude: Annotated[float, Field(ge=-90, le=90)]
+    longitude: Annotated[float, Field(ge=-180, le=180)]
+    limit: integer(1, 20) = 10
+
+
+class Recommendation(ResponseModel):
+    merchant_id: int
+    name: str
+    score: float
+    distance_m: int
+    reason: str
+
+
+class RecommendationList(ResponseModel):
+    items: list[Recommendation]
+
+
+class RecommendationsResponse(ResponseModel):
+    result: RecommendationList
+
+
+# ------------------------------------------------------------------ events
+class Event(RequestModel):
+    client_event_id: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[\x21-\x7e]+$")] = Field(
+        description="The mini-program's id of the event: sent again, it is recorded once."
+    )
+    type: Literal[tuple(key for key, _label in EVENT_TYPES)]
+    occurred_at: UtcDatetime = Field(description="ISO 8601; without a zone: UTC. At most 7 days old.")
+    merchant_id: Id | None = None
+    product_id: Id | None = Field(default=None, description="A product of `/merchants/{id}/products`.")
+    search_term: Annotated[Text, Field(max_length=100)] | None = None
+    latitude: Annotated[float, Field(ge=-90, le=90)] | None = None
+    longitude: Annotated[float, Field(ge=-180, le=180)] | None = None
+
+
+class EventsRequest(RequestModel):
+    events: Annotated[list[Event], Field(min_length=1, max_length=MAX_EVENTS)]
+    location_allowed: bool = Field(
+        default=False,
+        description="The member allowed the location (`scope.userLocation`): coordinates are kept only then.",
+    )
+
+
+class EventsResult(ResponseModel):
+    received: int
+    recorded: int = Field(description="Events not recorded before (by `client_event_id`).")
+
+
+class EventsResponse(ResponseModel):
+    result: EventsResult
+
+
+# ------------------------------------------------------------------ messages
+class Template(ResponseModel):
+    kind: MessageKind
+    template_id: str = Field(description="Pass it to `wx.requestSubscribeMessage`.")
+    consents: int = Field(description="Messages of this kind the member can still receive.")
+
+
+class TemplateList(ResponseModel):
+    items: list[Template]
+
+
+class TemplatesResponse(ResponseModel):
+    result: TemplateList
+
+
+TemplateId = Annotated[str, Field(min_length=1, max_length=128)]
+
+
+class SubscriptionsRequest(RequestModel):
+    results: Annotated[
+        dict[TemplateId, Literal["accept", "reject", "ban", "filter"]], Field(min_length=1, max_length=10)
+    ] = Field(description="What `wx.requestSubscribeMessage` answered, per template id.")
+
+
+class SubscriptionsResult(ResponseModel):
+    accepted: list[MessageKind]
+
+
+class SubscriptionsResponse(ResponseModel):
+    result: SubscriptionsResult
+
+
+class Message(ResponseModel):
+    id: int
+    kind: MessageKind
+    kind_label: str
+    state: Literal["queued", "sent", "no_consent", "failed"]
+    created_at: str
+    sent_at: str | None
+
+
+class MessagePage(ResponseModel):
+    items: list[Message]
+    total: int
+    offset: int
+    limit: int
+
+
+class MessagesResponse(ResponseModel):
+    result: MessagePage
+
+
 # ------------------------------------------------------------------ document
 AUTH_ERRORS = (
     (401, "`unauthorized`: no access token, or an expired, revoked or forged one (header `WWW-Authenticate`)."),
@@ -364,6 +622,10 @@ PAGE_ERRORS = ()
 IDEMPOTENCY_HEADER = Header(
     "Idempotency-Key", IdempotencyKey, "The same key answers the same order (unique per member).", required=True
 )
+REDEEM_IDEMPOTENCY_HEADER = Header(
+    "Idempotency-Key", IdempotencyKey, "The same key answers the same redemption (unique per member).", required=True
+)
+PAGE_400 = (400, "`invalid_<parameter>`: see `field`.")
 
 
 def _op(method, path, operation_id, summary, response, **kwargs):
@@ -560,6 +822,146 @@ OPERATIONS = (
             (409, "`not_transferable`, `own_ticket`."),
             (410, "`claim_expired`."),
         ),
+    ),
+    _op(
+        "POST",
+        "/tickets/{ticket_id}/review",
+        "reviewTicket",
+        "Review a used ticket (earns the review points once)",
+        ReviewResponse,
+        request=ReviewRequest,
+        path_params=(("ticket_id", "The ticket."),),
+        tag="points",
+        errors=(NOT_FOUND, (409, "`not_used`: the ticket was not used yet; `already_reviewed`.")),
+    ),
+    _op("GET", "/points", "wallet", "The member's points wallet", WalletResponse, tag="points"),
+    _op(
+        "GET",
+        "/points/ledger",
+        "pointsLedger",
+        "The member's points ledger, newest first",
+        LedgerResponse,
+        query=Page,
+        tag="points",
+        errors=(PAGE_400,),
+    ),
+    _op(
+        "POST",
+        "/points/sign-in",
+        "signIn",
+        "Daily sign-in (earns the sign-in points once a day)",
+        EarnedResponse,
+        tag="points",
+        errors=((409, "`duplicate`: signed in today already; other codes: no points by the rules."),),
+    ),
+    _op(
+        "GET",
+        "/rewards",
+        "rewards",
+        "The points mall's rewards",
+        RewardsResponse,
+        query=Page,
+        tag="points",
+        errors=(PAGE_400,),
+    ),
+    _op(
+        "POST",
+        "/rewards/{reward_id}/redeem",
+        "redeemReward",
+        "Redeem a reward of the points mall",
+        RedemptionResponse,
+        path_params=(("reward_id", "The reward."),),
+        headers=(REDEEM_IDEMPOTENCY_HEADER,),
+        tag="points",
+        errors=(
+            (400, "`invalid_idempotency_key`."),
+            NOT_FOUND,
+            (409, "`refused`: not enough points, out of stock, limit reached; `idempotency_conflict`."),
+        ),
+    ),
+    _op(
+        "GET",
+        "/coupons/available",
+        "availableCoupons",
+        "Coupons issued to the member, to claim",
+        CouponsResponse,
+        query=Page,
+        tag="coupons",
+        errors=(PAGE_400,),
+    ),
+    _op(
+        "POST",
+        "/coupons/{coupon_id}/claim",
+        "claimCoupon",
+        "Claim an issued coupon: its code is shown from now on",
+        CouponResponse,
+        path_params=(("coupon_id", "The issued coupon."),),
+        tag="coupons",
+        errors=(NOT_FOUND, (409, "`refused`: already claimed or expired.")),
+    ),
+    _op(
+        "GET",
+        "/coupons",
+        "myCoupons",
+        "The member's coupons and cards (Odoo loyalty cards, the alliance's included)",
+        CardsResponse,
+        query=Page,
+        tag="coupons",
+        errors=(PAGE_400,),
+    ),
+    _op(
+        "GET",
+        "/recommendations",
+        "recommendations",
+        "Merchants recommended to the member where they stand (alliance)",
+        RecommendationsResponse,
+        query=RecommendQuery,
+        tag="discovery",
+        errors=(PAGE_400,),
+    ),
+    _op(
+        "POST",
+        "/events",
+        "events",
+        "Record a batch of behaviour events",
+        EventsResponse,
+        request=EventsRequest,
+        tag="events",
+        errors=(
+            (
+                400,
+                "`invalid_<field>` (see `field`); `unknown_merchant`, `unknown_product`, `invalid_time` "
+                "(the message names the event).",
+            ),
+        ),
+    ),
+    _op(
+        "GET",
+        "/messages/templates",
+        "messageTemplates",
+        "The subscribe-message templates to ask the member for",
+        TemplatesResponse,
+        tag="messages",
+    ),
+    _op(
+        "POST",
+        "/messages/subscriptions",
+        "reportSubscriptions",
+        "Report what wx.requestSubscribeMessage answered: one message per accepted template",
+        SubscriptionsResponse,
+        request=SubscriptionsRequest,
+        tag="messages",
+        errors=((400, "`unknown_template`."),),
+    ),
+    _op(
+        "GET",
+        "/messages",
+        "messages",
+        "The subscribe messages sent (or queued) to the member, newest first",
+        MessagesResponse,
+        query=Page,
+        tag="messages",
+        errors=(PAGE_400,),
     ),
 )
 

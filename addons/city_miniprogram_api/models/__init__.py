@@ -8,3 +8,8 @@ from . import city_mp_order_key
 from . import res_partner
 from . import product_template
 from . import sale_order
+from . import city_mp_review
+from . import city_mp_subscription
+from . import city_mp_message
+from . import city_ticket
+from . import city_coupon_issue

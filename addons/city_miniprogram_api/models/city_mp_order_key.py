@@ -8,7 +8,8 @@ from .city_mp_error import MpError
 
 
 class CityMpOrderKey(models.Model):
-    """The ``Idempotency-Key`` of an order creation: one row per (member, key).
+    """The ``Idempotency-Key`` of an order creation or a points-mall redemption: one row
+    per (member, key); a redemption's key is stored as ``redeem:<key>`` with its answer.
 
     Inserted if absent (``ON CONFLICT DO NOTHING``) in the transaction that
     creates the order: a second request with the same key waits for the first
@@ -25,6 +26,7 @@ class CityMpOrderKey(models.Model):
     key = fields.Char(required=True, readonly=True)
     body_hash = fields.Char(required=True, readonly=True)
     order_id = fields.Many2one("sale.order", ondelete="cascade", readonly=True)
+    result = fields.Json(readonly=True, help="The answer of a redemption, repeated for the same key.")
     create_date = fields.Datetime(readonly=True, default=fields.Datetime.now)
 
     _sql_constraints = [("partner_key_uniq", "UNIQUE(partner_id, key)", "An idempotency key is used once.")]
@@ -32,6 +34,26 @@ class CityMpOrderKey(models.Model):
     @api.model
     def _claim(self, partner, key, body_hash):
         """``(key row, None)`` for a new key, or ``(None, order)`` for a replay of the same body."""
+        key_sudo, existing_sudo = self._insert_or_find(partner, key, body_hash)
+        if key_sudo:
+            return key_sudo, None
+        if not existing_sudo.order_id:
+            raise MpError("busy", _("This order is still being created: retry."), status=429, retry_after=1)
+        return None, existing_sudo.order_id
+
+    @api.model
+    def _claim_result(self, partner, key, body_hash):
+        """As :meth:`_claim` for an answer (``result``) instead of an order: ``(key row, None)``
+        or ``(None, the first answer)``."""
+        key_sudo, existing_sudo = self._insert_or_find(partner, key, body_hash)
+        if key_sudo:
+            return key_sudo, None
+        if existing_sudo.result is None:
+            raise MpError("busy", _("This request is still being processed: retry."), status=429, retry_after=1)
+        return None, existing_sudo.result
+
+    @api.model
+    def _insert_or_find(self, partner, key, body_hash):
         self.env.cr.execute(
             SQL(
                 """INSERT INTO city_mp_order_key (partner_id, key, body_hash, create_date)
@@ -49,12 +71,10 @@ class CityMpOrderKey(models.Model):
         if existing_sudo.body_hash != body_hash:
             raise MpError(
                 "idempotency_conflict",
-                _("This Idempotency-Key was already used for a different order."),
+                _("This Idempotency-Key was already used for a different request."),
                 status=409,
             )
-        if not existing_sudo.order_id:
-            raise MpError("busy", _("This order is still being created: retry."), status=429, retry_after=1)
-        return None, existing_sudo.order_id
+        return None, existing_sudo
 
     @api.autovacuum
     def _gc_keys(self):

@@ -18,6 +18,10 @@ DEFAULT_LIMITS = {
     "refresh": (30, 60),
     "order": (20, 60),
     "claim": (10, 60),
+    "sign_in": (5, 60),
+    "review": (10, 60),
+    "redeem": (10, 60),
+    "events": (60, 60),
 }
 
 

@@ -105,7 +105,9 @@ class CityMpWechatToken(models.Model):
     @api.model
     def _refusal(self, exc):
         _logger.info("WeChat refused a call: errcode %s", exc.errcode)
-        return MpError("wechat_refused", _("WeChat refused the request (error %s).", exc.errcode), status=400)
+        error = MpError("wechat_refused", _("WeChat refused the request (error %s).", exc.errcode), status=400)
+        error.wechat_answer = (exc.errcode, exc.errmsg)
+        return error
 
     @api.model
     def _unavailable(self):

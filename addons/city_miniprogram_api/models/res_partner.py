@@ -2,6 +2,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 
 import math
+from datetime import timedelta
 
 import psycopg2.errors
 
@@ -9,12 +10,18 @@ from odoo import _, api, fields, models
 from odoo.tools import SQL
 
 from odoo.addons.city_base.models.city_district import EARTH_RADIUS_M
+from odoo.addons.city_base.tools.api_schema import ApiError
 
 from .city_mp_error import MpError
 
 # Nearby search: at most this many candidates (nearest first by the index) get an exact distance.
 MAX_CANDIDATES = 5000
-METRES_PER_DEGREE = 111_320.0
+# Along a meridian, on the sphere of the exact distance; the box around the point is 0.1 % wider
+# so that a merchant just inside the radius is never cut by it.
+METRES_PER_DEGREE = EARTH_RADIUS_M * math.pi / 180
+BOX_MARGIN = 1.001
+# Behaviour events older than this are refused (a device that kept them too long).
+MAX_EVENT_AGE_DAYS = 7
 
 
 class ResPartner(models.Model):
@@ -35,7 +42,9 @@ class ResPartner(models.Model):
         res = super().init()
         # The merchant's location as a PostgreSQL point (x = longitude, y = latitude), kept by the
         # database itself, with a GiST index for box searches and KNN ordering (<->): built in,
-        # no extension, usable by any role that may read res_partner.
+        # no extension, usable by any role that may read res_partner. The index holds what the
+        # nearby query reads (the point, the id, the category) for the active merchants only:
+        # the query is answered from the index, without a visit to the scattered partner rows.
         self.env.cr.execute(
             """
             ALTER TABLE res_partner ADD COLUMN IF NOT EXISTS city_geo_point point
@@ -43,8 +52,10 @@ class ResPartner(models.Model):
                     CASE WHEN is_merchant AND (partner_latitude <> 0 OR partner_longitude <> 0)
                          THEN point(partner_longitude::float8, partner_latitude::float8) END
                 ) STORED;
-            CREATE INDEX IF NOT EXISTS res_partner_city_geo_point_gist
-                ON res_partner USING gist (city_geo_point) WHERE city_geo_point IS NOT NULL;
+            DROP INDEX IF EXISTS res_partner_city_geo_point_gist;
+            CREATE INDEX IF NOT EXISTS res_partner_city_geo_point_active_gist
+                ON res_partner USING gist (city_geo_point) INCLUDE (id, merchant_category_id)
+                WHERE city_geo_point IS NOT NULL AND active;
             """
         )
         return res
@@ -108,18 +119,19 @@ class ResPartner(models.Model):
 
         The GiST index on ``city_geo_point`` finds the candidates in a box around
         the point, nearest first (KNN ``<->``, in degrees); the exact great-circle
-        distance (haversine) is then computed for those candidates only.
+        distance (haversine) is then computed for those candidates only. The point is
+        set for merchants only (a generated column): no ``is_merchant`` test needed.
         """
-        dlat = radius_m / METRES_PER_DEGREE
+        dlat = radius_m / METRES_PER_DEGREE * BOX_MARGIN
         dlon = dlat / max(math.cos(math.radians(latitude)), 0.01)
         category = SQL("AND merchant_category_id = %s", category_id) if category_id else SQL()
         return SQL(
             """
             WITH candidates AS (
-                SELECT id, partner_latitude::float8 AS lat, partner_longitude::float8 AS lon
+                SELECT id, city_geo_point[1] AS lat, city_geo_point[0] AS lon
                   FROM res_partner
                  WHERE city_geo_point <@ box(point(%(lon0)s, %(lat0)s), point(%(lon1)s, %(lat1)s))
-                   AND city_geo_point IS NOT NULL AND active AND is_merchant %(category)s
+                   AND city_geo_point IS NOT NULL AND active %(category)s
                  ORDER BY city_geo_point <-> point(%(lon)s, %(lat)s)
                  LIMIT %(max)s
             ), measured AS (
@@ -188,3 +200,84 @@ class ResPartner(models.Model):
         if not merchant_sudo or not merchant_sudo.is_merchant or not merchant_sudo.active:
             raise MpError("not_found", _("No such merchant."), status=404)
         return merchant_sudo
+
+    # ---------------------------------------------------------------- coupons
+    def _city_mp_cards(self, offset=0, limit=20):
+        """``(total, items)``: a page of the member's Odoo loyalty cards, newest first, the
+        alliance's among them once claimed (an unclaimed one is in the available coupons)."""
+        self.ensure_one()
+        # sudo: the authenticated member's own cards only (domain on the member).
+        issues_sudo = self.env["city.coupon.issue"].sudo().search([("partner_id", "=", self.id)])
+        hidden = issues_sudo.filtered(lambda i: i.state == "issued").card_id
+        domain = [("partner_id", "=", self.id), ("id", "not in", hidden.ids)]
+        cards_sudo = self.env["loyalty.card"].sudo()
+        found = cards_sudo.search(domain, offset=offset, limit=limit, order="id desc")
+        by_card = {issue.card_id.id: issue for issue in issues_sudo}
+        today = fields.Date.context_today(self)
+        items = []
+        for card in found:
+            issue = by_card.get(card.id)
+            merchant = issue.merchant_id if issue else card.program_id.city_merchant_id
+            if issue:
+                state = issue.state
+            elif card.expiration_date and card.expiration_date < today:
+                state = "expired"
+            else:
+                state = "valid" if card.points > 0 else "used"
+            items.append(
+                {
+                    "id": card.id,
+                    "code": card.code,
+                    "program": card.program_id.name,
+                    "merchant": {"id": merchant.id, "name": merchant.name} if merchant else None,
+                    "source": "alliance" if issue else "loyalty",
+                    "state": state,
+                    "points": card.points,
+                    "expiration_date": fields.Date.to_string(card.expiration_date) or None,
+                    "coupon_id": issue.id if issue else None,
+                }
+            )
+        return cards_sudo.search_count(domain), items
+
+    # ---------------------------------------------------------------- events
+    def _city_mp_log_events(self, events, location_allowed):
+        """Record the member's batch of behaviour events (city_base's ``city.member.event``):
+        the number recorded (an event already recorded under its client id is not again).
+
+        ``events`` are the request's (validated) items; coordinates are kept only when the
+        member allowed the location; a merchant or product that does not exist is refused.
+        """
+        self.ensure_one()
+        oldest = fields.Datetime.now() - timedelta(days=MAX_EVENT_AGE_DAYS)
+        latest = fields.Datetime.now() + timedelta(minutes=5)
+        merchant_ids = {e.merchant_id for e in events if e.merchant_id}
+        template_ids = {e.product_id for e in events if e.product_id}
+        # sudo: merchants and products on sale are public; only their existence is checked.
+        merchants = set(self.sudo().search([("id", "in", list(merchant_ids)), ("is_merchant", "=", True)]).ids)
+        variants = {
+            p.product_tmpl_id.id: p.id
+            for p in self.env["product.product"].sudo().search([("product_tmpl_id", "in", list(template_ids))])
+        }
+        vals_list = []
+        for index, event in enumerate(events):
+            if event.merchant_id and event.merchant_id not in merchants:
+                raise ApiError("unknown_merchant", _("Event %s: no such merchant.", index + 1))
+            if event.product_id and event.product_id not in variants:
+                raise ApiError("unknown_product", _("Event %s: no such product.", index + 1))
+            if not oldest <= event.occurred_at <= latest:
+                raise ApiError(
+                    "invalid_time", _("Event %s: an event is taken up to 7 days after it happened.", index + 1)
+                )
+            vals = {
+                "partner_id": self.id,
+                "event_type": event.type,
+                "client_event_id": event.client_event_id,
+                "occurred_at": event.occurred_at,
+                "merchant_id": event.merchant_id,
+                "product_id": variants.get(event.product_id),
+                "search_term": event.search_term,
+            }
+            if location_allowed and event.latitude is not None and event.longitude is not None:
+                vals.update(latitude=event.latitude, longitude=event.longitude)
+            vals_list.append(vals)
+        return self.env["city.member.event"]._city_log_client_events(vals_list)

@@ -6,3 +6,7 @@ from . import test_orders
 from . import test_tickets
 from . import test_openapi
 from . import test_pay
+from . import test_points
+from . import test_coupons
+from . import test_events
+from . import test_messages

@@ -5,6 +5,7 @@ WeChat API on loopback, and helpers to call the API as a logged-in member."""
 
 import json
 
+from odoo import Command, fields
 from odoo.tests import HttpCase
 
 from odoo.addons.city_ticketing.tests.common import CityTicketingCommon
@@ -53,3 +54,31 @@ class MiniProgramCommon(CityTicketingCommon, HttpCase):
         self.assertEqual((got_status, body.get("error", {}).get("code")), (status, code), body)
         self.assertTrue(body["error"]["message"])
         return body, response
+
+    @staticmethod
+    def _now():
+        return fields.Datetime.to_string(fields.Datetime.now()).replace(" ", "T") + "Z"
+
+    @classmethod
+    def _issue_coupon(cls, member, merchant=None):
+        """An alliance coupon (city_alliance's issue log and its Odoo loyalty card) for ``member``,
+        to use at ``merchant`` (default merchant B)."""
+        merchant = merchant or cls.merchant_b
+        program = cls.env["loyalty.program"].create(
+            {
+                "name": "满100减30",
+                "program_type": "coupons",
+                "trigger": "with_code",
+                "applies_on": "current",
+                "city_merchant_id": merchant.id,
+                "rule_ids": [Command.create({"minimum_amount": 100, "reward_point_amount": 1})],
+                "reward_ids": [
+                    Command.create(
+                        {"reward_type": "discount", "discount": 30, "discount_mode": "per_order", "required_points": 1}
+                    )
+                ],
+            }
+        )
+        return cls.env["city.coupon.issue"]._city_issue_coupons(
+            [{"partner_id": member.id, "program_id": program.id, "merchant_id": merchant.id}]
+        )

@@ -4,8 +4,10 @@
 
 Speaks WeChat's protocol for what the API calls: ``sns/jscode2session`` (a
 login code is valid once), ``cgi-bin/token`` (each call issues a new token and
-invalidates the previous one, as WeChat does) and
-``wxa/business/getuserphonenumber`` (checks the access token)::
+invalidates the previous one, as WeChat does),
+``wxa/business/getuserphonenumber`` and ``cgi-bin/message/subscribe/send`` (check
+the access token; a send is recorded in ``sent``, or refused with the next errcode
+of ``send_errors``)::
 
     fake = FakeWechatApi().start()
     env["ir.config_parameter"].set_param("city_miniprogram_api.api_base", fake.url)
@@ -29,6 +31,8 @@ class FakeWechatApi:
         self.token = None
         self.token_requests = 0
         self.requests = []  # (path, query) of every request, for assertions
+        self.sent = []  # the body of every subscribe message accepted
+        self.send_errors = []  # errcodes to answer the next sends with (-1: busy, 43101: no subscription)
         self.lock = threading.Lock()
         self.server = None
 
@@ -83,7 +87,23 @@ class FakeWechatApi:
                     "errmsg": "ok",
                     "phone_info": {"phoneNumber": phone, "purePhoneNumber": phone, "countryCode": "86"},
                 }
+            if path == "/cgi-bin/message/subscribe/send" and method == "POST":
+                return self._send(query, body or {})
             return {"errcode": 404, "errmsg": "unknown api"}
+
+    def _send(self, query, body):
+        if not self.token or query.get("access_token") != self.token:
+            return {"errcode": 40001, "errmsg": "invalid credential, access_token is invalid"}
+        if not body.get("touser") or not body.get("template_id") or not isinstance(body.get("data"), dict):
+            return {"errcode": 47003, "errmsg": "argument invalid!"}
+        if self.send_errors:
+            errcode = self.send_errors.pop(0)
+            return {
+                "errcode": errcode,
+                "errmsg": {-1: "system error", 43101: "user refuse to accept the msg"}.get(errcode, "error"),
+            }
+        self.sent.append(body)
+        return {"errcode": 0, "errmsg": "ok", "msgid": len(self.sent)}
 
     def start(self):
         fake = self

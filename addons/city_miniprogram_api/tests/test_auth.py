@@ -4,6 +4,7 @@
 
 import logging
 import time
+from unittest.mock import patch
 
 from odoo.tests import tagged
 
@@ -130,3 +131,23 @@ class TestAuth(MiniProgramCommon):
         self.assertFalse(
             [q for path, q in self.fake.requests if path == "/sns/jscode2session" and q.get("access_token")]
         )
+
+    def test_login_re_run_does_not_spend_the_code_twice(self):
+        """Odoo re-runs a request after a serialization failure: the re-run logs in with WeChat's
+        first answer instead of sending the (spent) code again."""
+        partners = type(self.env["res.partner"])
+        original = partners._city_mp_member_from_session
+        calls = []
+
+        def conflict_once(self, *args, **kwargs):
+            calls.append(args[0])
+            if len(calls) == 1:  # what PostgreSQL answers a concurrent update
+                self.env.cr.execute("DO $$ BEGIN RAISE EXCEPTION USING ERRCODE = 'serialization_failure'; END $$")
+            return original(self, *args, **kwargs)
+
+        code = self.fake.login_code("openid-re-run")
+        with patch.object(partners, "_city_mp_member_from_session", conflict_once):
+            status, body, _response = self.call("POST", "/auth/login", {"code": code})
+        self.assertEqual((status, calls), (200, ["openid-re-run", "openid-re-run"]), body)
+        sent = [q for path, q in self.fake.requests if path == "/sns/jscode2session" and q.get("js_code") == code]
+        self.assertEqual(len(sent), 1, "the code went to WeChat once")

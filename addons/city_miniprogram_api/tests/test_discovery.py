@@ -2,6 +2,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """Districts, nearby merchants (index-backed, as a role that is not a superuser), merchant detail, products."""
 
+import math
 from datetime import timedelta
 
 from odoo import fields
@@ -50,6 +51,20 @@ class TestDiscovery(MiniProgramCommon):
         )
         self.assertEqual(([m["id"] for m in body["result"]["items"]], body["result"]["total"]), ([self.closed.id], 4))
 
+    def test_nearby_edge_of_the_radius(self):
+        """Just inside the radius north and east: found (the box around the point never cuts them)."""
+        lat, lon = 47.0, 126.0
+        metres = 6371008.8 * math.pi / 180  # per degree along a meridian
+        inside_north = self._create_merchant("北边界内", self.category_tea, lat + 2999 / metres, lon)
+        inside_east = self._create_merchant(
+            "东边界内", self.category_tea, lat, lon + 2999 / metres / math.cos(math.radians(lat))
+        )
+        self._create_merchant("北边界外", self.category_tea, lat + 3005 / metres, lon)
+        status, body, _response = self.get("/merchants/nearby", latitude=lat, longitude=lon)
+        self.assertEqual(status, 200, body)
+        self.assertEqual({m["id"] for m in body["result"]["items"]}, {inside_north.id, inside_east.id})
+        self.assertEqual({m["distance_m"] for m in body["result"]["items"]}, {2999})
+
     def test_open_now(self):
         _status, body, _response = self.get("/merchants/nearby", latitude=LAT, longitude=LON, open_now="true")
         ids = [m["id"] for m in body["result"]["items"]]
@@ -90,7 +105,7 @@ class TestDiscovery(MiniProgramCommon):
         finally:
             cr.execute("RESET ROLE")
         self.assertEqual(ids, [self.near.id, self.closed.id, self.mid.id])
-        self.assertIn("res_partner_city_geo_point_gist", plan)
+        self.assertIn("res_partner_city_geo_point_active_gist", plan)
 
     def test_point_follows_the_coordinates(self):
         self.near.partner_latitude = LAT + 0.1

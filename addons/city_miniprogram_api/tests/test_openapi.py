@@ -20,9 +20,10 @@ from .common import MiniProgramCommon, P
 
 _logger = logging.getLogger(__name__)
 
-SCHEMATHESIS_EXAMPLES = 25
+# Per operation and mode: ~1,000 requests in all, the run time of the first 19 operations at 25 (CI budget).
+SCHEMATHESIS_EXAMPLES = 15
 # Path parameters naming what anybody may see (merchants are public); every other one is a member's record.
-PUBLIC_PARAMETERS = {"merchant_id"}
+PUBLIC_PARAMETERS = {"merchant_id", "reward_id"}
 # Fuzzing these would end the member's own login in the middle of the run: tested in test_auth.
 NOT_FUZZED = {f"POST {P}/auth/logout"}
 
@@ -51,7 +52,8 @@ class TestOpenApi(MiniProgramCommon):
         owner_token, _refresh, owner = self.login("openid-owner")
         stranger_token = self.login("openid-stranger")[0]
         ticket = self._buy_tickets(self.voucher_a, member=owner)
-        records = {"order_id": ticket.order_id.id, "ticket_id": ticket.id}
+        coupon = self._issue_coupon(owner)
+        records = {"order_id": ticket.order_id.id, "ticket_id": ticket.id, "coupon_id": coupon.id}
         document = schemas.openapi()
         checked = 0
         for path, operations in document["paths"].items():
@@ -70,7 +72,7 @@ class TestOpenApi(MiniProgramCommon):
                     self.assertError(self.call(method.upper(), url, body, token=stranger_token), 404, "not_found")
                     self.assertNotEqual(self.call(method.upper(), url, body, token=owner_token)[0], 404)
                     checked += 1
-        self.assertGreaterEqual(checked, 4)
+        self.assertGreaterEqual(checked, 8)
         self.assertEqual(ticket.partner_id, owner, "nothing changed hands")
 
     def test_schemathesis(self):
