@@ -294,7 +294,7 @@ class CityRecommendationLink(models.Model):
         self.ensure_one()
         source, target = self.source_merchant_id, self.target_merchant_id
         if not self.support:
-            return _("Recommended by the district after %(source)s: %(target)s", source=source.name, target=target.name)
+            return _("Recommended by the district after %(origin)s: %(target)s", origin=source.name, target=target.name)
         done = CATEGORY_WORDS.get(source.merchant_category_id.code, (None, None))[0]
         go = CATEGORY_WORDS.get(target.merchant_category_id.code, (None, None))[1]
         return _(

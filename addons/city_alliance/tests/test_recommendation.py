@@ -111,6 +111,15 @@ class TestRecommendation(CityGrowthCommon):
         self.assertTrue(dining.blocked)
         self.assertEqual(tea.support, 20)
 
+    def test_pinned_link_without_support_gives_its_reason(self):
+        cinema, kids = self.merchants["cinema"], self.merchants["kids"]
+        link = self.Link.with_user(self.operator).create(
+            {"source_merchant_id": cinema.id, "target_merchant_id": kids.id, "pinned": True}
+        )
+        self.assertFalse(link.support)
+        reason = link.with_context(lang="en_US")._city_reason()
+        self.assertEqual(reason, f"Recommended by the district after {cinema.name}: {kids.name}")
+
     def test_access(self):
         for user in (self.manager_a, self.staff_a):
             with self.subTest(user=user.login):
