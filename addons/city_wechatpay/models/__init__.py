@@ -5,3 +5,5 @@ from . import payment_provider
 from . import payment_transaction
 from . import city_wechatpay_notice
 from . import city_wechatpay_bill_download
+from . import res_partner_combine
+from . import payment_transaction_combine

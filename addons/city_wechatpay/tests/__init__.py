@@ -9,3 +9,4 @@ from . import test_refund
 from . import test_bill
 from . import test_partner
 from . import test_tour
+from . import test_combine

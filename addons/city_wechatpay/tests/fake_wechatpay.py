@@ -92,6 +92,9 @@ class FakeWechatPay:
         self.bill_sha1_mode = "right"  # "wrong": the bill answers state a SHA1 the file does not have
         self.bill_errors = {}  # (kind, bill_date) -> (status, code): WeChat's answer for that bill
         self.requests = []
+        # Extra endpoints plugged in by other test modules: callables
+        # ``(fake, method, path, query, data) -> (status, answer) | None`` (run under the lock).
+        self.routes = []
         self.refund_status = "PROCESSING"
         self.lock = threading.Lock()
         self.server = None
@@ -424,4 +427,8 @@ class FakeWechatPay:
                     "hash_value": hashlib.sha1(content).hexdigest(),
                     "download_url": f"{self.url}/v3/billdownload/file?token={token}{tar}",
                 }
+            for route in self.routes:
+                answer = route(self, method, path, query, data)
+                if answer is not None:
+                    return answer
         raise KeyError(path)
