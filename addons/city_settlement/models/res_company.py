@@ -61,8 +61,9 @@ class ResCompany(models.Model):
         """
         self.ensure_one()
         company_sudo = self.sudo()  # the setup creates accounts whoever triggers the first booking
+        specs = self._city_get_account_specs()
         missing = {}
-        for fname, (code, name, account_type, reconcile) in CITY_ACCOUNTS.items():
+        for fname, (code, name, account_type, reconcile) in specs.items():
             if company_sudo[fname]:
                 continue
             Account = self.env["account.account"].sudo().with_company(company_sudo)
@@ -101,4 +102,9 @@ class ResCompany(models.Model):
             missing["city_settlement_journal_id"] = journal.id
         if missing:
             company_sudo.write(missing)
-        return {fname: company_sudo[fname] for fname in (*CITY_ACCOUNTS, "city_settlement_journal_id")}
+        return {fname: company_sudo[fname] for fname in (*specs, "city_settlement_journal_id")}
+
+    def _city_get_account_specs(self):
+        """The accounts ``_city_get_accounts`` creates (hook: a module adds its own,
+        company field -> (code, name, account type, reconcile))."""
+        return dict(CITY_ACCOUNTS)

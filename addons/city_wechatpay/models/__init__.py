@@ -7,3 +7,4 @@ from . import city_wechatpay_notice
 from . import city_wechatpay_bill_download
 from . import res_partner_combine
 from . import payment_transaction_combine
+from . import city_settlement_allocation_partner

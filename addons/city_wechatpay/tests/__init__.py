@@ -10,3 +10,4 @@ from . import test_bill
 from . import test_partner
 from . import test_tour
 from . import test_combine
+from . import test_partner_money
