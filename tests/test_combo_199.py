@@ -48,7 +48,11 @@ from odoo.addons.city_wechatpay.tests import fake_wechatpay_combine as combine
 from odoo.addons.city_wechatpay.tests.common import wechat_tx_vals
 from odoo.addons.city_wechatpay.tests.fake_wechatpay import FakeWechatPay
 
-SHOPS = (("hotpot", "蜀香火锅", 5, "1900000911"), ("ktv", "星光KTV", 3, "1900000912"), ("beer", "麦田精酿", 2, "1900000913"))
+SHOPS = (
+    ("hotpot", "蜀香火锅", 5, "1900000911"),
+    ("ktv", "星光KTV", 3, "1900000912"),
+    ("beer", "麦田精酿", 2, "1900000913"),
+)
 ESCROW = {"hotpot": 9950, "ktv": 5970, "beer": 3980}
 MERCHANT = {"hotpot": 8895, "ktv": 5337, "beer": 3558}
 PLATFORM = {"hotpot": 995, "ktv": 597, "beer": 398}
@@ -149,8 +153,12 @@ def _setup(env, fake, mode):
     )
     order.action_confirm()
     env.cr.execute("SELECT COALESCE(MAX(id), 0) FROM account_move_line")
-    return {"order": order.id, "member": member.id, "shops": {k: s.id for k, s in shops.items()},
-            "watermark": env.cr.fetchone()[0]}
+    return {
+        "order": order.id,
+        "member": member.id,
+        "shops": {k: s.id for k, s in shops.items()},
+        "watermark": env.cr.fetchone()[0],
+    }
 
 
 def _notice(registry, fake, resource):
@@ -180,8 +188,9 @@ def _check_allocations(env, data):
         got[key] = got.get(key, 0) + to_fen(line.amount)
     expected = {}
     for key in ESCROW:
-        expected.update({(key, "merchant"): MERCHANT[key], (key, "platform_fee"): PLATFORM[key],
-                         (key, "channel_fee"): CHANNEL[key]})
+        expected.update(
+            {(key, "merchant"): MERCHANT[key], (key, "platform_fee"): PLATFORM[key], (key, "channel_fee"): CHANNEL[key]}
+        )
     assert got == expected
     assert {e.state for e in order.city_escrow_ids} == {"done"}
 
@@ -238,3 +247,42 @@ def test_199_combo_direct_mode(combo_env):
         balances = _balances(env, data)
         _print("¥199 combo, direct mode (operator's books, debit positive)", balances)
         assert balances == DIRECT
+
+
+def test_199_combo_partner_mode(combo_env):
+    registry, fake = combo_env
+    with registry.cursor() as cr:
+        env = _env(cr)
+        data = _setup(env, fake, "partner")
+        order = env["sale.order"].browse(data["order"])
+        provider = env.ref("city_wechatpay.payment_provider_wechatpay")
+        parts = env["payment.transaction"]._wechatpay_create_parts(order, "o-combo-partner", provider)
+        parts[0]._get_processing_values()
+        data["parts"], ref = parts.ids, parts[0].wechatpay_combine_ref
+    sent = fake.combines[ref]["sub_orders"]
+    assert [(s["sub_mchid"], s["amount"]["total_amount"], s["settle_info"]) for s in sent] == [
+        (sub, ESCROW[key], {"profit_sharing": True}) for key, _n, _w, sub in SHOPS
+    ]
+    _notice(registry, fake, combine.pay_combine(fake, ref))
+    with registry.cursor() as cr:
+        env = _env(cr)
+        parts = env["payment.transaction"].browse(data["parts"])
+        assert set(parts.mapped("state")) == {"done"}
+        parts._post_process()
+        # WeChat accepts shares a minute after payment
+        parts.write({"last_state_change": odoo.fields.Datetime.subtract(odoo.fields.Datetime.now(), minutes=2)})
+    _redeem_all(registry, data)
+    with registry.cursor() as cr:
+        env = _env(cr)
+        _check_allocations(env, data)
+        env["payment.transaction"]._cron_wechatpay_profit_sharing()
+        env["city.settlement.allocation"]._post_batch(company=env.company)
+        parts = env["payment.transaction"].browse(data["parts"])
+        shares = env["city.settlement.payout"].search([("transaction_id", "in", parts.ids)])
+        by_shop = {v: k for k, v in data["shops"].items()}
+        assert {
+            by_shop[p.merchant_id.id]: (to_fen(p.amount), to_fen(p.wechatpay_amount_released), p.state) for p in shares
+        } == {key: (PLATFORM[key] + CHANNEL[key], MERCHANT[key], "done") for key in ESCROW}
+        balances = _balances(env, data)
+        _print("¥199 combo, service-provider mode (operator's books, debit positive)", balances)
+        assert balances == PARTNER

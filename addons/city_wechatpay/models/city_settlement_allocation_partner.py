@@ -171,8 +171,11 @@ class CitySettlementAllocation(models.Model):
                     "invoice_line_ids": [
                         fields.Command.create(
                             {
-                                "name": _("%(role)s (%(count)s lines)", role=roles[role], count=len(self.filtered(
-                                    lambda ln, r=role: ln.role == r))),
+                                "name": _(
+                                    "%(role)s (%(count)s lines)",
+                                    role=roles[role],
+                                    count=len(self.filtered(lambda ln, r=role: ln.role == r)),
+                                ),
                                 "account_id": account.id,
                                 "quantity": 1,
                                 "price_unit": float(from_fen(sign * fen)),

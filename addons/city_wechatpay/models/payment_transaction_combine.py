@@ -34,8 +34,8 @@ from odoo.tools import SQL
 from odoo.addons.city_base.tools.allocation import from_fen, to_fen
 from odoo.addons.payment import utils as payment_utils
 
-from .payment_transaction import BEIJING, OUT_TRADE_NO
 from .payment_provider import WechatpayError
+from .payment_transaction import BEIJING, OUT_TRADE_NO
 
 ABANDONED_KEY = "UNPAID"  # refund key of a part paid while another part was never paid
 
@@ -201,7 +201,11 @@ class PaymentTransaction(models.Model):
             "combine_close",
             combine_out_trade_no=self.wechatpay_combine_ref,
             sub_orders=[
-                {"mchid": provider_sudo.wechatpay_mchid, "out_trade_no": tx.reference, "sub_mchid": tx.wechatpay_sub_mchid}
+                {
+                    "mchid": provider_sudo.wechatpay_mchid,
+                    "out_trade_no": tx.reference,
+                    "sub_mchid": tx.wechatpay_sub_mchid,
+                }
                 for tx in parts
             ],
         )

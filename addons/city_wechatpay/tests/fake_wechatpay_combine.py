@@ -105,9 +105,7 @@ def _resource(fake, combine):
             },
         }
         if order["trade_state"] == "SUCCESS":
-            item.update(
-                transaction_id=order["transaction_id"], success_time=order["success_time"], bank_type="OTHERS"
-            )
+            item.update(transaction_id=order["transaction_id"], success_time=order["success_time"], bank_type="OTHERS")
         sub_orders.append(item)
     return {
         "combine_appid": combine["combine_appid"],

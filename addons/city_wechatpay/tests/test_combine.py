@@ -45,15 +45,20 @@ class TestCombinedPayment(WechatpayCommon, HttpCase):
     def test_combined_payment_end_to_end(self):
         order, txs = self._parts()
         # 199.00 over three equal weights: 66.34 + 66.33 + 66.33, largest remainder first
-        self.assertEqual([(tx.wechatpay_merchant_id, to_fen(tx.amount)) for tx in txs], [
-            (self.merchant_a, 6634), (self.merchant_b, 6633), (self.merchant_c, 6633)])
+        self.assertEqual(
+            [(tx.wechatpay_merchant_id, to_fen(tx.amount)) for tx in txs],
+            [(self.merchant_a, 6634), (self.merchant_b, 6633), (self.merchant_c, 6633)],
+        )
         self.assertEqual(len(set(txs.mapped("wechatpay_combine_ref"))), 1)
         values = txs[0]._get_processing_values()
         self.assertEqual(txs[0]._wechatpay_parts(), txs)
         ref = txs[0].wechatpay_combine_ref
         sent = self.fake.combines[ref]
         self.assertEqual(
-            [(s["sub_mchid"], s["amount"]["total_amount"], s["settle_info"]["profit_sharing"]) for s in sent["sub_orders"]],
+            [
+                (s["sub_mchid"], s["amount"]["total_amount"], s["settle_info"]["profit_sharing"])
+                for s in sent["sub_orders"]
+            ],
             [(SUB_A, 6634, True), (SUB_B, 6633, True), (SUB_C, 6633, True)],
         )
         self.assertEqual(values["package"], f"prepay_id={sent['prepay_id']}")
@@ -85,17 +90,23 @@ class TestCombinedPayment(WechatpayCommon, HttpCase):
         self.assertEqual(self._post_notice(headers, body).status_code, 204)  # applied once
         self.env.invalidate_all()
         self.assertEqual(set(txs.mapped("state")), {"done"})
-        self.assertEqual(
-            txs.mapped("provider_reference"), [s["transaction_id"] for s in resource["sub_orders"]]
-        )
+        self.assertEqual(txs.mapped("provider_reference"), [s["transaction_id"] for s in resource["sub_orders"]])
         notices = self.env["city.wechatpay.notice"].sudo().search([("notice_id", "=", "combine-notice-1")])
         self.assertEqual((len(notices), notices.state), (1, "done"))
         txs._post_process()
         self.assertTrue(order.city_paid_date)
         escrows = order.city_escrow_ids
         self.assertEqual(
-            sorted((e.component_key, e.wechatpay_tx_id.wechatpay_merchant_id.id, to_fen(e.amount_paid)) for e in escrows),
-            sorted([("tea", self.merchant_a.id, 6634), ("gym", self.merchant_b.id, 6633), ("book", self.merchant_c.id, 6633)]),
+            sorted(
+                (e.component_key, e.wechatpay_tx_id.wechatpay_merchant_id.id, to_fen(e.amount_paid)) for e in escrows
+            ),
+            sorted(
+                [
+                    ("tea", self.merchant_a.id, 6634),
+                    ("gym", self.merchant_b.id, 6633),
+                    ("book", self.merchant_c.id, 6633),
+                ]
+            ),
         )
         # a query gives the same, changes nothing
         self.assertEqual(txs[2]._wechatpay_query()["trade_state"], "SUCCESS")
@@ -112,8 +123,10 @@ class TestCombinedPayment(WechatpayCommon, HttpCase):
         self.assertEqual(set(txs.mapped("state")), {"cancel"})
         combine_ref = txs[0].wechatpay_combine_ref
         self.assertEqual({self.fake.orders[tx.reference]["trade_state"] for tx in txs}, {"CLOSED"})
-        self.assertIn(("POST", f"/v3/combine-transactions/out-trade-no/{combine_ref}/close"),
-                      [(m, p) for m, p, _b in self.fake.requests])
+        self.assertIn(
+            ("POST", f"/v3/combine-transactions/out-trade-no/{combine_ref}/close"),
+            [(m, p) for m, p, _b in self.fake.requests],
+        )
 
     def test_separate_payments_without_combined_payment(self):
         """The fallback: one payment per merchant, each into its sub-merchant account."""
@@ -123,7 +136,10 @@ class TestCombinedPayment(WechatpayCommon, HttpCase):
         self.assertNotIn(txs[0].wechatpay_combine_ref, self.fake.combines)
         self.assertEqual([self.fake.orders[tx.reference]["sub_mchid"] for tx in txs], [SUB_A, SUB_B, SUB_C])
         for tx in txs[:2]:
-            self.assertEqual(self._post_notice(*self.fake.notice("TRANSACTION.SUCCESS", self.fake.pay(tx.reference))).status_code, 204)
+            self.assertEqual(
+                self._post_notice(*self.fake.notice("TRANSACTION.SUCCESS", self.fake.pay(tx.reference))).status_code,
+                204,
+            )
         self.env.invalidate_all()
         txs._post_process()
         self.assertFalse(order.city_paid_date, "paid only when every merchant's part is")

@@ -49,9 +49,14 @@ class TestMoneySettledOutsideWechatpay(CitySettlementCommon, TransactionCase):
         self.assertEqual(sorted(invoice.invoice_line_ids.mapped("price_unit")), [-12.34, 38.0])
         for merchant in (self.merchant_a, self.merchant_b):
             self.assertEqual(self._account_balance(self.outside, merchant), 0.0)
-        self.assertEqual(self._account_balance(bill.line_ids.account_id.filtered(
-            lambda a: a.account_type == "liability_payable"), self.merchant_a), 25.0)
-        self.assertEqual(set((lines | self.direct.filtered("wechatpay_route")).mapped("wechatpay_invoice_id")),
-                         set(invoices))
+        self.assertEqual(
+            self._account_balance(
+                bill.line_ids.account_id.filtered(lambda a: a.account_type == "liability_payable"), self.merchant_a
+            ),
+            25.0,
+        )
+        self.assertEqual(
+            set((lines | self.direct.filtered("wechatpay_route")).mapped("wechatpay_invoice_id")), set(invoices)
+        )
         self.assertFalse(self.env["city.settlement.allocation"]._wechatpay_invoice_outside(company=self.company))
         self.assertTrialBalanceBalances()
