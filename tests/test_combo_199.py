@@ -61,15 +61,15 @@ CHANNEL = {"hotpot": 60, "ktv": 36, "beer": 24}
 # Balance of every account the scenario touches once it is over, debit positive, in yuan.
 # Rows: (account code, partner key or None for the account's total).
 PARTNER = {
-    ("CITY.WXHELD", None): 0.00,  # the shops' money at WeChat: in 199.00, shared/unfrozen 199.00
-    ("CITY.ESCROW", None): 0.00,
-    ("CITY.MPAY", "hotpot"): 0.00,  # 88.95 unfrozen to the shop by WeChat
+    ("100200", None): 21.10,  # the operator's own WeChat Pay account: shared to it 19.90 + 1.20
+    ("112200", "member"): 0.00,  # the member's receivable: paid, taken into escrow
+    ("CITY.CHFEE", None): -1.20,  # the channel fee share (received by the operator with its commission)
+    ("CITY.ESCROW", None): 0.00,  # in 199.00, released 199.00
+    ("CITY.FEE", None): -19.90,  # the operator's commission (income)
+    ("CITY.MPAY", "beer"): 0.00,  # 35.58 released, unfrozen to the shop by WeChat Pay
+    ("CITY.MPAY", "hotpot"): 0.00,  # 88.95
     ("CITY.MPAY", "ktv"): 0.00,  # 53.37
-    ("CITY.MPAY", "beer"): 0.00,  # 35.58
-    ("CITY.FEE", None): -19.90,  # the operator's commission
-    ("CITY.CHFEE", None): 1.20,
-    ("OPERATOR.WX", None): 18.70,  # shared to the operator's own WeChat Pay account: 19.90 − 1.20
-    ("RECEIVABLE", "member"): 0.00,
+    ("CITY.WXHELD", None): 0.00,  # the shops' money held at WeChat: in 199.00, shared and unfrozen 199.00
 }
 DIRECT = {
     ("100201", None): 199.00,  # outstanding receipts: the member's payment to the operator's account
@@ -110,7 +110,15 @@ def _setup(env, fake, mode):
     suffix = uuid.uuid4().hex[:6]
     journal = env["account.journal"].search([("type", "=", "bank"), ("company_id", "=", env.company.id)], limit=1)
     provider = env.ref("city_wechatpay.payment_provider_wechatpay")
-    provider.write({**fake.provider_vals(mode), "state": "test", "journal_id": journal.id, "wechatpay_combine": True})
+    provider.write(
+        {
+            **fake.provider_vals(mode),
+            "state": "test",
+            "journal_id": journal.id,
+            "wechatpay_combine": True,
+            "wechatpay_receiver_name": "城市生活运营有限公司",
+        }
+    )
     env.ref("payment.payment_method_wechat_pay").active = True
     category = env.ref("city_base.merchant_category_tea")
     shops = {}
@@ -124,6 +132,7 @@ def _setup(env, fake, mode):
                 "tz": "Asia/Shanghai",
                 "city_settlement_cycle": "realtime",
                 "wechatpay_sub_mchid": sub_mchid if mode == "partner" else False,
+                "wechatpay_legal_name": f"{name}有限公司",
             }
         )
     template = env["product.template"].create(
@@ -205,7 +214,7 @@ def _balances(env, data):
     )
     result = {}
     for line in lines:
-        per_partner = line.account_id.code in ("CITY.MPAY", "CITY.WXHELD") or line.account_id.account_type in (
+        per_partner = line.account_id.code == "CITY.MPAY" or line.account_id.account_type in (
             "asset_receivable",
             "liability_payable",
         )
@@ -283,6 +292,18 @@ def test_199_combo_partner_mode(combo_env):
         assert {
             by_shop[p.merchant_id.id]: (to_fen(p.amount), to_fen(p.wechatpay_amount_released), p.state) for p in shares
         } == {key: (PLATFORM[key] + CHANNEL[key], MERCHANT[key], "done") for key in ESCROW}
+        for tx in parts:  # each sub-order unfrozen: the shop's part in its balance, nothing left frozen
+            state = fake.orders[tx.reference]["ps"]
+            assert (state["frozen"], state["closed"]) == (0, True)
+        assert sorted(fake.orders[tx.reference]["ps"]["balance"] for tx in parts) == sorted(MERCHANT.values())
+        # the shops' statements show what WeChat Pay released, paid by profit sharing
+        shops = env["res.partner"].browse(list(data["shops"].values()))
+        settlements = env["city.settlement"]._run_settlements(merchants=shops)
+        assert set(settlements.mapped("payout_channel")) == {"wechatpay"}
+        assert sorted(to_fen(s.closing_balance) for s in settlements) == sorted(MERCHANT.values())
+        settlements.action_confirm()
+        settlements.action_pay()
+        assert set(settlements.mapped("state")) == {"paid"}
         balances = _balances(env, data)
         _print("¥199 combo, service-provider mode (operator's books, debit positive)", balances)
         assert balances == PARTNER

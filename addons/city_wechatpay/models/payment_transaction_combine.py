@@ -121,6 +121,28 @@ class PaymentTransaction(models.Model):
         return super()._wechatpay_get_sub_merchant()
 
     # ------------------------------------------------------------
+    # BUSINESS: profit sharing of a part (its own merchant and escrows)
+    # ------------------------------------------------------------
+
+    def _wechatpay_ps_order_merchant(self):
+        """Override: a part is paid into its own merchant's sub-account."""
+        if self.wechatpay_merchant_id:
+            return self.wechatpay_merchant_id.filtered("wechatpay_sub_mchid")
+        return super()._wechatpay_ps_order_merchant()
+
+    def _wechatpay_ps_escrows(self):
+        """Override: a part holds the escrows of its merchant only."""
+        if self.wechatpay_merchant_id:
+            return self.sale_order_ids.sudo().city_escrow_ids.filtered(lambda e: e.wechatpay_tx_id == self)
+        return super()._wechatpay_ps_escrows()
+
+    def _wechatpay_ps_merchant(self):
+        """Override: a part's merchant, even before its escrows exist."""
+        if self.wechatpay_merchant_id:
+            return self.wechatpay_merchant_id
+        return super()._wechatpay_ps_merchant()
+
+    # ------------------------------------------------------------
     # BUSINESS: combined prepay, query, close
     # ------------------------------------------------------------
 
