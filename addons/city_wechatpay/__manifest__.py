@@ -8,7 +8,7 @@
     "author": "City Life Suite contributors",
     "website": "https://github.com/city-life-suite/city-life-suite",
     "license": "LGPL-3",
-    "depends": ["payment", "city_settlement"],
+    "depends": ["payment", "account_payment", "city_settlement"],
     "external_dependencies": {"python": ["wechatpayv3", "cryptography"]},
     "data": [
         "security/city_wechatpay_security.xml",

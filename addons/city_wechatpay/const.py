@@ -29,3 +29,11 @@ PAYMENT_EVENTS = ("TRANSACTION.SUCCESS",)
 REFUND_EVENTS = ("REFUND.SUCCESS", "REFUND.ABNORMAL", "REFUND.CLOSED")
 # Seconds a prepaid order stays payable (time_expire); the cron closes it after.
 PAY_EXPIRY = 2 * 3600
+# Profit sharing (分账, service-provider mode)
+PS_DEFAULT_CAP_PERCENT = 30.0  # WeChat's default 最大分账比例 of a sub-merchant
+PS_MAX_REQUESTS = 50  # profit-sharing requests WeChat accepts per transaction
+PS_DELAY = 60  # seconds after payment before WeChat accepts a profit-sharing request
+PS_FREEZE_DAYS = 30  # WeChat unfreezes unshared funds by itself after 30 days (180 for e-commerce platforms)
+PS_DEADLINE_MARGIN_DAYS = 2  # the deadline cron shares this many days before WeChat's unfreeze
+PS_EVENTS = ("PROFITSHARING.SUCCESS", "PROFITSHARING.CLOSED")
+PS_ORDER_STATE = {"PROCESSING": "pending", "FINISHED": "done"}

@@ -77,6 +77,14 @@ class CitySettlementAllocation(models.Model):
     move_id = fields.Many2one("account.move", string="Journal Entry", readonly=True, ondelete="restrict")
     move_line_id = fields.Many2one("account.move.line", string="Journal Item", readonly=True, ondelete="set null")
     settlement_id = fields.Many2one("city.settlement", readonly=True, ondelete="set null", index="btree_not_null")
+    payout_id = fields.Many2one(
+        "city.settlement.payout",
+        string="Shared By",
+        readonly=True,
+        ondelete="set null",
+        index="btree_not_null",
+        help="Per-transaction payout channels: the share that paid this line out of its transaction.",
+    )
 
     def init(self):
         # The posting queue: lines not yet in a journal entry.
@@ -222,7 +230,7 @@ class CitySettlementAllocation(models.Model):
     def write(self, vals):
         # Append-only: only the posting and settlement links are filled in later.
         self.check_access("write")
-        allowed = {"move_id", "move_line_id", "settlement_id"}
+        allowed = {"move_id", "move_line_id", "settlement_id", "payout_id"}
         if set(vals) - allowed and not self.env.context.get("city_settlement_allow_write"):
             raise UserError(_("Allocation lines cannot be changed; book a reversal instead."))
         return super().write(vals)

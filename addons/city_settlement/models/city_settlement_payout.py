@@ -11,6 +11,13 @@ class CitySettlementPayout(models.Model):
     Created by the payout channel through ``city.settlement._city_payout_done``;
     the bank channel links its ``account.payment``, other channels (WeChat
     profit sharing) their own reference.
+
+    Per-transaction shares (a channel that pays out of each paid transaction, such
+    as WeChat profit sharing) are payouts too: no ``settlement_id``, the
+    ``transaction_id`` they are paid out of, ``state`` ``pending`` until the channel
+    confirms them (``done``) or refuses them (``failed``), and the allocation lines
+    they pay (``city.settlement.allocation.payout_id``). A payout joins the evidence
+    chain once it is ``done``.
     """
 
     _name = "city.settlement.payout"
@@ -20,7 +27,23 @@ class CitySettlementPayout(models.Model):
     _check_company_auto = True
     _hash_chain_per_company = True
 
-    settlement_id = fields.Many2one("city.settlement", required=True, index=True, ondelete="restrict", readonly=True)
+    settlement_id = fields.Many2one("city.settlement", index=True, ondelete="restrict", readonly=True)
+    transaction_id = fields.Many2one(
+        "payment.transaction",
+        string="Paid Out of",
+        index="btree_not_null",
+        ondelete="restrict",
+        readonly=True,
+        help="Per-transaction share: the payment whose funds this payout shares.",
+    )
+    state = fields.Selection(
+        [("pending", "Pending"), ("done", "Done"), ("failed", "Failed")],
+        default="done",
+        required=True,
+        readonly=True,
+        index=True,
+    )
+    allocation_ids = fields.One2many("city.settlement.allocation", "payout_id", string="Allocation Lines")
     company_id = fields.Many2one("res.company", required=True, index=True, readonly=True)
     currency_id = fields.Many2one("res.currency", required=True, readonly=True)
     amount = fields.Monetary(readonly=True)
@@ -31,15 +54,43 @@ class CitySettlementPayout(models.Model):
 
     _sql_constraints = [
         ("settlement_uniq", "unique(settlement_id)", "A settlement is paid out once."),
+        (
+            "settlement_or_transaction",
+            "CHECK(settlement_id IS NOT NULL OR transaction_id IS NOT NULL)",
+            "A payout pays a settlement or shares a transaction.",
+        ),
     ]
 
+    def _hash_chain_ready(self):
+        return self.filtered(lambda payout: payout.state == "done")
+
+    @api.model
+    def _hash_chain_expected_domain(self):
+        return [("state", "=", "done")]
+
+    def _city_set_state(self, state):
+        """Per-transaction share confirmed (``done``, chained) or refused (``failed``) by its channel."""
+        self.sudo().write({"state": state})
+        if state == "done":
+            self.sudo()._hash_chain_append()
+
     def _hash_chain_fields(self):
-        return ["settlement_id", "merchant_id", "company_id", "currency_id", "amount", "channel", "date", "reference"]
+        return [
+            "settlement_id",
+            "transaction_id",
+            "merchant_id",
+            "company_id",
+            "currency_id",
+            "amount",
+            "channel",
+            "date",
+            "reference",
+        ]
 
     @api.depends("settlement_id", "amount")
     def _compute_display_name(self):
         for payout in self:
-            payout.display_name = "%s: %s" % (payout.settlement_id.name or "", payout.amount)
+            payout.display_name = "%s: %s" % (payout.settlement_id.name or payout.reference or "", payout.amount)
 
     def write(self, vals):
         self.check_access("write")  # access errors before the evidence chain's own refusal

@@ -15,7 +15,7 @@ from odoo.tools import SQL
 from odoo.addons.city_base.tools import access
 from odoo.addons.city_settlement.engine import bill as billmod
 
-from ..tools import signature
+from ..tools import ps_bill, signature
 from .payment_provider import WechatpayError
 
 _logger = logging.getLogger(__name__)
@@ -25,7 +25,7 @@ READY_AT = time(10, 0)  # bills of day D are ready from about 09:00-10:00 on D+1
 MAX_DAYS_BACK = 90  # WeChat Pay keeps three months of bills
 MAX_BILL_SIZE = 512 * 1024 * 1024  # bytes once decompressed: a larger "bill" is refused
 NO_BILL_CODES = ("NO_STATEMENT_EXIST",)
-BILL_TYPES = [("trade", "Trade Bill"), ("fund_flow", "Fund-Flow Bill")]
+BILL_TYPES = [("trade", "Trade Bill"), ("fund_flow", "Fund-Flow Bill"), ("profitsharing", "Profit-sharing Bill")]
 DOWNLOAD_PATH = "/v3/billdownload/"
 
 
@@ -76,6 +76,13 @@ class CityWechatpayBillDownload(models.Model):
     attempt_count = fields.Integer(string="Attempts", readonly=True)
     last_attempt = fields.Datetime(readonly=True)
     bill_id = fields.Many2one("city.payment.bill", readonly=True, ondelete="set null")
+    ps_line_count = fields.Integer(string="Profit-sharing Lines", readonly=True)
+    ps_difference_count = fields.Integer(string="Profit-sharing Differences", readonly=True)
+    ps_differences = fields.Text(
+        string="Differences with the Payouts",
+        readonly=True,
+        help="Profit-sharing bill lines and the suite's shares and returns that do not match (number, receiver).",
+    )
 
     _sql_constraints = [
         (
@@ -127,7 +134,6 @@ class CityWechatpayBillDownload(models.Model):
         :return: the downloads attempted
         """
         dates = self._get_due_dates(now)
-        types = [code for code, _label in BILL_TYPES]
         todo = self.browse()
         never, retry = [], self.browse()
         Download = self.sudo()
@@ -136,6 +142,9 @@ class CityWechatpayBillDownload(models.Model):
                 [("provider_id", "=", provider.id), ("bill_date", ">=", dates[-1]), ("bill_date", "<=", dates[0])]
             )
             known = {(rec.bill_date, rec.bill_type): rec for rec in existing}
+            types = [code for code, _label in BILL_TYPES]
+            if provider.wechatpay_mode != "partner":
+                types.remove("profitsharing")  # direct mode shares nothing
             for day in dates:
                 for bill_type in types:
                     rec = known.get((day, bill_type))
@@ -256,6 +265,9 @@ class CityWechatpayBillDownload(models.Model):
             # Partner mode: without sub_mchid WeChat gives the service provider's bill of all its
             # sub-merchants (特约商户号 column): one call a day however many merchants the district has.
             return provider._wechatpay_call("trade_bill", bill_date=day, bill_type="ALL", tar_type="GZIP")
+        if self.bill_type == "profitsharing":
+            # Without sub_mchid: the service provider's bill of every sub-merchant's shares.
+            return provider._wechatpay_call("profitsharing_bill", bill_date=day, tar_type="GZIP")
         return provider._wechatpay_call("fundflow_bill", bill_date=day, account_type="BASIC", tar_type="GZIP")
 
     def _fetch_and_import(self):
@@ -295,6 +307,8 @@ class CityWechatpayBillDownload(models.Model):
                 ),
                 values={"hash_value": hash_value, "sha1": sha1},
             )
+        if self.bill_type == "profitsharing":
+            return {"state": "done", "hash_value": hash_value, "sha1": sha1, **self._reconcile_profitsharing(content)}
         bill_kind = "trade" if self.bill_type == "trade" else "fund_flow"
         file_name = f"wechatpay_{bill_kind}_{self.bill_date.isoformat()}.csv"
         # Bills are the company's books: imported in the provider's company, as the module (the
@@ -331,6 +345,33 @@ class CityWechatpayBillDownload(models.Model):
                 run._reconcile()
         except (UserError, ValidationError) as exc:
             _logger.warning("WeChat Pay bill of %s: reconciliation postponed (%s)", bill.bill_date, type(exc).__name__)
+
+    def _reconcile_profitsharing(self, content):
+        """The profit-sharing bill against the shares and returns of its day (``city.settlement.payout``)."""
+        self.ensure_one()
+        try:
+            lines = ps_bill.parse(content)
+        except ps_bill.PsBillError as exc:
+            raise UserError(_("The profit-sharing bill cannot be read: %s", exc)) from exc
+        start = beijing_datetime(self.bill_date, time(0, 0))
+        payouts = (
+            self.env["city.settlement.payout"]
+            .sudo()
+            .search(
+                [
+                    ("transaction_id.provider_id", "=", self.provider_id.id),
+                    ("wechatpay_kind", "in", ("share", "return")),
+                    ("state", "=", "done"),
+                    ("write_date", ">=", start),
+                    ("write_date", "<", start + timedelta(days=1)),
+                ]
+            )
+        )
+        differences = ps_bill.reconcile(lines, [line for p in payouts for line in p._wechatpay_bill_lines()])
+        text = "\n".join(
+            f"{d.cause}: {d.out_no} {d.receiver} bill {d.bill_amount} / Odoo {d.odoo_amount}" for d in differences
+        )
+        return {"ps_line_count": len(lines), "ps_difference_count": len(differences), "ps_differences": text}
 
     # ------------------------------------------------------------------
     # Actions

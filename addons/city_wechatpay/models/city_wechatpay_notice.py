@@ -74,7 +74,11 @@ class CityWechatpayNotice(models.Model):
             _logger.warning("WeChat Pay notice refused: %s", exc)
             raise NoticeRefused(401, "signature verification failed") from exc
         kind = self._get_kind(envelope)
-        if kind:
+        if kind == "profitsharing":
+            if resource.get("sp_mchid", resource.get("mchid")) != provider_sudo.wechatpay_mchid:
+                _logger.warning("WeChat Pay notice %s refused: another merchant", envelope.get("id"))
+                raise NoticeRefused(400, "WeChat Pay data for another merchant or app (sp_mchid).")
+        elif kind:
             try:
                 payment, refund = self.env["payment.transaction"].sudo()._wechatpay_find_tx(resource)
                 if payment.provider_id != provider_sudo:
@@ -99,7 +103,9 @@ class CityWechatpayNotice(models.Model):
             return "payment"
         if event in const.REFUND_EVENTS:
             return "refund"
-        return None  # profit-sharing and other events: recorded only, for now
+        if event in const.PS_EVENTS:
+            return "profitsharing"
+        return None  # other events: recorded only
 
     @api.model
     def _record(self, provider_sudo, envelope):
@@ -156,7 +162,9 @@ class CityWechatpayNotice(models.Model):
                     return
                 notice = env["city.wechatpay.notice"].browse(notice_id)
                 tx = env["payment.transaction"]
-                if kind:
+                if kind == "profitsharing":
+                    tx = env["city.settlement.payout"]._wechatpay_apply_notice(resource).transaction_id
+                elif kind:
                     tx = env["payment.transaction"]._wechatpay_lock_and_apply(kind, resource)
                 notice.write({"state": "done", "date_done": fields.Datetime.now(), "transaction_id": tx.id})
         except pg_errors.LockNotAvailable as exc:

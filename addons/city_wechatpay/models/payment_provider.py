@@ -13,6 +13,8 @@ from wechatpayv3.utils import load_private_key, load_public_key
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
+from odoo.addons.city_base.tools import access
+
 from .. import const
 from ..tools import signature
 
@@ -44,8 +46,10 @@ class PaymentProvider(models.Model):
         default="direct",
         required_if_provider="wechatpay",
         groups=CREDENTIAL_GROUPS,
-        help="Direct: the operator's own merchant ID is the payee. Service provider: each payment lands in "
-        "the sub-merchant's account (特约商户).",
+        help="Service provider (recommended): each payment lands, frozen, in the merchant's own sub-merchant "
+        "account (特约商户) and is released by profit sharing on delivery. Direct: the operator's own merchant ID "
+        "collects every merchant's money and pays the merchants later, which is secondary clearing (二清) unless "
+        "the operator sells as principal or is licensed for it.",
     )
     wechatpay_mchid = fields.Char(
         string="Merchant ID",
@@ -62,6 +66,12 @@ class PaymentProvider(models.Model):
     wechatpay_sub_mchid = fields.Char(
         string="Sub-merchant ID",
         help="Service provider mode: the sub-merchant (sub_mchid) paid when no merchant-specific one applies.",
+        groups=CREDENTIAL_GROUPS,
+    )
+    wechatpay_receiver_name = fields.Char(
+        string="Registered Name (Receiver)",
+        help="商户全称 of the operator's service-provider account: its name as a profit-sharing receiver of the "
+        "sub-merchants (sent encrypted with the WeChat Pay public key).",
         groups=CREDENTIAL_GROUPS,
     )
     wechatpay_sub_appid = fields.Char(
@@ -138,8 +148,6 @@ class PaymentProvider(models.Model):
                 signature.KeyRing(certificates=provider.wechatpay_platform_certificates)
             except ValueError as exc:
                 raise ValidationError(_("The platform certificates cannot be read: paste PEM certificates.")) from exc
-            if provider.wechatpay_mode == "partner" and not provider.wechatpay_sub_mchid:
-                raise ValidationError(_("A service provider account needs a sub-merchant ID."))
 
     # ------------------------------------------------------------
     # COMPUTE
@@ -346,3 +354,49 @@ class PaymentProvider(models.Model):
         for key, value in expected.items():
             if data.get(key) != value:
                 raise ValidationError(_("WeChat Pay data for another merchant or app (%s).", key))
+
+    # ------------------------------------------------------------
+    # BUSINESS: profit-sharing receivers
+    # ------------------------------------------------------------
+
+    def action_wechatpay_add_receivers(self):
+        """Add the operator as profit-sharing receiver of every sub-merchant (Operators)."""
+        access.check_groups(self.env, access.OPERATOR)
+        self.check_access("write")
+        for provider in self.filtered(lambda p: p.code == "wechatpay"):
+            merchants = self.env["res.partner"].sudo().search(
+                [("is_merchant", "=", True), ("wechatpay_sub_mchid", "!=", False)]
+            )
+            provider._wechatpay_add_receivers(merchants)
+        return True
+
+    def _wechatpay_add_receivers(self, merchants, receivers=None):
+        """Add receivers to each merchant's sub-merchant account (``/v3/profitsharing/receivers/add``),
+        once per account: the operator (``SERVICE_PROVIDER``), and ``receivers`` (other merchants,
+        ``PARTNER``). Names are sent encrypted with the WeChat Pay public key.
+
+        :raise WechatpayError: WeChat Pay refused one (nothing recorded for it)
+        """
+        self.ensure_one()
+        provider_sudo = self.sudo()
+        for merchant in merchants.sudo():
+            added = set(filter(None, (merchant.wechatpay_receiver_accounts or "").split(",")))
+            wanted = [(provider_sudo.wechatpay_mchid, provider_sudo.wechatpay_receiver_name, "SERVICE_PROVIDER")]
+            wanted += [(r.wechatpay_sub_mchid, r.wechatpay_legal_name or r.name, "PARTNER") for r in receivers or ()]
+            for account, name, relation in wanted:
+                if account in added or account == merchant.wechatpay_sub_mchid:
+                    continue
+                if not name:
+                    raise ValidationError(
+                        _("Set the registered name (商户全称) of receiver %s for profit sharing.", account)
+                    )
+                self._wechatpay_call(
+                    "profitsharing_add_receiver",
+                    account_type="MERCHANT_ID",
+                    account=account,
+                    relation_type=relation,
+                    name=name,
+                    sub_mchid=merchant.wechatpay_sub_mchid,
+                )
+                added.add(account)
+                merchant.wechatpay_receiver_accounts = ",".join(sorted(added))

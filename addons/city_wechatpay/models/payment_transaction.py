@@ -219,6 +219,8 @@ class PaymentTransaction(models.Model):
         source = self.source_transaction_id
         if len(self.wechatpay_out_refund_no or "") > 64:
             raise ValidationError(_("The refund number %s is too long for WeChat Pay.", self.wechatpay_out_refund_no))
+        if self.state == "draft" and not self.wechatpay_ps_from_balance:
+            source._wechatpay_ps_before_refund(self)  # profit sharing: return (回退) the shares first
         kwargs = {
             "out_refund_no": self.wechatpay_out_refund_no,
             "out_trade_no": source.reference,

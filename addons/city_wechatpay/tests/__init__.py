@@ -11,3 +11,4 @@ from . import test_partner
 from . import test_tour
 from . import test_combine
 from . import test_partner_money
+from . import test_profit_sharing

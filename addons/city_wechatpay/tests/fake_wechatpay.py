@@ -10,7 +10,12 @@ resource encrypted with AES-256-GCM under the APIv3 key) exactly as WeChat Pay d
 
 Endpoints: JSAPI prepay (direct and partner), query and close (direct and partner),
 refunds (idempotent per ``out_refund_no``), trade and fund-flow bills with their
-SHA1 and an unsigned download. Reusable by the top-level tests::
+SHA1 and an unsigned download; profit sharing (receivers added with the name
+decrypted by the WeChat key, orders idempotent per ``out_order_no`` within the 30 %
+cap and 50 requests, unfreeze, returns per ``out_return_no``, the profit-sharing
+bill). A payment with ``settle_info.profit_sharing`` is frozen: a refund takes the
+frozen funds first, then the sub-merchant's balance (released and returned money),
+and is refused when they do not cover it. Reusable by the top-level tests::
 
     fake = FakeWechatPay().start()
     provider.write(fake.provider_vals())
@@ -62,6 +67,15 @@ def rsa_sign(key, message):
     return base64.b64encode(key.sign(message.encode(), padding.PKCS1v15(), hashes.SHA256())).decode()
 
 
+def rsa_decrypt(key, ciphertext):
+    """What wechatpayv3 encrypted with the WeChat Pay public key (RSA-OAEP, SHA-1)."""
+    plain = key.decrypt(
+        base64.b64decode(ciphertext),
+        padding.OAEP(mgf=padding.MGF1(algorithm=hashes.SHA1()), algorithm=hashes.SHA1(), label=None),
+    )
+    return plain.decode()
+
+
 def rsa_check(public_key, message, signature):
     try:
         public_key.verify(base64.b64decode(signature), message.encode(), padding.PKCS1v15(), hashes.SHA256())
@@ -96,6 +110,12 @@ class FakeWechatPay:
         # ``(fake, method, path, query, data) -> (status, answer) | None`` (run under the lock).
         self.routes = []
         self.refund_status = "PROCESSING"
+        self.receivers = {}  # (sub_mchid, account) -> {"type", "relation_type", "name" (decrypted)}
+        self.shares = {}  # out_order_no -> answer
+        self.returns = {}  # out_return_no -> answer
+        self.share_state = "FINISHED"  # "PROCESSING": shares answered as being processed
+        self.max_ratio = 3000  # the sub-merchants' cap (1/10000)
+        self.fail_next = {}  # path -> HTTP status of its next answer (WeChat Pay unavailable once)
         self.lock = threading.Lock()
         self.server = None
         self.thread = None
@@ -342,6 +362,8 @@ class FakeWechatPay:
         if not self._check_auth(handler, method, handler.path, body):
             return self._answer(handler, 401, {"code": "SIGN_ERROR", "message": "签名错误"})
         data = json.loads(body) if body else {}
+        if path in self.fail_next:
+            return self._answer(handler, self.fail_next.pop(path), {"code": "SYSTEM_ERROR", "message": "系统繁忙"})
         try:
             status, answer = self._route(method, path, query, data)
         except KeyError:
@@ -386,6 +408,9 @@ class FakeWechatPay:
                 )
                 if refunded + data["amount"]["refund"] > order["amount"]["total"]:
                     return 400, {"code": "NOT_ENOUGH", "message": "退款金额超过订单金额"}
+                if not refund and order.get("settle_info", {}).get("profit_sharing"):
+                    if not self._take_refund(order, data["amount"]["refund"]):
+                        return 400, {"code": "NOT_ENOUGH", "message": "可退金额不足，请先分账回退"}
                 if not refund:
                     refund = {
                         "mchid": self.mchid,
@@ -411,8 +436,11 @@ class FakeWechatPay:
                     "status": refund["status"],
                     "amount": refund["amount"],
                 }
-            if method == "GET" and path in ("/v3/bill/tradebill", "/v3/bill/fundflowbill"):
+            if path.startswith("/v3/profitsharing/") and path != "/v3/profitsharing/bills":
+                return self._profitsharing(method, path, query, data)
+            if method == "GET" and path in ("/v3/bill/tradebill", "/v3/bill/fundflowbill", "/v3/profitsharing/bills"):
                 kind = path.rsplit("/", 1)[1]
+                kind = "profitsharingbill" if kind == "bills" else kind
                 if (kind, query.get("bill_date")) in self.bill_errors:
                     status, code = self.bill_errors[(kind, query.get("bill_date"))]
                     return status, {"code": code, "message": code}
@@ -432,3 +460,185 @@ class FakeWechatPay:
                 if answer is not None:
                     return answer
         raise KeyError(path)
+
+    # ------------------------------------------------------------ profit sharing
+    def _ps_order(self, transaction_id):
+        for order in self.orders.values():
+            if order.get("transaction_id") == transaction_id:
+                return order
+        raise KeyError(transaction_id)
+
+    @staticmethod
+    def _ps_account(order):
+        order.setdefault("ps", {"frozen": order["amount"]["total"], "balance": 0, "shared": 0, "requests": 0})
+        return order["ps"]
+
+    def _take_refund(self, order, amount):
+        account = self._ps_account(order)
+        if amount > account["frozen"] + account["balance"]:
+            return False
+        from_frozen = min(amount, account["frozen"])
+        account["frozen"] -= from_frozen
+        account["balance"] -= amount - from_frozen
+        return True
+
+    def _profitsharing(self, method, path, query, data):
+        if path == "/v3/profitsharing/receivers/add":
+            if data.get("sub_mchid") is None or not data.get("name"):
+                return 400, {"code": "PARAM_ERROR", "message": "sub_mchid, name"}
+            name = rsa_decrypt(self.wechat_key, data["name"])
+            self.receivers[(data["sub_mchid"], data["account"])] = dict(
+                type=data["type"], relation_type=data["relation_type"], name=name
+            )
+            return 200, {"sub_mchid": data["sub_mchid"], "type": data["type"], "account": data["account"]}
+        if method == "POST" and path in ("/v3/profitsharing/orders", "/v3/profitsharing/orders/unfreeze"):
+            return self._ps_share(data, unfreeze_only=path.endswith("unfreeze"))
+        match = re.fullmatch(r"/v3/profitsharing/orders/([^/]+)", path)
+        if method == "GET" and match:
+            answer = self.shares[match.group(1)]
+            answer["state"] = "FINISHED"
+            for receiver in answer["receivers"]:
+                receiver["result"] = "SUCCESS"
+            return 200, answer
+        if method == "POST" and path == "/v3/profitsharing/return-orders":
+            return self._ps_return(data)
+        raise KeyError(path)
+
+    def _ps_share(self, data, unfreeze_only=False):
+        if data["out_order_no"] in self.shares:
+            return 200, self.shares[data["out_order_no"]]
+        order = self._ps_order(data["transaction_id"])
+        if order.get("sub_mchid") != data.get("sub_mchid") or not order.get("settle_info", {}).get("profit_sharing"):
+            return 400, {"code": "INVALID_REQUEST", "message": "订单不需要分账"}
+        account = self._ps_account(order)
+        receivers = [] if unfreeze_only else data["receivers"]
+        amount = sum(r["amount"] for r in receivers)
+        if account.get("closed"):
+            return 400, {"code": "INVALID_REQUEST", "message": "订单已解冻"}
+        if account["requests"] >= 50:
+            return 400, {"code": "INVALID_REQUEST", "message": "分账次数超过限制"}
+        for receiver in receivers:
+            if (order["sub_mchid"], receiver["account"]) not in self.receivers:
+                return 400, {"code": "RECEIVER_INVALID", "message": "分账接收方未添加"}
+        if account["shared"] + amount > order["amount"]["total"] * self.max_ratio // 10000:
+            return 400, {"code": "INVALID_REQUEST", "message": "分账金额超出最大分账比例"}
+        if amount > account["frozen"]:
+            return 400, {"code": "NOT_ENOUGH", "message": "分账金额不足"}
+        account["requests"] += 1
+        account["frozen"] -= amount
+        account["shared"] += amount
+        answer_receivers = [
+            dict(r, result="SUCCESS" if self.share_state == "FINISHED" else "PENDING", detail_id=uuid.uuid4().hex)
+            for r in receivers
+        ]
+        if unfreeze_only or data.get("unfreeze_unsplit"):
+            answer_receivers.append(
+                {
+                    "type": "MERCHANT_ID",
+                    "account": order["sub_mchid"],
+                    "amount": account["frozen"],
+                    "description": "解冻给分账方",
+                    "result": "SUCCESS",
+                    "detail_id": uuid.uuid4().hex,
+                }
+            )
+            account["balance"] += account["frozen"]
+            account["frozen"] = 0
+            account["closed"] = True
+        answer = {
+            "sub_mchid": order["sub_mchid"],
+            "transaction_id": data["transaction_id"],
+            "out_order_no": data["out_order_no"],
+            "order_id": "3008" + uuid.uuid4().hex[:24],
+            "state": self.share_state,
+            "receivers": answer_receivers,
+        }
+        self.shares[data["out_order_no"]] = answer
+        return 200, answer
+
+    def _ps_return(self, data):
+        if data["out_return_no"] in self.returns:
+            return 200, self.returns[data["out_return_no"]]
+        share = self.shares.get(data.get("out_order_no"))
+        if not share:
+            return 404, {"code": "RESOURCE_NOT_EXISTS", "message": "分账单不存在"}
+        paid = sum(r["amount"] for r in share["receivers"] if r["account"] == data["return_mchid"])
+        returned = sum(
+            r["amount"]
+            for r in self.returns.values()
+            if r["out_order_no"] == share["out_order_no"] and r["return_mchid"] == data["return_mchid"]
+        )
+        if data["amount"] > paid - returned:
+            return 400, {"code": "NOT_ENOUGH", "message": "回退金额超过分账金额"}
+        order = self._ps_order(share["transaction_id"])
+        self._ps_account(order)["balance"] += data["amount"]
+        answer = {
+            "sub_mchid": share["sub_mchid"],
+            "order_id": share["order_id"],
+            "out_order_no": share["out_order_no"],
+            "out_return_no": data["out_return_no"],
+            "return_id": "3008" + uuid.uuid4().hex[:24],
+            "return_mchid": data["return_mchid"],
+            "amount": data["amount"],
+            "description": data["description"],
+            "result": "SUCCESS",
+        }
+        self.returns[data["out_return_no"]] = answer
+        return 200, answer
+
+    def share_requests(self):
+        """The profit-sharing orders and unfreezes asked for: ``[request body]``."""
+        return [
+            json.loads(body)
+            for method, full_path, body in list(self.requests)
+            if method == "POST" and urlsplit(full_path).path.startswith("/v3/profitsharing/orders")
+        ]
+
+    def ps_notice(self, out_order_no, **overrides):
+        """``(headers, body)`` of a profit-sharing notice (分账动账通知) for a share."""
+        share = self.shares[out_order_no]
+        resource = {
+            "sp_mchid": self.mchid,
+            "sub_mchid": share["sub_mchid"],
+            "transaction_id": share["transaction_id"],
+            "order_id": share["order_id"],
+            "out_order_no": out_order_no,
+            "receiver": share["receivers"][0] if share["receivers"] else {},
+            "success_time": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
+            **overrides,
+        }
+        return self.notice("PROFITSHARING.SUCCESS", resource)
+
+    def profitsharing_bill(self, transaction_ids=None):
+        """WeChat Pay's profit-sharing bill (分账账单) of the shares and returns made (of
+        ``transaction_ids`` only, when given) (bytes)."""
+        header = (
+            "分账发起时间,分账方商户号,分账出资商户号,微信订单号,微信分账/回退单号,资金流水单号,商户分账/回退单号,"
+            "分账接收方类型,分账接收方,动账金额,动账类型,动账描述,备注"
+        )
+        rows = [header]
+        now = datetime.datetime.now().strftime("%Y-%m-%d %H:%M:%S")
+
+        def row(out_no, order_id, receiver, amount, kind, sub_mchid, transaction_id):
+            cells = [now, sub_mchid, sub_mchid, transaction_id, order_id, uuid.uuid4().hex[:20], out_no,
+                     "MERCHANT_ID", receiver, "%.2f" % (amount / 100), kind, kind, ""]
+            rows.append(",".join("`" + c for c in cells))
+
+        shares = {
+            no: share
+            for no, share in self.shares.items()
+            if transaction_ids is None or share["transaction_id"] in transaction_ids
+        }
+        for share in shares.values():
+            for r in share["receivers"]:
+                kind = "解冻给分账方" if r.get("description") == "解冻给分账方" else "分账"
+                row(share["out_order_no"], share["order_id"], r["account"], r["amount"], kind,
+                    share["sub_mchid"], share["transaction_id"])
+        for ret in self.returns.values():
+            if ret["out_order_no"] not in shares:
+                continue
+            row(ret["out_return_no"], ret["return_id"], ret["return_mchid"], ret["amount"], "回退",
+                ret["sub_mchid"], "")
+        rows.append("总条数")
+        rows.append("`%d" % (len(rows) - 2))
+        return ("\n".join(rows) + "\n").encode()

@@ -1,0 +1,237 @@
+# Copyright 2026 City Life Suite contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Profit sharing (分账) in service-provider mode, against the fake WeChat Pay server:
+a payment to the merchant's sub-account frozen (settle_info.profit_sharing), shared
+on delivery (one request per transaction and run, not sooner than a minute after
+payment), the rest unfrozen to the merchant; the books exact to the fen; a refund
+after sharing (回退 first); the 30-day deadline; the cap."""
+
+from datetime import timedelta
+
+from odoo import fields
+from odoo.exceptions import UserError, ValidationError
+from odoo.tests import tagged
+
+from odoo.addons.city_wechatpay.tests.common import WechatpayCommon
+from odoo.addons.city_wechatpay.tools import ps_bill
+
+RECEIVER_NAME = "城市生活运营有限公司"
+
+
+@tagged("post_install", "-at_install")
+class TestProfitSharing(WechatpayCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.provider.write({"wechatpay_mode": "partner", "wechatpay_receiver_name": RECEIVER_NAME})
+        cls.merchant_a.write(
+            {
+                "wechatpay_sub_mchid": cls.fake.sub_mchid,
+                "wechatpay_legal_name": "测试茶饮A有限公司",
+                "city_settlement_cycle": "realtime",
+            }
+        )
+        cls.env["city.split.rule"].create(
+            {"name": "A 平台服务费", "mode": "fee", "merchant_id": cls.merchant_a.id, "platform_fee_percent": 10.0}
+        )
+        cls.ticket = cls._create_merchant_product(cls.merchant_a, 50.0, name="分账测试券")
+        cls.accounts = cls.company._city_get_accounts()
+        cls.operator_account = cls.provider.journal_id.default_account_id
+        cls.Tx = cls.env["payment.transaction"]
+
+    def _paid(self, qty=2):
+        """A paid order of ``qty`` tickets of ¥50 to merchant A's sub-account, paid 2 minutes ago."""
+        order = self._create_order(self.member, [(self.ticket, qty)])
+        tx = self._create_wechat_tx(order)
+        tx._get_processing_values()
+        prepay = self.fake.orders[tx.reference]
+        self.assertEqual(prepay["sub_mchid"], self.fake.sub_mchid)
+        self.assertEqual(prepay["settle_info"], {"profit_sharing": True})
+        tx._wechatpay_apply("payment", self.fake.pay(tx.reference))
+        tx._post_process()
+        self.assertTrue(tx.wechatpay_profit_sharing)
+        self.assertEqual(tx.wechatpay_ps_state, "open")
+        self._age(tx, minutes=2)
+        return order, tx
+
+    def _age(self, tx, minutes=0, days=0):
+        tx.last_state_change = fields.Datetime.now() - timedelta(minutes=minutes, days=days)
+
+    def _deliver(self, order, amount, key):
+        escrow = order.city_escrow_ids
+        return escrow._release(amount, f"test.use,{order.id}{key}")
+
+    def _share(self, deadline=False):
+        self.fake.requests.clear()
+        self.Tx._cron_wechatpay_profit_sharing(deadline=deadline)
+        self.env["city.settlement.allocation"]._post_batch(company=self.company)
+        return self.fake.share_requests()
+
+    def _balances(self, merchant=None):
+        merchant = merchant or self.merchant_a
+        return {
+            "held": self._account_balance(self.accounts["city_wechatpay_held_account_id"]),
+            "ahead": self._account_balance(self.accounts["city_wechatpay_ahead_account_id"]),
+            "payable": self._account_balance(self.accounts["city_merchant_payable_account_id"], merchant),
+            "fee": self._account_balance(self.accounts["city_platform_income_account_id"]),
+            "escrow": self._account_balance(self.accounts["city_escrow_account_id"]),
+            "operator": self._account_balance(self.operator_account),
+        }
+
+    def test_pay_redeem_share_unfreeze(self):
+        order, tx = self._paid(qty=2)
+        self.assertEqual(self._balances()["held"], -100.0, "the payment sits on the clearing account (debit)")
+        self._age(tx, minutes=0)
+        self._deliver(order, 50.0, "a")
+        self.assertFalse(self._share(), "not sooner than a minute after payment")
+        self._age(tx, minutes=2)
+        first = self._share()
+        self.assertEqual(len(first), 1)
+        self.assertEqual(first[0]["receivers"], [
+            {"type": "MERCHANT_ID", "account": self.fake.mchid, "amount": 500, "description": f"Service fee {tx.reference}"}
+        ])
+        self.assertFalse(first[0]["unfreeze_unsplit"], "another ticket is still to be delivered")
+        self.assertIn((self.fake.sub_mchid, self.fake.mchid), self.fake.receivers)
+        self.assertEqual(self.fake.receivers[(self.fake.sub_mchid, self.fake.mchid)]["name"], RECEIVER_NAME)
+        self.assertFalse(self._share(), "nothing new: no request")
+        self._deliver(order, 50.0, "b")
+        # The cron runs in another company: the share books in the transaction's.
+        company_2 = self.env["res.company"].create({"name": "第二运营公司"})
+        self.Tx.with_company(company_2)._cron_wechatpay_profit_sharing()
+        self.env["city.settlement.allocation"]._post_batch(company=self.company)
+        payouts = tx.wechatpay_ps_payout_ids.sorted("id")
+        self.assertEqual(payouts.mapped("state"), ["done", "done"])
+        self.assertEqual(payouts.mapped("amount"), [5.0, 5.0])
+        self.assertEqual(payouts[1].wechatpay_amount_released, 90.0)
+        self.assertTrue(payouts[1].wechatpay_unfreeze)
+        self.assertEqual(payouts.wechatpay_move_id.company_id, self.company)
+        self.assertFalse(self.env["account.move.line"].search_count([("company_id", "=", company_2.id)]))
+        self.assertEqual(tx.wechatpay_ps_state, "closed")
+        self.assertEqual(self.fake.orders[tx.reference]["ps"], {
+            "frozen": 0, "balance": 9000, "shared": 1000, "requests": 2, "closed": True
+        })
+        self.assertEqual(
+            self._balances(),
+            {"held": 0.0, "ahead": 0.0, "payable": 0.0, "fee": 10.0, "escrow": 0.0, "operator": -10.0},
+        )
+        self.assertTrialBalanceBalances()
+        # The merchant's statement shows what WeChat Pay released, paid by profit sharing.
+        settlement = self.env["city.settlement"]._run_settlements(merchants=self.merchant_a, company=self.company)
+        self.assertEqual(settlement.payout_channel, "wechatpay")
+        self.assertEqual(settlement.amount_delivered, 90.0)
+        settlement.action_confirm()
+        settlement.action_pay()
+        self.assertEqual((settlement.state, settlement.amount_payout), ("paid", 90.0))
+
+    def test_retry_reuses_out_order_no(self):
+        order, tx = self._paid(qty=1)
+        self._deliver(order, 50.0, "a")
+        self.fake.fail_next["/v3/profitsharing/orders"] = 503
+        sent = self._share()
+        self.assertEqual(len(sent), 1)
+        payout = tx.wechatpay_ps_payout_ids
+        self.assertEqual(payout.state, "pending")
+        again = self._share()
+        self.assertEqual([r["out_order_no"] for r in again], [payout.reference])
+        self.assertEqual(payout.state, "done")
+        self.assertEqual(len(tx.wechatpay_ps_payout_ids), 1)
+        self.assertEqual(self.fake.orders[tx.reference]["ps"]["requests"], 1)
+
+    def test_refund_after_sharing_returns_first(self):
+        order, tx = self._paid(qty=1)
+        self._deliver(order, 50.0, "a")
+        self._share()
+        self.assertEqual(tx.wechatpay_ps_state, "closed")
+        refund = tx._send_refund_request(amount_to_refund=50.0)
+        returns = tx.wechatpay_ps_payout_ids.filtered(lambda p: p.wechatpay_kind == "return")
+        self.assertEqual((returns.amount, returns.state), (5.0, "done"))
+        self.assertEqual([no for no in self.fake.returns if no.startswith(tx.reference)], [returns.reference])
+        refund._wechatpay_apply("refund", self.fake.refund_resource(refund.wechatpay_out_refund_no))
+        refund._post_process()
+        self.env["city.settlement.allocation"]._post_batch(company=self.company)
+        clawback = tx.wechatpay_ps_payout_ids.filtered(lambda p: p.wechatpay_kind == "clawback")
+        self.assertEqual(clawback.amount, 45.0, "the merchant gave back what it had received")
+        self.assertEqual(order.city_escrow_ids.amount_reversed, 50.0)
+        balances = self._balances()
+        self.assertEqual(
+            {k: balances[k] for k in ("held", "ahead", "payable", "fee", "operator")},
+            {"held": 0.0, "ahead": 0.0, "payable": 0.0, "fee": 0.0, "operator": 0.0},
+        )
+        self.assertTrialBalanceBalances()
+        # The profit-sharing bill of the day, downloaded and reconciled against the payouts.
+        today = fields.Datetime.now() + timedelta(hours=8)  # Beijing
+        day = today.date()
+        self.fake.add_bill("profitsharingbill", day.isoformat(), self.fake.profitsharing_bill([tx.provider_reference]))
+        download = self.env["city.wechatpay.bill.download"]._ensure([(self.provider, day, "profitsharing")])
+        download._download()
+        self.assertEqual(download.state, "done", download.error)
+        self.assertEqual((download.ps_line_count, download.ps_difference_count), (3, 0), download.ps_differences)
+        lines = ps_bill.parse(self.fake.profitsharing_bill([tx.provider_reference]))
+        short = [line._replace(amount=line.amount - 1) if line.kind == "share" else line for line in lines]
+        (difference,) = ps_bill.reconcile(short, [x for p in tx.wechatpay_ps_payout_ids for x in p._wechatpay_bill_lines()])
+        self.assertEqual((difference.cause, difference.bill_amount, difference.odoo_amount), ("amount_mismatch", 499, 500))
+
+    def test_refund_before_sharing_from_frozen_funds(self):
+        order, tx = self._paid(qty=1)
+        refund = tx._send_refund_request(amount_to_refund=50.0)
+        self.assertFalse(tx.wechatpay_ps_payout_ids)
+        self.assertEqual(self.fake.orders[tx.reference]["ps"]["frozen"], 0)
+        refund._wechatpay_apply("refund", self.fake.refund_resource(refund.wechatpay_out_refund_no))
+        refund._post_process()
+        self.assertEqual(self._balances()["held"], 0.0)
+        self.assertFalse(self._share(), "nothing left to share")
+
+    def test_deadline_shares_commission_ahead(self):
+        order, tx = self._paid(qty=2)
+        self._deliver(order, 50.0, "a")
+        self._share()
+        self._age(tx, days=29)
+        sent = self._share(deadline=True)
+        self.assertEqual(len(sent), 1)
+        self.assertEqual(sent[0]["receivers"][0]["amount"], 500, "the commission of the unredeemed ticket")
+        self.assertTrue(sent[0]["unfreeze_unsplit"])
+        self.assertEqual(self._balances()["ahead"], -45.0, "released to the merchant before delivery")
+        self.assertFalse(self._share(deadline=True), "shared once")
+        # The unredeemed ticket is refunded later (by its policy: escrow first, then the channel).
+        escrow = order.city_escrow_ids
+        escrow._refund(50.0, "test.refund,1", "退款")
+        refund = tx._city_refund_to_channel(50.0, "T1")
+        returned = tx.wechatpay_ps_payout_ids.filtered(lambda p: p.wechatpay_kind == "return")
+        self.assertEqual(returned.amount, 5.0, "the operator's commission is returned")
+        refund._wechatpay_apply("refund", self.fake.refund_resource(refund.wechatpay_out_refund_no))
+        refund._post_process()
+        self.env["city.settlement.allocation"]._post_batch(company=self.company)
+        clawback = tx.wechatpay_ps_payout_ids.filtered(lambda p: p.wechatpay_kind == "clawback")
+        self.assertEqual((clawback.amount, clawback.wechatpay_amount_ahead), (45.0, -45.0))
+        self.assertEqual(
+            self._balances(),
+            {"held": 0.0, "ahead": 0.0, "payable": 0.0, "fee": 5.0, "escrow": 0.0, "operator": -5.0},
+        )
+        self.assertTrialBalanceBalances()
+
+    def test_cap(self):
+        with self.assertRaisesRegex(ValidationError, "测试茶饮A.*30"):
+            self.env["city.split.rule"].create(
+                {"name": "过高", "mode": "fee", "merchant_id": self.merchant_a.id, "platform_fee_percent": 40.0}
+            )
+        order, tx = self._paid(qty=1)
+        self._deliver(order, 50.0, "a")
+        self.merchant_a.wechatpay_max_share_percent = 5.0
+        tx._wechatpay_ps_lock()
+        with self.assertRaisesRegex(UserError, "测试茶饮A.*5"):
+            tx._wechatpay_ps_run()
+        self.assertFalse(self.fake.share_requests(), "nothing sent")
+
+    def test_profit_sharing_notice(self):
+        order, tx = self._paid(qty=1)
+        self._deliver(order, 50.0, "a")
+        self.fake.share_state = "PROCESSING"
+        self._share()
+        payout = tx.wechatpay_ps_payout_ids
+        self.assertEqual(payout.state, "pending")
+        self.fake.share_state = "FINISHED"
+        headers, body = self.fake.ps_notice(payout.reference)
+        _provider, envelope, resource = self.env["payment.provider"]._wechatpay_parse_notice(headers, body)
+        self.assertEqual(self.env["city.wechatpay.notice"]._get_kind(envelope), "profitsharing")
+        self.env["city.settlement.payout"]._wechatpay_apply_notice(resource)
+        self.assertEqual(payout.state, "done")
