@@ -161,7 +161,7 @@ class PaymentTransaction(models.Model):
         """Receiver account -> fen shared to it, net of returns."""
         shared = defaultdict(int)
         for payout in self._wechatpay_ps_live_payouts():
-            sign = {"share": 1, "return": -1}.get(payout.wechatpay_kind, 0)
+            sign = payout._wechatpay_shared_sign()
             for receiver, fen in payout._wechatpay_receivers().items():
                 shared[receiver] += sign * fen
         return shared

@@ -12,3 +12,4 @@ from . import test_tour
 from . import test_combine
 from . import test_partner_money
 from . import test_profit_sharing
+from . import test_partner_commission
