@@ -24,8 +24,14 @@ class TestMoneySettledOutsideWechatpay(CitySettlementCommon, TransactionCase):
         cls.points = Allocation._book_points(cls.merchant_a, 5.0, "issue", "city.points.booking,9002")
         cls.points |= Allocation._book_points(cls.merchant_b, 12.34, "redeem", "city.points.booking,9003")
         cls.direct = Allocation._book_coupon(cls.merchant_c, 8.0, "city.coupon.issue,9004", [(cls.merchant_b, 1)])
-        while Allocation._post_batch(company=cls.company):
-            pass
+        # the same kind of booking in another operator company: its own books, never invoiced here
+        cls.company_2 = cls.env["res.company"].create({"name": "第二运营公司"})
+        cls.other = Allocation._book_coupon(
+            cls.merchant_a, 6.0, "city.coupon.issue,9005", [(cls.merchant_b, 1)], company=cls.company_2
+        )
+        for company in (cls.company, cls.company_2):
+            while Allocation._post_batch(company=company):
+                pass
 
     def test_points_and_coupons_invoiced_between_merchant_and_operator(self):
         lines = self.coupon | self.points
@@ -59,4 +65,7 @@ class TestMoneySettledOutsideWechatpay(CitySettlementCommon, TransactionCase):
             set((lines | self.direct.filtered("wechatpay_route")).mapped("wechatpay_invoice_id")), set(invoices)
         )
         self.assertFalse(self.env["city.settlement.allocation"]._wechatpay_invoice_outside(company=self.company))
+        self.assertEqual(self.other.account_id.company_ids, self.company_2)
+        self.assertTrue(self.other.move_id)
+        self.assertFalse(self.other.wechatpay_invoice_id, "another company's lines are invoiced in their company")
         self.assertTrialBalanceBalances()
