@@ -93,6 +93,7 @@ SURFACE = {
     ),
     "city_settlement.wizard.city_payment_bill_import:action_import": Refused("button: accountant"),
     "city_wechatpay.models.city_wechatpay_bill_download:action_download_now": Refused("button: operator, admin"),
+    "city_wechatpay.models.payment_provider:action_wechatpay_add_receivers": Refused("button: operator, admin"),
     "city_wechatpay.wizard.city_wechatpay_bill_download_wizard:action_download": Refused("button: operator, admin"),
     "city_settlement.wizard.city_reconciliation_report:action_download": Refused("button: accountant"),
     # --- city_ticketing ----------------------------------------------------

@@ -15,15 +15,14 @@ class CitySettlement(models.Model):
         """Override of `city_settlement`: WeChat Pay profit sharing."""
         return [*super()._get_payout_channel_selection(), ("wechatpay", _("WeChat Pay Profit Sharing"))]
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        """A merchant paid in its sub-merchant account is paid out by profit sharing."""
-        for vals in vals_list:
-            if "payout_channel" not in vals and vals.get("merchant_id"):
-                merchant = self.env["res.partner"].sudo().browse(vals["merchant_id"])
-                if merchant.wechatpay_sub_mchid:
-                    vals["payout_channel"] = "wechatpay"
-        return super().create(vals_list)
+    @api.model
+    def _settle_merchant(self, merchant, today, company):
+        """Override of `city_settlement`: a merchant paid in its sub-merchant account is paid out
+        by profit sharing."""
+        settlement = super()._settle_merchant(merchant, today, company)
+        if settlement and merchant.wechatpay_sub_mchid:
+            settlement.sudo().payout_channel = "wechatpay"
+        return settlement
 
     def _city_payout_wechatpay(self):
         """Profit sharing: WeChat Pay has already released the merchant's money transaction by
@@ -36,8 +35,8 @@ class CitySettlement(models.Model):
             return
         Payout = self.env["city.settlement.payout"].sudo()
         domain = [("merchant_id", "=", self.merchant_id.id), ("company_id", "=", self.company_id.id)]
-        shares = Payout.search(domain + [("state", "=", "done"), ("wechatpay_kind", "in", ("share", "settle"))])
-        paid = Payout.search(domain + [("settlement_id", "!=", False), ("channel", "=", "wechatpay")])
+        shares = Payout.search([*domain, ("state", "=", "done"), ("wechatpay_kind", "in", ("share", "settle"))])
+        paid = Payout.search([*domain, ("settlement_id", "!=", False), ("channel", "=", "wechatpay")])
         released = sum(to_fen(p.wechatpay_amount_released) for p in shares) - sum(to_fen(p.amount) for p in paid)
         if released < due:
             raise UserError(

@@ -92,9 +92,7 @@ class CitySettlementPayout(models.Model):
                 wechatpay_amount_released=float(from_fen(delivered)),
                 wechatpay_amount_ahead=float(from_fen(rest - delivered)),
             )
-        payout = self.create(
-            self._wechatpay_base_vals(tx, "share", f"{tx.reference}-S{number:02d}", owed, **vals)
-        )
+        payout = self.create(self._wechatpay_base_vals(tx, "share", f"{tx.reference}-S{number:02d}", owed, **vals))
         tx.write({"wechatpay_ps_requests": number, **({"wechatpay_ps_state": "closed"} if final else {})})
         payout._wechatpay_mark(allocations)
         payout._wechatpay_send()
@@ -108,7 +106,9 @@ class CitySettlementPayout(models.Model):
         returned = {}
         for ret in live.filtered(lambda p: p.wechatpay_kind == "return"):
             for receiver, fen in ret._wechatpay_receivers().items():
-                returned[(ret.wechatpay_share_ref, receiver)] = returned.get((ret.wechatpay_share_ref, receiver), 0) + fen
+                returned[(ret.wechatpay_share_ref, receiver)] = (
+                    returned.get((ret.wechatpay_share_ref, receiver), 0) + fen
+                )
         shares = live.filtered(lambda p: p.wechatpay_kind == "share" and p.state == "done").sorted("id", reverse=True)
         count = len(live.filtered(lambda p: p.wechatpay_kind == "return"))
         for receiver, amount in sorted(amounts.items()):
@@ -122,7 +122,11 @@ class CitySettlementPayout(models.Model):
                 count += 1
                 payout = self.create(
                     self._wechatpay_base_vals(
-                        tx, "return", f"{tx.reference}-R{count:02d}", {receiver: take}, wechatpay_share_ref=share.reference
+                        tx,
+                        "return",
+                        f"{tx.reference}-R{count:02d}",
+                        {receiver: take},
+                        wechatpay_share_ref=share.reference,
                     )
                 )
                 payout._wechatpay_send()
@@ -160,9 +164,8 @@ class CitySettlementPayout(models.Model):
         (recorded on its 'released ahead' account, else on its payable)."""
         live = tx._wechatpay_ps_live_payouts()
         refunds = tx.child_transaction_ids.filtered(lambda t: t.operation == "refund" and t.state == "done")
-        owed = (
-            sum(to_fen(r.wechatpay_ps_from_balance) for r in refunds)
-            - sum(to_fen(p.amount) for p in live if p.wechatpay_kind in ("return", "clawback"))
+        owed = sum(to_fen(r.wechatpay_ps_from_balance) for r in refunds) - sum(
+            to_fen(p.amount) for p in live if p.wechatpay_kind in ("return", "clawback")
         )
         reference = f"{refund.reference}-C"
         if owed <= 0 or live.filtered(lambda p: p.reference == reference):
@@ -182,7 +185,11 @@ class CitySettlementPayout(models.Model):
         self.ensure_one()
         if allocations:
             self.env.cr.execute(
-                SQL("UPDATE city_settlement_allocation SET payout_id = %s WHERE id IN %s", self.id, tuple(allocations.ids))
+                SQL(
+                    "UPDATE city_settlement_allocation SET payout_id = %s WHERE id IN %s",
+                    self.id,
+                    tuple(allocations.ids),
+                )
             )
             allocations.invalidate_recordset(["payout_id"])
 
@@ -209,7 +216,7 @@ class CitySettlementPayout(models.Model):
         tx = self.transaction_id
         sub = {"sub_mchid": tx.wechatpay_sub_mchid}
         if self.wechatpay_kind == "return":
-            (receiver, fen), = self._wechatpay_receivers().items()
+            ((receiver, fen),) = self._wechatpay_receivers().items()
             return "profitsharing_return", {
                 "out_return_no": self.reference,
                 "out_order_no": self.wechatpay_share_ref,
@@ -338,16 +345,23 @@ class CitySettlementPayout(models.Model):
             lines += [(account, partner, sign * fen, self.reference), (held, merchant, -sign * fen, self.reference)]
         released, ahead = to_fen(self.wechatpay_amount_released), to_fen(self.wechatpay_amount_ahead)
         if self.wechatpay_kind == "share":
-            lines += [(payable, merchant, released, _("Released by WeChat Pay")),
-                      (ahead_acc, merchant, ahead, _("Released ahead of delivery")),
-                      (held, merchant, -(released + ahead), self.reference)]
+            lines += [
+                (payable, merchant, released, _("Released by WeChat Pay")),
+                (ahead_acc, merchant, ahead, _("Released ahead of delivery")),
+                (held, merchant, -(released + ahead), self.reference),
+            ]
         elif self.wechatpay_kind == "settle":
-            lines += [(payable, merchant, released, _("Delivered after release")), (ahead_acc, merchant, ahead, self.reference)]
+            lines += [
+                (payable, merchant, released, _("Delivered after release")),
+                (ahead_acc, merchant, ahead, self.reference),
+            ]
         elif self.wechatpay_kind == "clawback":
             owed = to_fen(self.amount)
-            lines += [(held, merchant, owed, _("Refunded from the merchant's WeChat Pay balance")),
-                      (ahead_acc, merchant, ahead, self.reference),
-                      (payable, merchant, -(owed + ahead), self.reference)]
+            lines += [
+                (held, merchant, owed, _("Refunded from the merchant's WeChat Pay balance")),
+                (ahead_acc, merchant, ahead, self.reference),
+                (payable, merchant, -(owed + ahead), self.reference),
+            ]
         return [line for line in lines if line[2]]
 
     def _wechatpay_book(self):
@@ -367,8 +381,11 @@ class CitySettlementPayout(models.Model):
                     "journal_id": journal.id,
                     "company_id": company.id,
                     "date": fields.Date.context_today(self),
-                    "ref": _("WeChat Pay %(kind)s %(ref)s", kind=dict(KIND_SELECTION)[self.wechatpay_kind],
-                             ref=self.reference),
+                    "ref": _(
+                        "WeChat Pay %(kind)s %(ref)s",
+                        kind=dict(KIND_SELECTION)[self.wechatpay_kind],
+                        ref=self.reference,
+                    ),
                     "line_ids": [
                         Command.create(
                             {

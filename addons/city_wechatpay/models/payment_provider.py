@@ -361,11 +361,13 @@ class PaymentProvider(models.Model):
 
     def action_wechatpay_add_receivers(self):
         """Add the operator as profit-sharing receiver of every sub-merchant (Operators)."""
-        access.check_groups(self.env, access.OPERATOR)
+        access.check_groups(self.env, access.OPERATOR, "base.group_system")
         self.check_access("write")
         for provider in self.filtered(lambda p: p.code == "wechatpay"):
-            merchants = self.env["res.partner"].sudo().search(
-                [("is_merchant", "=", True), ("wechatpay_sub_mchid", "!=", False)]
+            merchants = (
+                self.env["res.partner"]
+                .sudo()
+                .search([("is_merchant", "=", True), ("wechatpay_sub_mchid", "!=", False)])
             )
             provider._wechatpay_add_receivers(merchants)
         return True

@@ -175,8 +175,11 @@ class PaymentTransaction(models.Model):
         )
         from_frozen = sum(to_fen(-r.amount) - to_fen(r.wechatpay_ps_from_balance) for r in refunds)
         shared = sum(to_fen(p.amount) for p in payouts if p.wechatpay_kind == "share")
-        released = sum(to_fen(p.wechatpay_amount_released) + to_fen(p.wechatpay_amount_ahead) for p in payouts
-                       if p.wechatpay_kind == "share")
+        released = sum(
+            to_fen(p.wechatpay_amount_released) + to_fen(p.wechatpay_amount_ahead)
+            for p in payouts
+            if p.wechatpay_kind == "share"
+        )
         return to_fen(self.amount) - from_frozen - shared - released
 
     def _wechatpay_ps_balance_fen(self):
@@ -352,7 +355,7 @@ class PaymentTransaction(models.Model):
             )
         )
         ids = [row[0] for row in self.env.cr.fetchall()]
-        return self.sudo().search(domain + [("id", "in", ids)], limit=limit, order="id")
+        return self.sudo().search([*domain, ("id", "in", ids)], limit=limit, order="id")
 
     @api.model
     def _cron_wechatpay_profit_sharing(self, deadline=False, batch_size=100):

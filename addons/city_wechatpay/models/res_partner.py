@@ -47,6 +47,16 @@ class ResPartner(models.Model):
         ),
     ]
 
+    @api.model
+    def _get_operator_fields(self):
+        """Override of `city_base`: who is paid (the sub-merchant account) and its cap are the operator's."""
+        return super()._get_operator_fields() | {
+            "wechatpay_sub_mchid",
+            "wechatpay_legal_name",
+            "wechatpay_max_share_percent",
+            "wechatpay_receiver_accounts",
+        }
+
     @api.constrains("wechatpay_sub_mchid")
     def _check_wechatpay_sub_mchid(self):
         for partner in self.filtered("wechatpay_sub_mchid"):

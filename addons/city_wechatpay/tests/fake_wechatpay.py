@@ -487,9 +487,11 @@ class FakeWechatPay:
             if data.get("sub_mchid") is None or not data.get("name"):
                 return 400, {"code": "PARAM_ERROR", "message": "sub_mchid, name"}
             name = rsa_decrypt(self.wechat_key, data["name"])
-            self.receivers[(data["sub_mchid"], data["account"])] = dict(
-                type=data["type"], relation_type=data["relation_type"], name=name
-            )
+            self.receivers[(data["sub_mchid"], data["account"])] = {
+                "type": data["type"],
+                "relation_type": data["relation_type"],
+                "name": name,
+            }
             return 200, {"sub_mchid": data["sub_mchid"], "type": data["type"], "account": data["account"]}
         if method == "POST" and path in ("/v3/profitsharing/orders", "/v3/profitsharing/orders/unfreeze"):
             return self._ps_share(data, unfreeze_only=path.endswith("unfreeze"))
@@ -620,8 +622,21 @@ class FakeWechatPay:
         now = datetime.datetime.now().strftime("%Y-%m-%d %H:%M:%S")
 
         def row(out_no, order_id, receiver, amount, kind, sub_mchid, transaction_id):
-            cells = [now, sub_mchid, sub_mchid, transaction_id, order_id, uuid.uuid4().hex[:20], out_no,
-                     "MERCHANT_ID", receiver, "%.2f" % (amount / 100), kind, kind, ""]
+            cells = [
+                now,
+                sub_mchid,
+                sub_mchid,
+                transaction_id,
+                order_id,
+                uuid.uuid4().hex[:20],
+                out_no,
+                "MERCHANT_ID",
+                receiver,
+                "%.2f" % (amount / 100),
+                kind,
+                kind,
+                "",
+            ]
             rows.append(",".join("`" + c for c in cells))
 
         shares = {
@@ -632,13 +647,21 @@ class FakeWechatPay:
         for share in shares.values():
             for r in share["receivers"]:
                 kind = "解冻给分账方" if r.get("description") == "解冻给分账方" else "分账"
-                row(share["out_order_no"], share["order_id"], r["account"], r["amount"], kind,
-                    share["sub_mchid"], share["transaction_id"])
+                row(
+                    share["out_order_no"],
+                    share["order_id"],
+                    r["account"],
+                    r["amount"],
+                    kind,
+                    share["sub_mchid"],
+                    share["transaction_id"],
+                )
         for ret in self.returns.values():
             if ret["out_order_no"] not in shares:
                 continue
-            row(ret["out_return_no"], ret["return_id"], ret["return_mchid"], ret["amount"], "回退",
-                ret["sub_mchid"], "")
+            row(
+                ret["out_return_no"], ret["return_id"], ret["return_mchid"], ret["amount"], "回退", ret["sub_mchid"], ""
+            )
         rows.append("总条数")
         rows.append("`%d" % (len(rows) - 2))
         return ("\n".join(rows) + "\n").encode()

@@ -9,7 +9,7 @@ after sharing (回退 first); the 30-day deadline; the cap."""
 from datetime import timedelta
 
 from odoo import fields
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 
 from odoo.addons.city_wechatpay.tests.common import WechatpayCommon
@@ -87,9 +87,17 @@ class TestProfitSharing(WechatpayCommon):
         self._age(tx, minutes=2)
         first = self._share()
         self.assertEqual(len(first), 1)
-        self.assertEqual(first[0]["receivers"], [
-            {"type": "MERCHANT_ID", "account": self.fake.mchid, "amount": 500, "description": f"Service fee {tx.reference}"}
-        ])
+        self.assertEqual(
+            first[0]["receivers"],
+            [
+                {
+                    "type": "MERCHANT_ID",
+                    "account": self.fake.mchid,
+                    "amount": 500,
+                    "description": f"Service fee {tx.reference}",
+                }
+            ],
+        )
         self.assertFalse(first[0]["unfreeze_unsplit"], "another ticket is still to be delivered")
         self.assertIn((self.fake.sub_mchid, self.fake.mchid), self.fake.receivers)
         self.assertEqual(self.fake.receivers[(self.fake.sub_mchid, self.fake.mchid)]["name"], RECEIVER_NAME)
@@ -107,9 +115,10 @@ class TestProfitSharing(WechatpayCommon):
         self.assertEqual(payouts.wechatpay_move_id.company_id, self.company)
         self.assertFalse(self.env["account.move.line"].search_count([("company_id", "=", company_2.id)]))
         self.assertEqual(tx.wechatpay_ps_state, "closed")
-        self.assertEqual(self.fake.orders[tx.reference]["ps"], {
-            "frozen": 0, "balance": 9000, "shared": 1000, "requests": 2, "closed": True
-        })
+        self.assertEqual(
+            self.fake.orders[tx.reference]["ps"],
+            {"frozen": 0, "balance": 9000, "shared": 1000, "requests": 2, "closed": True},
+        )
         self.assertEqual(
             self._balances(),
             {"held": 0.0, "ahead": 0.0, "payable": 0.0, "fee": 10.0, "escrow": 0.0, "operator": -10.0},
@@ -168,11 +177,15 @@ class TestProfitSharing(WechatpayCommon):
         self.assertEqual((download.ps_line_count, download.ps_difference_count), (3, 0), download.ps_differences)
         lines = ps_bill.parse(self.fake.profitsharing_bill([tx.provider_reference]))
         short = [line._replace(amount=line.amount - 1) if line.kind == "share" else line for line in lines]
-        (difference,) = ps_bill.reconcile(short, [x for p in tx.wechatpay_ps_payout_ids for x in p._wechatpay_bill_lines()])
-        self.assertEqual((difference.cause, difference.bill_amount, difference.odoo_amount), ("amount_mismatch", 499, 500))
+        (difference,) = ps_bill.reconcile(
+            short, [x for p in tx.wechatpay_ps_payout_ids for x in p._wechatpay_bill_lines()]
+        )
+        self.assertEqual(
+            (difference.cause, difference.bill_amount, difference.odoo_amount), ("amount_mismatch", 499, 500)
+        )
 
     def test_refund_before_sharing_from_frozen_funds(self):
-        order, tx = self._paid(qty=1)
+        _order, tx = self._paid(qty=1)
         refund = tx._send_refund_request(amount_to_refund=50.0)
         self.assertFalse(tx.wechatpay_ps_payout_ids)
         self.assertEqual(self.fake.orders[tx.reference]["ps"]["frozen"], 0)
@@ -235,3 +248,13 @@ class TestProfitSharing(WechatpayCommon):
         self.assertEqual(self.env["city.wechatpay.notice"]._get_kind(envelope), "profitsharing")
         self.env["city.settlement.payout"]._wechatpay_apply_notice(resource)
         self.assertEqual(payout.state, "done")
+
+    def test_merchant_cannot_change_its_sub_merchant(self):
+        with self.assertRaisesRegex(AccessError, "Sub-merchant"):
+            self.merchant_a.with_user(self.manager_a).write({"wechatpay_sub_mchid": "1900000999"})
+        order, tx = self._paid(qty=1)
+        self._deliver(order, 50.0, "a")
+        self._share()
+        Payout = self.env["city.settlement.payout"]
+        self.assertIn(tx.wechatpay_ps_payout_ids, Payout.with_user(self.staff_a).search([]))
+        self.assertFalse(Payout.with_user(self.manager_b).search([("id", "in", tx.wechatpay_ps_payout_ids.ids)]))

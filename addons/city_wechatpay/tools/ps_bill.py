@@ -59,6 +59,7 @@ def parse(content):
 def reconcile(bill_lines, odoo_lines):
     """Differences between the bill's lines and the suite's (both :class:`PsLine`),
     matched by (number, receiver, kind)."""
+
     def totals(lines):
         result = {}
         for line in lines:
