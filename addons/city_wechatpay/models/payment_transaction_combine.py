@@ -351,6 +351,21 @@ class SaleOrder(models.Model):
             )
         return dict(sorted(parts.items(), key=lambda item: item[0].id))
 
+    def _wechatpay_pay_parts(self, provider, openid):
+        """What the member confirms to pay this cross-merchant order in service-provider
+        mode (for the mini-program API): one ``wx.requestPayment`` parameter set for a
+        combined payment, one per merchant (in order) without it; each with the part's
+        ``reference`` and ``appId``."""
+        self.ensure_one()
+        txs = self.env["payment.transaction"]._wechatpay_create_parts(self, openid, provider)
+        todo = txs[:1] if txs[:1].wechatpay_combined else txs.filtered(lambda tx: tx.state == "draft")
+        result = []
+        for tx in todo:
+            values = tx._get_processing_values()
+            keys = ("timeStamp", "nonceStr", "package", "signType", "paySign")
+            result.append({"appId": tx.wechatpay_appid, "reference": tx.reference, **{k: values[k] for k in keys}})
+        return result
+
     def _city_take_into_escrow(self):
         """Override of `city_settlement`: each escrow records the WeChat Pay payment that
         holds its money (the part of its merchant for a cross-merchant order), and the

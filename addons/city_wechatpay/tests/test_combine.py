@@ -50,7 +50,8 @@ class TestCombinedPayment(WechatpayCommon, HttpCase):
             [(self.merchant_a, 6634), (self.merchant_b, 6633), (self.merchant_c, 6633)],
         )
         self.assertEqual(len(set(txs.mapped("wechatpay_combine_ref"))), 1)
-        values = txs[0]._get_processing_values()
+        (values,) = order._wechatpay_pay_parts(self.provider, "o-member-openid-0001")  # one confirmation
+        self.assertEqual((values["reference"], values["appId"]), (txs[0].reference, self.fake.appid))
         self.assertEqual(txs[0]._wechatpay_parts(), txs)
         ref = txs[0].wechatpay_combine_ref
         sent = self.fake.combines[ref]
@@ -131,7 +132,8 @@ class TestCombinedPayment(WechatpayCommon, HttpCase):
     def test_separate_payments_without_combined_payment(self):
         """The fallback: one payment per merchant, each into its sub-merchant account."""
         order, txs = self._parts(combined=False)
-        values = [tx._get_processing_values() for tx in txs]
+        values = order._wechatpay_pay_parts(self.provider, "o-member-openid-0001")
+        self.assertEqual([v["reference"] for v in values], txs.mapped("reference"))
         self.assertEqual(len({v["package"] for v in values}), 3, "one confirmation per merchant")
         self.assertNotIn(txs[0].wechatpay_combine_ref, self.fake.combines)
         self.assertEqual([self.fake.orders[tx.reference]["sub_mchid"] for tx in txs], [SUB_A, SUB_B, SUB_C])
