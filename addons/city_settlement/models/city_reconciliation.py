@@ -494,7 +494,8 @@ class CityReconciliation(models.Model):
         totals["released"] = to_fen(released[0][0] or 0) if released else 0
         payouts = self._get_payouts()
         totals["payout_due"] = sum(to_fen(s.closing_balance) for s in payouts.settlement_id)
-        totals["payout_paid"] = sum(to_fen(p.amount) for p in payouts)
+        # Statements paid (per-transaction shares are a channel's detail: the fund-flow layer pairs them).
+        totals["payout_paid"] = sum(to_fen(p.amount) for p in payouts if p.settlement_id)
         totals["escrow_account_credit"] = None
         escrow_account = company.city_escrow_account_id
         if escrow_account:

@@ -141,10 +141,15 @@ class CitySettlementPayout(models.Model):
         pending = tx._wechatpay_ps_live_payouts().filtered(lambda p: p.state == "pending")
         if pending:
             pending._wechatpay_send()
+        due, shared = tx._wechatpay_ps_due(), tx._wechatpay_ps_shared()
+        excess = {r: shared[r] - due.get(r, 0) for r in shared if shared[r] > due.get(r, 0)}
+        if excess and not pending:
+            pending |= self._wechatpay_create_returns(tx, excess)  # a refund booked after it was sent
         allocations = tx._wechatpay_ps_allocations(unmarked=True)
         if not allocations:
             return pending
-        merchant_fen = sum(to_fen(a.amount) for a in allocations if a.role == "merchant")
+        # Reversals (refunds) are the clawback's: only deliveries and expiries earn the released money.
+        merchant_fen = sum(to_fen(a.amount) for a in allocations if a.role == "merchant" and a.movement != "reversal")
         payout = self.create(
             self._wechatpay_base_vals(
                 tx,

@@ -347,7 +347,7 @@ class PaymentTransaction(models.Model):
                 """SELECT DISTINCT tx.id FROM payment_transaction tx
                      JOIN sale_order_transaction_rel rel ON rel.transaction_id = tx.id
                      JOIN city_settlement_allocation a ON a.order_id = rel.sale_order_id
-                    WHERE a.payout_id IS NULL AND a.movement IN %s
+                    WHERE tx.wechatpay_profit_sharing AND a.payout_id IS NULL AND a.movement IN %s
                    UNION
                    SELECT transaction_id FROM city_settlement_payout WHERE state = 'pending'
                      AND transaction_id IS NOT NULL""",

@@ -131,6 +131,16 @@ class TestProfitSharing(WechatpayCommon):
         settlement.action_confirm()
         settlement.action_pay()
         self.assertEqual((settlement.state, settlement.amount_payout), ("paid", 90.0))
+        # The reconciliation and its sheet in this mode: statements paid, shares as payouts of the channel.
+        day = (fields.Datetime.now() + timedelta(hours=8)).date()
+        rec = (
+            self.env["city.reconciliation"]
+            .sudo()
+            ._get_or_create(day, day, provider=self.provider, company=self.company)
+        )
+        result = rec._reconcile()
+        self.assertEqual(rec._get_ledger_totals()["payout_paid"], 9000)
+        self.assertTrue(rec._create_xlsx_attachment(result).datas)
 
     def test_retry_reuses_out_order_no(self):
         order, tx = self._paid(qty=1)
@@ -167,6 +177,8 @@ class TestProfitSharing(WechatpayCommon):
             {"held": 0.0, "ahead": 0.0, "payable": 0.0, "fee": 0.0, "operator": 0.0},
         )
         self.assertTrialBalanceBalances()
+        self.assertFalse(self._share(), "the refund's reversal is settled without a request")
+        self.assertEqual(self._balances()["payable"], 0.0)
         # The profit-sharing bill of the day, downloaded and reconciled against the payouts.
         today = fields.Datetime.now() + timedelta(hours=8)  # Beijing
         day = today.date()
