@@ -82,12 +82,15 @@ class TestPersonalCommission(WechatpayCommon):
         refund._wechatpay_apply("refund", self.fake.refund_resource(refund.wechatpay_out_refund_no))
         refund._post_process()
         self.env["city.settlement.allocation"]._post_batch(company=self.company)
+        self.env["payment.transaction"]._cron_wechatpay_profit_sharing()  # nothing more is shared or returned
+        self.env["city.settlement.allocation"]._post_batch(company=self.company)
         self.assertEqual(
             sorted(tx.wechatpay_ps_payout_ids.mapped(lambda p: (p.wechatpay_kind, p.amount, p.state))),
             [
                 ("clawback", 90.0, "done"),  # the merchant's balance paid the rest of the refund: 85.00 + 5.00
                 ("personal_clawback", 5.0, "done"),
                 ("return", 10.0, "done"),
+                ("settle", 0.0, "done"),  # the cron marks the reversal, which releases nothing
                 ("share", 15.0, "done"),
             ],
         )
