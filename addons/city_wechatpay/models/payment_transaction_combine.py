@@ -366,6 +366,42 @@ class SaleOrder(models.Model):
             result.append({"appId": tx.wechatpay_appid, "reference": tx.reference, **{k: values[k] for k in keys}})
         return result
 
+    def _city_refund_to_channel(self, amount, refund_key):
+        """Override of `city_settlement`: an order paid one part per merchant refunds each
+        part what its escrows gave back and it has not refunded yet (the caller booked the
+        escrows first), each through its own payment and sub-merchant, with the same key:
+        the same refund is never sent twice.
+
+        :return: the refund transactions
+        """
+        self.ensure_one()
+        parts = self._city_get_channel_transactions().filtered("wechatpay_combine_ref")
+        if not parts:
+            return super()._city_refund_to_channel(amount, refund_key)
+        left = to_fen(amount)
+        refunds = self.env["payment.transaction"]
+        for part in parts.sorted("id"):
+            escrows = self.sudo().city_escrow_ids.filtered(lambda e, p=part: e.wechatpay_tx_id == p)
+            key = f"{part.reference}-{refund_key}"
+            sent = part.child_transaction_ids.filtered(
+                lambda t, k=key: t.operation == "refund" and t.state != "cancel" and t.wechatpay_out_refund_no != k
+            )
+            given_back = sum(to_fen(e.amount_refunded) + to_fen(e.amount_reversed) for e in escrows)
+            due = given_back - sum(to_fen(-t.amount) for t in sent)
+            fen = min(left, due)
+            if fen > 0:
+                refunds |= part._city_refund_to_channel(float(from_fen(fen)), refund_key)
+                left -= fen
+        if left > 0:
+            raise UserError(
+                _(
+                    "Order %(order)s: %(amount)s cannot be refunded through its merchants' payments.",
+                    order=self.name,
+                    amount=from_fen(left),
+                )
+            )
+        return refunds
+
     def _city_take_into_escrow(self):
         """Override of `city_settlement`: each escrow records the WeChat Pay payment that
         holds its money (the part of its merchant for a cross-merchant order), and the

@@ -112,10 +112,24 @@ class TestCombinedPayment(WechatpayCommon, HttpCase):
         # a query gives the same, changes nothing
         self.assertEqual(txs[2]._wechatpay_query()["trade_state"], "SUCCESS")
         self.assertEqual(set(txs.mapped("state")), {"done"})
-        # a part refunds as any partner-mode payment: its own out_trade_no and sub_mchid
-        refund = txs[1]._city_refund_to_channel(10.0, "TEST")
-        self.assertEqual(self.fake.refunds[refund.wechatpay_out_refund_no]["sub_mchid"], SUB_B)
-        self.assertEqual(self.fake.refunds[refund.wechatpay_out_refund_no]["out_trade_no"], txs[1].reference)
+        # a ticket of B and one of C refunded by their policy (the escrow booked first, as city_ticketing
+        # does): each part refunds its own share, through its own sub-merchant; the same key again: the same
+        by_key = {e.component_key: e for e in escrows}
+        by_key["gym"]._refund(66.33, "test.ticket,1", "随时退")
+        by_key["book"]._refund(10.0, "test.ticket,2", "随时退")
+        refunds = order._city_refund_to_channel(76.33, "T1")
+        self.assertEqual(order._city_refund_to_channel(76.33, "T1"), refunds)
+        self.assertEqual(
+            [
+                (
+                    self.fake.refunds[r.wechatpay_out_refund_no]["sub_mchid"],
+                    self.fake.refunds[r.wechatpay_out_refund_no]["out_trade_no"],
+                    -r.amount,
+                )
+                for r in refunds
+            ],
+            [(SUB_B, txs[1].reference, 66.33), (SUB_C, txs[2].reference, 10.0)],
+        )
 
     def test_combined_payment_closed_when_unpaid(self):
         _order, txs = self._parts()
