@@ -407,12 +407,9 @@ suite_template() {
         if ! db_exists "$template"; then
             log "building template database $template with Odoo modules: $deps"
             local old
-            # Drop this data dir's outdated templates (others belong to other checkouts), but
-            # the two newest: branches with other dependencies, tested side by side on the same
-            # data dir, would otherwise drop each other's template and rebuild it every run.
+            # Drop this data dir's outdated templates (others belong to other checkouts).
             for old in $(psql -d postgres -Atqc "select d.datname from pg_database d
-                    where d.datname like 'city_tmpl_%' and shobj_description(d.oid, 'pg_database') = '$DATA_DIR'
-                    order by d.oid desc offset 2"); do
+                    where d.datname like 'city_tmpl_%' and shobj_description(d.oid, 'pg_database') = '$DATA_DIR'"); do
                 dropdb "$old" && rm -rf "${DATA_DIR:?}/filestore/$old"
             done
             dropdb --if-exists --force "$template.tmp"
