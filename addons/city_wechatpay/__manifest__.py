@@ -18,6 +18,7 @@
         "views/payment_provider_views.xml",
         "views/city_wechatpay_notice_views.xml",
         "views/city_wechatpay_bill_download_views.xml",
+        "views/city_wechatpay_clawback_views.xml",
         "wizard/city_wechatpay_bill_download_wizard_views.xml",
         "views/city_wechatpay_menus.xml",
     ],

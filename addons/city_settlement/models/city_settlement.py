@@ -166,11 +166,12 @@ class CitySettlement(models.Model):
             SQL(
                 "SELECT merchant_id FROM city_settlement_allocation"
                 " WHERE settlement_id IS NULL AND company_id = %s AND role IN %s AND date <= %s"
-                " AND move_id IS NOT NULL"
+                " AND move_id IS NOT NULL AND %s"
                 " GROUP BY merchant_id ORDER BY MIN(date), merchant_id %s",
                 company.id,
                 MERCHANT_PAYABLE_ROLES,
                 today,
+                self._city_settle_line_filter(),
                 SQL("LIMIT %s", limit) if limit else SQL(""),
             )
         )
@@ -225,6 +226,12 @@ class CitySettlement(models.Model):
         return created.with_env(self.env)
 
     @api.model
+    def _city_settle_line_filter(self):
+        """Hook: an SQL condition on ``city_settlement_allocation`` rows that statements take
+        (a module settling some lines another way leaves them out)."""
+        return SQL("TRUE")
+
+    @api.model
     def _settle_merchant(self, merchant, today, company):
         """Create the merchant's draft statement for its cut-off (or nothing)."""
         cycle = self._get_merchant_cycle(merchant, company)
@@ -239,11 +246,12 @@ class CitySettlement(models.Model):
         self.env.cr.execute(
             SQL(
                 "SELECT id FROM city_settlement_allocation WHERE settlement_id IS NULL AND merchant_id = %s"
-                " AND company_id = %s AND role IN %s AND date <= %s AND move_id IS NOT NULL FOR UPDATE",
+                " AND company_id = %s AND role IN %s AND date <= %s AND move_id IS NOT NULL AND %s FOR UPDATE",
                 merchant.id,
                 company.id,
                 MERCHANT_PAYABLE_ROLES,
                 date_to,
+                self._city_settle_line_filter(),
             )
         )
         line_ids = [r[0] for r in self.env.cr.fetchall()]

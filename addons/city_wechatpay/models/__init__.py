@@ -14,3 +14,6 @@ from . import city_settlement_payout
 from . import city_reconciliation
 from . import city_wechatpay_notice
 from . import city_wechatpay_bill_download
+from . import payment_transaction_combine
+from . import city_settlement_allocation_partner
+from . import city_settlement_payout_personal

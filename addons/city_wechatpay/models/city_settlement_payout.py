@@ -321,6 +321,18 @@ class CitySettlementPayout(models.Model):
     # BUSINESS: books
     # ------------------------------------------------------------
 
+    def _wechatpay_shared_sign(self):
+        """How this payout counts in what its receivers got: shares +1, returns -1 (a hook)."""
+        return {"share": 1, "return": -1}.get(self.wechatpay_kind, 0)
+
+    def _wechatpay_receiver_account(self, receiver, payable, operator_account):
+        """``(account, partner)`` a receiver's share books on (a hook): another merchant's
+        payable, else the operator's own account."""
+        other = self.env["res.partner"].sudo().search([("wechatpay_sub_mchid", "=", receiver)], limit=1)
+        if other and other != self.merchant_id:
+            return payable, other
+        return operator_account, self.env["res.partner"]
+
     def _wechatpay_move_lines(self):
         """``[(account, partner, signed fen, label)]`` of this payout's entry (debit > 0)."""
         self.ensure_one()
@@ -334,10 +346,7 @@ class CitySettlementPayout(models.Model):
         lines = []
         sign = {"share": 1, "return": -1}.get(self.wechatpay_kind, 0)
         for receiver, fen in self._wechatpay_receivers().items():
-            other = self.env["res.partner"].sudo().search([("wechatpay_sub_mchid", "=", receiver)], limit=1)
-            account, partner = (
-                (payable, other) if other and other != merchant else (operator_account, self.env["res.partner"])
-            )
+            account, partner = self._wechatpay_receiver_account(receiver, payable, operator_account)
             lines += [(account, partner, sign * fen, self.reference), (held, merchant, -sign * fen, self.reference)]
         released, ahead = to_fen(self.wechatpay_amount_released), to_fen(self.wechatpay_amount_ahead)
         if self.wechatpay_kind == "share":

@@ -99,9 +99,15 @@ class PaymentTransaction(models.Model):
     # BUSINESS: what is owed, shared, frozen
     # ------------------------------------------------------------
 
+    def _wechatpay_ps_escrows(self):
+        """The escrows whose money this payment holds (a hook: a part of a cross-merchant
+        order holds its own merchant's, see payment_transaction_combine.py)."""
+        self.ensure_one()
+        return self.sale_order_ids.sudo().city_escrow_ids
+
     def _wechatpay_ps_merchant(self):
         self.ensure_one()
-        return self.sale_order_ids.sudo().city_escrow_ids.merchant_id[:1]
+        return self._wechatpay_ps_escrows().merchant_id[:1]
 
     def _wechatpay_ps_receiver(self, partner):
         """The receiver account (商户号) a beneficiary's share goes to: another merchant's
@@ -113,7 +119,7 @@ class PaymentTransaction(models.Model):
     def _wechatpay_ps_allocations(self, unmarked=False):
         self.ensure_one()
         domain = [
-            ("escrow_id", "in", self.sale_order_ids.sudo().city_escrow_ids.ids),
+            ("escrow_id", "in", self._wechatpay_ps_escrows().ids),
             ("movement", "in", SHARED_MOVEMENTS),
         ]
         if unmarked:
@@ -138,7 +144,7 @@ class PaymentTransaction(models.Model):
         merchant = self._wechatpay_ps_merchant()
         due = defaultdict(int)
         now = fields.Datetime.now()
-        for escrow in self.sale_order_ids.sudo().city_escrow_ids:
+        for escrow in self._wechatpay_ps_escrows():
             residual = to_fen(escrow.amount_residual)
             if residual <= 0:
                 continue
@@ -155,7 +161,7 @@ class PaymentTransaction(models.Model):
         """Receiver account -> fen shared to it, net of returns."""
         shared = defaultdict(int)
         for payout in self._wechatpay_ps_live_payouts():
-            sign = {"share": 1, "return": -1}.get(payout.wechatpay_kind, 0)
+            sign = payout._wechatpay_shared_sign()
             for receiver, fen in payout._wechatpay_receivers().items():
                 shared[receiver] += sign * fen
         return shared
@@ -217,7 +223,7 @@ class PaymentTransaction(models.Model):
 
     def _wechatpay_ps_is_final(self):
         """Everything paid is delivered, refunded or expired: the last share unfreezes the rest."""
-        escrows = self.sale_order_ids.sudo().city_escrow_ids
+        escrows = self._wechatpay_ps_escrows()
         return bool(escrows) and all(to_fen(e.amount_residual) <= 0 for e in escrows)
 
     def _wechatpay_ps_run(self, deadline=False):

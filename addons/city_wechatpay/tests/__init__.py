@@ -11,4 +11,7 @@ from . import test_bill
 from . import test_sub_bill
 from . import test_partner
 from . import test_tour
+from . import test_combine
+from . import test_partner_money
 from . import test_profit_sharing
+from . import test_partner_commission

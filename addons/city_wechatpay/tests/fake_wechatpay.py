@@ -109,6 +109,9 @@ class FakeWechatPay:
         # (method, path) -> handler(fake, query, data) -> (status, answer): endpoints other test
         # helpers add (see fake_wechatpay_sub_bills.py, city_wechatpay_mall's fake_mall.py)
         self.extra_routes = {}
+        # Extra endpoints plugged in by other test modules: callables
+        # ``(fake, method, path, query, data) -> (status, answer) | None`` (run under the lock).
+        self.routes = []
         self.refund_status = "PROCESSING"
         self.receivers = {}  # (sub_mchid, account) -> {"type", "relation_type", "name" (decrypted)}
         self.shares = {}  # out_order_no -> answer
@@ -457,6 +460,10 @@ class FakeWechatPay:
                 }
             if (method, path) in self.extra_routes:
                 return self.extra_routes[(method, path)](self, query, data)
+            for route in self.routes:
+                answer = route(self, method, path, query, data)
+                if answer is not None:
+                    return answer
         raise KeyError(path)
 
     # ------------------------------------------------------------ profit sharing

@@ -1,0 +1,309 @@
+# Copyright 2026 City Life Suite contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""The ¥199 three-shop combo, paid through WeChat Pay, in both account models.
+
+A member buys 三店联票 (hotpot 5 : KTV 3 : craft beer 2; rule: platform 10 %,
+channel fee 0.6 %), pays, and redeems the three tickets, one at each shop.
+
+- **Service-provider mode** (服务商): one combined payment (合单支付) with a sub-order per
+  shop into its sub-merchant account, frozen for profit sharing; each redemption is
+  released from escrow; the profit-sharing cron shares the operator's part of each
+  sub-order and unfreezes the rest to the shop (``unfreeze_unsplit``).
+- **Direct mode** (直连): one payment to the operator; the settlement run pays each
+  shop by bank transfer.
+
+Hand-computed figures (the same in both modes):
+
+==========  =======  ===========  ========  ========
+shop        escrow   channel fee  platform  merchant
+==========  =======  ===========  ========  ========
+hotpot       99.50      0.60        9.95      88.95
+KTV          59.70      0.36        5.97      53.37
+craft beer   39.80      0.24        3.98      35.58
+total       199.00      1.20       19.90     177.90
+==========  =======  ===========  ========  ========
+
+Beer: 3980 fen × 0.6 % = 23.88, platform 398, merchant 3558.12; floors 23 + 398 +
+3558 = 3979, the fen left goes to the largest remainder (0.88, the channel fee).
+The balance of every account of the scenario is written out below (``PARTNER`` and
+``DIRECT``, debit positive); ``CITY_PRINT_FIGURES=1`` prints both tables.
+
+Data is committed (the notices are applied in transactions of their own, as on the
+server); everything is created under a unique suffix, and the notices are handed to
+the webhook's model method in process (no HTTP server: the route is tested by
+city_wechatpay).
+"""
+
+import os
+import uuid
+
+import pytest
+
+import odoo
+from odoo import Command
+
+from odoo.addons.city_base.tools.allocation import to_fen
+from odoo.addons.city_wechatpay import const
+from odoo.addons.city_wechatpay.tests import fake_wechatpay_combine as combine
+from odoo.addons.city_wechatpay.tests.common import wechat_tx_vals
+from odoo.addons.city_wechatpay.tests.fake_wechatpay import FakeWechatPay
+
+SHOPS = (
+    ("hotpot", "蜀香火锅", 5, "1900000911"),
+    ("ktv", "星光KTV", 3, "1900000912"),
+    ("beer", "麦田精酿", 2, "1900000913"),
+)
+ESCROW = {"hotpot": 9950, "ktv": 5970, "beer": 3980}
+MERCHANT = {"hotpot": 8895, "ktv": 5337, "beer": 3558}
+PLATFORM = {"hotpot": 995, "ktv": 597, "beer": 398}
+CHANNEL = {"hotpot": 60, "ktv": 36, "beer": 24}
+
+# Balance of every account the scenario touches once it is over, debit positive, in yuan.
+# Rows: (account code, partner key or None for the account's total).
+PARTNER = {
+    ("100200", None): 21.10,  # the operator's own WeChat Pay account: shared to it 19.90 + 1.20
+    ("112200", "member"): 0.00,  # the member's receivable: paid, taken into escrow
+    ("CITY.CHFEE", None): -1.20,  # the channel fee share (received by the operator with its commission)
+    ("CITY.ESCROW", None): 0.00,  # in 199.00, released 199.00
+    ("CITY.FEE", None): -19.90,  # the operator's commission (income)
+    ("CITY.MPAY", "beer"): 0.00,  # 35.58 released, unfrozen to the shop by WeChat Pay
+    ("CITY.MPAY", "hotpot"): 0.00,  # 88.95
+    ("CITY.MPAY", "ktv"): 0.00,  # 53.37
+    ("CITY.WXHELD", None): 0.00,  # the shops' money held at WeChat: in 199.00, shared and unfrozen 199.00
+}
+DIRECT = {
+    ("100201", None): 199.00,  # outstanding receipts: the member's payment to the operator's account
+    ("100202", None): -177.90,  # outstanding payments: the three bank transfers to the shops
+    ("112200", "member"): 0.00,  # the member's receivable: paid, taken into escrow
+    ("CITY.CHFEE", None): -1.20,  # the channel's fee (WeChat's 0.6 %), credited as the channel's share
+    ("CITY.ESCROW", None): 0.00,  # in 199.00, released 199.00
+    ("CITY.FEE", None): -19.90,  # the operator's commission (income)
+    ("CITY.MPAY", "beer"): 0.00,  # 35.58 released, paid by bank transfer
+    ("CITY.MPAY", "hotpot"): 0.00,  # 88.95
+    ("CITY.MPAY", "ktv"): 0.00,  # 53.37
+}
+
+
+def _env(cr):
+    return odoo.api.Environment(cr, odoo.SUPERUSER_ID, {"lang": "en_US"})
+
+
+@pytest.fixture(scope="module")
+def combo_env():
+    registry = odoo.modules.registry.Registry(os.environ.get("CITY_TEST_DB") or odoo.tools.config["db_name"])
+    fake = combine.install(FakeWechatPay().start())
+    with registry.cursor() as cr:
+        env = _env(cr)
+        env["ir.config_parameter"].set_param(const.GATEWAY_PARAM, fake.url)
+        provider = env.ref("city_wechatpay.payment_provider_wechatpay")
+        saved = {"state": provider.state, **{k: provider[k] for k in fake.provider_vals("partner")}}
+    yield registry, fake
+    fake.stop()
+    with registry.cursor() as cr:
+        env = _env(cr)
+        env.ref("city_wechatpay.payment_provider_wechatpay").write(saved)
+        env["ir.config_parameter"].set_param(const.GATEWAY_PARAM, False)
+
+
+def _setup(env, fake, mode):
+    """Three shops (sub-merchants in partner mode), the combo, a member; the provider in ``mode``."""
+    suffix = uuid.uuid4().hex[:6]
+    journal = env["account.journal"].search([("type", "=", "bank"), ("company_id", "=", env.company.id)], limit=1)
+    provider = env.ref("city_wechatpay.payment_provider_wechatpay")
+    provider.write(
+        {
+            **fake.provider_vals(mode),
+            "state": "test",
+            "journal_id": journal.id,
+            "wechatpay_combine": True,
+            "wechatpay_receiver_name": "城市生活运营有限公司",
+        }
+    )
+    env.ref("payment.payment_method_wechat_pay").active = True
+    category = env.ref("city_base.merchant_category_tea")
+    shops = {}
+    for key, name, _weight, sub_mchid in SHOPS:
+        shops[key] = env["res.partner"].create(
+            {
+                "name": f"{name} {suffix}",
+                "is_merchant": True,
+                "is_company": True,
+                "merchant_category_id": category.id,
+                "tz": "Asia/Shanghai",
+                "city_settlement_cycle": "realtime",
+                "wechatpay_sub_mchid": sub_mchid if mode == "partner" else False,
+                "wechatpay_legal_name": f"{name}有限公司",
+            }
+        )
+    template = env["product.template"].create(
+        {
+            "name": f"三店联票 ¥199 {suffix}",
+            "type": "service",
+            "list_price": 199.0,
+            "taxes_id": False,
+            "invoice_policy": "order",
+            "city_ticket_type": "voucher",
+            "city_valid_days": 20,
+            "city_is_combo": True,
+            "city_component_ids": [
+                Command.create({"name": name, "merchant_id": shops[key].id, "weight": weight, "component_key": key})
+                for key, name, weight, _sub in SHOPS
+            ],
+        }
+    )
+    rule = env["city.split.rule"]._find_rule(False, product=template.product_variant_id, modes=("combo",))
+    rule.write({"merchant_percent": 90.0, "channel_fee_percent": 0.6})
+    member = env["res.partner"].create({"name": f"联票会员 {suffix}", "is_member": True})
+    order = env["sale.order"].create(
+        {
+            "partner_id": member.id,
+            "order_line": [Command.create({"product_id": template.product_variant_id.id, "tax_id": False})],
+        }
+    )
+    order.action_confirm()
+    env.cr.execute("SELECT COALESCE(MAX(id), 0) FROM account_move_line")
+    return {
+        "order": order.id,
+        "member": member.id,
+        "shops": {k: s.id for k, s in shops.items()},
+        "watermark": env.cr.fetchone()[0],
+    }
+
+
+def _notice(registry, fake, resource):
+    headers, body = fake.notice("TRANSACTION.SUCCESS", resource)
+    with registry.cursor() as cr:
+        _env(cr)["city.wechatpay.notice"]._receive(headers, body)
+
+
+def _redeem_all(registry, data):
+    with registry.cursor() as cr:
+        env = _env(cr)
+        order = env["sale.order"].browse(data["order"])
+        tickets = order.city_ticket_ids
+        assert sorted(tickets.mapped("merchant_id").ids) == sorted(data["shops"].values())
+        for ticket in tickets:  # each at its own shop
+            ticket._redeem_code(ticket.manual_code, merchant=ticket.merchant_id)
+        tickets.redemption_ids._release_escrow()
+        env["city.settlement.allocation"]._post_batch(company=order.company_id)
+
+
+def _check_allocations(env, data):
+    order = env["sale.order"].browse(data["order"])
+    shops = {v: k for k, v in data["shops"].items()}
+    got = {}
+    for line in env["city.settlement.allocation"].search([("order_id", "=", order.id)]):
+        key = (shops[line.merchant_id.id], line.role)
+        got[key] = got.get(key, 0) + to_fen(line.amount)
+    expected = {}
+    for key in ESCROW:
+        expected.update(
+            {(key, "merchant"): MERCHANT[key], (key, "platform_fee"): PLATFORM[key], (key, "channel_fee"): CHANNEL[key]}
+        )
+    assert got == expected
+    assert {e.state for e in order.city_escrow_ids} == {"done"}
+
+
+def _balances(env, data):
+    """{(account code, shop or member key or None): balance} of the scenario's posted
+    journal items, debit positive; per partner on the merchants' and members' accounts."""
+    member = env["res.partner"].browse(data["member"])
+    keys = {member.commercial_partner_id.id: "member", **{v: k for k, v in data["shops"].items()}}
+    lines = env["account.move.line"].search(
+        [("id", ">", data["watermark"]), ("parent_state", "=", "posted"), ("company_id", "=", env.company.id)]
+    )
+    result = {}
+    for line in lines:
+        per_partner = line.account_id.code == "CITY.MPAY" or line.account_id.account_type in (
+            "asset_receivable",
+            "liability_payable",
+        )
+        key = (line.account_id.code, keys.get(line.partner_id.id, "other") if per_partner else None)
+        result[key] = round(result.get(key, 0.0) + line.debit - line.credit, 2)
+    assert round(sum(result.values()), 2) == 0.0, "the scenario's entries balance"
+    return dict(sorted(result.items(), key=lambda item: (item[0][0], item[0][1] or "")))
+
+
+def _print(title, balances):
+    if os.environ.get("CITY_PRINT_FIGURES"):
+        print(f"\n{title}")
+        for (label, partner), value in balances.items():
+            print(f"  {label:<14} {partner or '':<8} {value:>10.2f}")
+
+
+def test_199_combo_direct_mode(combo_env):
+    registry, fake = combo_env
+    with registry.cursor() as cr:
+        env = _env(cr)
+        data = _setup(env, fake, "direct")
+        order = env["sale.order"].browse(data["order"])
+        tx = env["payment.transaction"].create(wechat_tx_vals(env, order, "o-combo-direct"))
+        tx._get_processing_values()
+        data["tx"], reference = tx.id, tx.reference
+    _notice(registry, fake, fake.pay(reference))
+    with registry.cursor() as cr:
+        env = _env(cr)
+        env["payment.transaction"].browse(data["tx"])._post_process()
+    _redeem_all(registry, data)
+    with registry.cursor() as cr:
+        env = _env(cr)
+        _check_allocations(env, data)
+        shops = env["res.partner"].browse(list(data["shops"].values()))
+        settlements = env["city.settlement"]._run_settlements(merchants=shops)
+        assert sorted(to_fen(s.closing_balance) for s in settlements) == sorted(MERCHANT.values())
+        settlements.action_confirm()
+        settlements.action_pay()
+        balances = _balances(env, data)
+        _print("¥199 combo, direct mode (operator's books, debit positive)", balances)
+        assert balances == DIRECT
+
+
+def test_199_combo_partner_mode(combo_env):
+    registry, fake = combo_env
+    with registry.cursor() as cr:
+        env = _env(cr)
+        data = _setup(env, fake, "partner")
+        order = env["sale.order"].browse(data["order"])
+        provider = env.ref("city_wechatpay.payment_provider_wechatpay")
+        parts = env["payment.transaction"]._wechatpay_create_parts(order, "o-combo-partner", provider)
+        parts[0]._get_processing_values()
+        data["parts"], ref = parts.ids, parts[0].wechatpay_combine_ref
+    sent = fake.combines[ref]["sub_orders"]
+    assert [(s["sub_mchid"], s["amount"]["total_amount"], s["settle_info"]) for s in sent] == [
+        (sub, ESCROW[key], {"profit_sharing": True}) for key, _n, _w, sub in SHOPS
+    ]
+    _notice(registry, fake, combine.pay_combine(fake, ref))
+    with registry.cursor() as cr:
+        env = _env(cr)
+        parts = env["payment.transaction"].browse(data["parts"])
+        assert set(parts.mapped("state")) == {"done"}
+        parts._post_process()
+        # WeChat accepts shares a minute after payment
+        parts.write({"last_state_change": odoo.fields.Datetime.subtract(odoo.fields.Datetime.now(), minutes=2)})
+    _redeem_all(registry, data)
+    with registry.cursor() as cr:
+        env = _env(cr)
+        _check_allocations(env, data)
+        env["payment.transaction"]._cron_wechatpay_profit_sharing()
+        env["city.settlement.allocation"]._post_batch(company=env.company)
+        parts = env["payment.transaction"].browse(data["parts"])
+        shares = env["city.settlement.payout"].search([("transaction_id", "in", parts.ids)])
+        by_shop = {v: k for k, v in data["shops"].items()}
+        assert {
+            by_shop[p.merchant_id.id]: (to_fen(p.amount), to_fen(p.wechatpay_amount_released), p.state) for p in shares
+        } == {key: (PLATFORM[key] + CHANNEL[key], MERCHANT[key], "done") for key in ESCROW}
+        for tx in parts:  # each sub-order unfrozen: the shop's part in its balance, nothing left frozen
+            state = fake.orders[tx.reference]["ps"]
+            assert (state["frozen"], state["closed"]) == (0, True)
+        assert sorted(fake.orders[tx.reference]["ps"]["balance"] for tx in parts) == sorted(MERCHANT.values())
+        # the shops' statements show what WeChat Pay released, paid by profit sharing
+        shops = env["res.partner"].browse(list(data["shops"].values()))
+        settlements = env["city.settlement"]._run_settlements(merchants=shops)
+        assert set(settlements.mapped("payout_channel")) == {"wechatpay"}
+        assert sorted(to_fen(s.closing_balance) for s in settlements) == sorted(MERCHANT.values())
+        settlements.action_confirm()
+        settlements.action_pay()
+        assert set(settlements.mapped("state")) == {"paid"}
+        balances = _balances(env, data)
+        _print("¥199 combo, service-provider mode (operator's books, debit positive)", balances)
+        assert balances == PARTNER
