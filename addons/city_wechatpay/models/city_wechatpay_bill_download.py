@@ -409,46 +409,6 @@ class CityWechatpayBillDownload(models.Model):
         except (UserError, ValidationError) as exc:
             _logger.warning("WeChat Pay bill of %s: reconciliation postponed (%s)", bill.bill_date, type(exc).__name__)
 
-    # ------------------------------------------------------------------
-    # Actions
-    # ------------------------------------------------------------------
-
-    def action_download_now(self):
-        """Download (or retry) these bills now."""
-        access.check_groups(self.env, access.OPERATOR, "base.group_system")
-        self.check_access("read")
-        # Downloads are written by the module (credentials, bills of the company): after the check.
-        self.sudo()._download()
-        return True
-
-
-def _is_empty_bill(content, bill_kind):
-    """Whether the file is a well-formed bill without a single line."""
-    parse = billmod.parse_wechat_bill if bill_kind == "trade" else billmod.parse_wechat_fund_flow
-    try:
-        return not parse(content).lines
-    except billmod.BillError:
-        return False
-
-
-def _gunzip(content):
-    """The bill's text bytes: decompressed when WeChat sent it GZIP'd (at most MAX_BILL_SIZE)."""
-    if not content.startswith(b"\x1f\x8b"):
-        return content
-    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
-    try:
-        data = inflater.decompress(content, MAX_BILL_SIZE + 1)
-    except zlib.error as exc:
-        raise UserError(_("The bill file is not a valid GZIP file: nothing imported.")) from exc
-    if len(data) > MAX_BILL_SIZE or inflater.unconsumed_tail:
-        raise UserError(_("The bill file is too large: nothing imported."))
-    return data
-
-
-def beijing_datetime(day, at=READY_AT):
-    """A Beijing date and time as the naive UTC datetime Odoo stores (for tests and callers)."""
-    return BEIJING.localize(datetime.combine(day, at)).astimezone(pytz.utc).replace(tzinfo=None)
-
     def _reconcile_profitsharing(self, content):
         """The profit-sharing bill against the shares and returns of its day (``city.settlement.payout``)."""
         self.ensure_one()

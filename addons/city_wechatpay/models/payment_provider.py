@@ -411,12 +411,16 @@ class PaymentProvider(models.Model):
         provider_sudo = self.sudo()
         if provider_sudo.wechatpay_mode != "partner":
             return []
-        merchants = self.env["res.partner"].sudo().search(
-            [
-                ("is_merchant", "=", True),
-                ("wechatpay_sub_mchid", "!=", False),
-                ("company_id", "in", (False, provider_sudo.company_id.id)),
-            ]
+        merchants = (
+            self.env["res.partner"]
+            .sudo()
+            .search(
+                [
+                    ("is_merchant", "=", True),
+                    ("wechatpay_sub_mchid", "!=", False),
+                    ("company_id", "in", (False, provider_sudo.company_id.id)),
+                ]
+            )
         )
         ids = [provider_sudo.wechatpay_sub_mchid, *merchants.mapped("wechatpay_sub_mchid")]
         return sorted(set(filter(None, ids)))

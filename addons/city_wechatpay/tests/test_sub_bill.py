@@ -74,7 +74,7 @@ class TestSubMerchantBill(WechatpayCommon, HttpCase):
         downloads = self._run(day)
         self.assertEqual(
             sorted((d.bill_type, d.sub_mchid or "") for d in downloads),
-            [("fund_flow", ""), ("sub_fund_flow", self.fake.sub_mchid), ("trade", "")],
+            [("fund_flow", ""), ("profitsharing", ""), ("sub_fund_flow", self.fake.sub_mchid), ("trade", "")],
         )
         sub = downloads.filtered(lambda d: d.bill_type == "sub_fund_flow")
         self.assertEqual(sub.state, "done", sub.error)
