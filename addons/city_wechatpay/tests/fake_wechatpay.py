@@ -106,11 +106,12 @@ class FakeWechatPay:
         self.bill_sha1_mode = "right"  # "wrong": the bill answers state a SHA1 the file does not have
         self.bill_errors = {}  # (kind, bill_date) -> (status, code): WeChat's answer for that bill
         self.requests = []
-        # (method, path) -> handler(fake, query, data) -> (status, answer): endpoints other test
-        # helpers add (see fake_wechatpay_sub_bills.py, city_wechatpay_mall's fake_mall.py)
+        # Endpoints other test helpers plug in, both run under the lock:
+        # - at one fixed path: (method, path) -> handler(fake, query, data) -> (status, answer)
+        #   (fake_wechatpay_sub_bills.py, city_wechatpay_mall's fake_mall.py);
+        # - at paths with parameters: callables ``(fake, method, path, query, data) ->
+        #   (status, answer) | None``, None when the path is not theirs (fake_wechatpay_combine.py).
         self.extra_routes = {}
-        # Extra endpoints plugged in by other test modules: callables
-        # ``(fake, method, path, query, data) -> (status, answer) | None`` (run under the lock).
         self.routes = []
         self.refund_status = "PROCESSING"
         self.receivers = {}  # (sub_mchid, account) -> {"type", "relation_type", "name" (decrypted)}
