@@ -13,6 +13,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
+from odoo.addons.city_base.models.city_merchant_hours import WEEKDAYS as WEEKDAY_SELECTION
 from odoo.addons.city_base.tools import access
 from odoo.addons.city_base.tools.allocation import from_fen
 
@@ -27,15 +28,6 @@ KIND_SELECTION = [
     ("remedial", "Remedial (Conversion Drop)"),
 ]
 STATE_SELECTION = [("draft", "Draft"), ("running", "Running"), ("done", "Done"), ("cancel", "Cancelled")]
-WEEKDAY_SELECTION = [
-    ("0", "Monday"),
-    ("1", "Tuesday"),
-    ("2", "Wednesday"),
-    ("3", "Thursday"),
-    ("4", "Friday"),
-    ("5", "Saturday"),
-    ("6", "Sunday"),
-]
 HOLDOUT_BUCKETS = 10000
 FREQUENCY_CAP_PARAM = "city_alliance.campaign_weekly_cap"
 

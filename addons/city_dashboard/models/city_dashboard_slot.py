@@ -3,15 +3,7 @@
 
 from odoo import fields, models
 
-WEEKDAYS = [
-    ("0", "Monday"),
-    ("1", "Tuesday"),
-    ("2", "Wednesday"),
-    ("3", "Thursday"),
-    ("4", "Friday"),
-    ("5", "Saturday"),
-    ("6", "Sunday"),
-]
+from odoo.addons.city_base.models.city_merchant_hours import WEEKDAYS
 
 
 class CityDashboardSlot(models.Model):
