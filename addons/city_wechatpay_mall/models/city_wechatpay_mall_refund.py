@@ -122,10 +122,9 @@ class CityWechatpayMallRefund(models.Model):
         values = {"points_due": due, "points_taken": taken, "points_short": due - taken}
         values["state"] = "clawed_back" if taken == due else "short"
         if taken:
-            source_ref = f"{payment._name},{payment.id}"
-            earned = self.env["city.points.ledger"].sudo().search(
-                [("wallet_id", "=", wallet.id), ("kind", "=", "earn"), ("source_ref", "=", source_ref)], order="id"
-            )
+            earned_domain = [("wallet_id", "=", wallet.id), ("kind", "=", "earn")]
+            earned_domain.append(("source_ref", "=", f"{payment._name},{payment.id}"))
+            earned = self.env["city.points.ledger"].sudo().search(earned_domain, order="id")
             lines = wallet._take_back_points(
                 earned,
                 taken,
