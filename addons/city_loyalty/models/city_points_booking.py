@@ -4,10 +4,16 @@
 from decimal import Decimal
 
 from odoo import _, api, fields, models
+from odoo.exceptions import UserError
 
 from odoo.addons.city_base.tools.allocation import allocate, from_fen, to_fen
 
-BOOKING_KINDS = [("issue", "Issued (funded by merchant)"), ("redeem", "Accepted (reimbursed)"), ("expire", "Expired")]
+BOOKING_KINDS = [
+    ("issue", "Issued (funded by merchant)"),
+    ("redeem", "Accepted (reimbursed)"),
+    ("expire", "Expired"),
+    ("revoke", "Taken back (funding returned)"),
+]
 LEDGER_KIND_TO_BOOKING = {"earn": "issue", "spend": "redeem", "expire": "expire"}
 
 
@@ -33,6 +39,14 @@ class CityPointsBooking(models.Model):
     amount = fields.Monetary(readonly=True)
     date = fields.Datetime(default=fields.Datetime.now, readonly=True)
     ledger_ids = fields.One2many("city.points.ledger", "booking_id", readonly=True)
+    reversed_ledger_id = fields.Many2one(
+        "city.points.ledger",
+        string="Earning Taken Back",
+        readonly=True,
+        ondelete="restrict",
+        index="btree_not_null",
+        help="Revoke bookings: the earned line whose issue they reverse.",
+    )
 
     @api.model
     def _rate_for(self, company, kind, merchant=None):
@@ -95,6 +109,37 @@ class CityPointsBooking(models.Model):
             for entry in group:
                 entry["booking_id"] = booking.id
         return bookings
+
+    @api.model
+    def _prepare_revoke(self, earned, points):
+        """Price taking ``points`` back from the ``earned`` line: its issue reversed, pro rata.
+
+        What all the take-backs of the line return is the line's value in proportion of
+        the points taken back so far, rounded once: the last one returns the rest, so a
+        full take-back returns exactly what the issue charged. Call under the wallet lock.
+        :return: the values of the revoke booking, or None when the line booked no money
+        """
+        issue = earned.booking_id
+        if issue.kind != "issue":
+            return None
+        previous = self.sudo().search([("kind", "=", "revoke"), ("reversed_ledger_id", "=", earned.id)])
+        taken = sum(previous.mapped("points")) + points
+        if taken > earned.points:
+            raise UserError(_("More points taken back than were earned."))
+        # value × taken / points, rounded half up in whole fen (exact: the whole value when all is taken)
+        total_fen = (2 * earned.value_fen * taken + earned.points) // (2 * earned.points)
+        amount_fen = total_fen - sum(previous.mapped("amount_fen"))
+        return {
+            "merchant_id": issue.merchant_id.id,
+            "company_id": issue.company_id.id,
+            "kind": "revoke",
+            "partner_id": earned.wallet_id.partner_id.id,
+            "points": points,
+            "rate_fen": issue.rate_fen,
+            "amount_fen": amount_fen,
+            "amount": float(from_fen(amount_fen)),
+            "reversed_ledger_id": earned.id,
+        }
 
     def _city_get_source_label(self):
         """The booking as a merchant's statement shows it: what happened, how many points, whose."""

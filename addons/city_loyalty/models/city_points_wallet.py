@@ -11,6 +11,7 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from odoo.addons.city_base.tools import access
+from odoo.addons.city_base.tools.allocation import allocate
 
 from .city_points_ledger import is_posting
 
@@ -208,6 +209,55 @@ class CityPointsWallet(models.Model):
         lines, _skipped = self._post_entries(
             [{"wallet_id": self.id, "kind": "adjust", "points": points, "note": note, "source_ref": source_ref}]
         )
+        return lines
+
+    def _take_back_points(self, earned, points, event_key, source_ref=None, note=None):
+        """Take back ``points`` of the ``earned`` lines (earnings of this wallet, e.g. of a refunded
+        purchase) and give their funding back to the merchants that paid for them.
+
+        One negative ``adjust`` line per earned line taken from (spread over what is left
+        of them with allocate(); each consumes its own lot first, then the oldest), each
+        with a ``revoke`` booking: the issue reversed at its rate, pro rata, exact to the
+        fen (see :meth:`~.CityPointsBooking._prepare_revoke`). Never below zero. Once per
+        ``event_key``: a repeat returns the lines already posted.
+        :return: the take-back ledger lines
+        """
+        self.ensure_one()
+        Ledger, Booking = self.env["city.points.ledger"].sudo(), self.env["city.points.booking"].sudo()
+        if earned.filtered(lambda line: line.wallet_id != self or line.kind != "earn"):
+            raise UserError(self.env._("Only this wallet's earned points can be taken back."))
+        self._lock_rows()
+        keys = [event_key] + [f"{event_key}:{n}" for n in range(1, len(earned))]
+        done = Ledger.search([("wallet_id", "=", self.id), ("event_key", "in", keys)])
+        if done:
+            return done
+        left = {line: line.points for line in earned}
+        for booking in Booking.search([("kind", "=", "revoke"), ("reversed_ledger_id", "in", earned.ids)]):
+            left[booking.reversed_ledger_id] -= booking.points
+        if not isinstance(points, int) or points <= 0 or points > sum(left.values()):
+            raise UserError(self.env._("More points taken back than were earned."))
+        open_lots = Ledger.search([("wallet_id", "=", self.id), ("lot_remaining", ">", 0)], order="lot_date, id")
+        entries = []
+        for line, part in zip(earned, allocate(points, list(left.values())), strict=True):
+            if not part:
+                continue
+            booking = Booking.create(vals) if (vals := Booking._prepare_revoke(line, part)) else Booking
+            entries.append(
+                {
+                    "wallet_id": self.id,
+                    "kind": "adjust",
+                    "points": -part,
+                    "event_key": keys[len(entries)],
+                    "merchant_id": line.merchant_id.id or None,
+                    "source_ref": source_ref,
+                    "note": note,
+                    "lot_ids": [line.id, *(open_lots - line).ids],
+                    "booking_id": booking.id or None,
+                    "value_fen": booking.amount_fen or 0,
+                }
+            )
+        lines, _skipped = self._post_entries(entries, keys_checked=True)
+        lines.booking_id._post_to_settlement()
         return lines
 
     def _transfer(self, target, points, note=None):

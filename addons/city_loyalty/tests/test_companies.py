@@ -11,6 +11,7 @@ second company's, on its own accounts, and the first company's books do not move
 from datetime import timedelta
 
 from odoo import fields
+from odoo.exceptions import UserError
 from odoo.tests import tagged
 
 from .common import CityLoyaltyCommon
@@ -135,3 +136,52 @@ class TestPointsCompanies(CityLoyaltyCommon):
         allocations.invalidate_recordset()
         self.assertTrue(all(allocations.mapped("chain_sequence")))
         self.assertTrue(self.Allocation._verify_hash_chain()["ok"])
+
+    def test_take_back_reverses_the_issue(self):
+        """Earned points taken back (a refund) give the funding back: pro rata, once, to the fen."""
+        self.company_b.city_points_issue_fen = 0.7
+        liability_b, payable_b = (
+            self.accounts_b["city_points_account_id"],
+            self.accounts_b["city_merchant_payable_account_id"],
+        )
+        lines_a_before = self._points_lines(self.company)
+        lines, _rejections = self.Wallet._earn_purchases(
+            [{"partner": self.member, "merchant": self.merchant_a, "amount_fen": 12300, "source_ref": "b:order:back"}],
+            self.company_b,
+        )
+        wallet = lines.wallet_id
+        self.assertEqual((lines.points, lines.value_fen), (123, 86))  # 123 × 0.7 fen = 86.1 → 86 fen
+        # 50 of 123 points back: 86 × 50 / 123 = 34.96 → 35 fen; repeated: booked once.
+        first = wallet._take_back_points(lines, 50, "back:1", note="退款")
+        self.assertEqual(wallet._take_back_points(lines, 50, "back:1"), first)
+        self.assertEqual(
+            (first.kind, first.points, first.value_fen, first.merchant_id), ("adjust", -50, 35, self.merchant_a)
+        )
+        revoke = first.booking_id
+        self.assertEqual((revoke.kind, revoke.company_id, revoke.rate_fen), ("revoke", self.company_b, 0.7))
+        allocation = self.Allocation.search([("source_ref", "=", f"city.points.booking,{revoke.id}")])
+        self.assertEqual(
+            (allocation.role, allocation.amount, allocation.company_id), ("points_revoke", 0.35, self.company_b)
+        )
+        self.assertIn("50", allocation.source_label)
+        self.assertIn(self.member.name, allocation.source_label)
+        # Then 50 more (cumulated 100: 69.9 → 70 fen, so 35) and the rest (16 fen): 86 in all.
+        second = wallet._take_back_points(lines, 50, "back:2")
+        rest = wallet._take_back_points(lines, 23, "back:3")
+        self.assertEqual((second.value_fen, rest.value_fen), (35, 16))
+        with self.assertRaises(UserError):
+            wallet._take_back_points(lines, 1, "back:4")
+        self.assertEqual(wallet.balance, 0)
+        self.assertBooksBalanced(wallet)
+        # The merchant's statement shows the take-backs: its points movements net to zero.
+        statement = self.env["city.settlement"]._run_settlements(
+            today=fields.Date.today() + timedelta(days=2),
+            merchants=self.merchant_a,
+            company=self.company_b,
+            raise_errors=True,
+        )
+        self.assertEqual(statement.allocation_ids.mapped("role").count("points_revoke"), 3)
+        self.assertEqual(statement.amount_points, 0.0)
+        self.assertEqual(self._account_balance(liability_b), 0.0)
+        self.assertEqual(self._account_balance(payable_b, self.merchant_a), 0.0)
+        self.assertEqual(self._points_lines(self.company), lines_a_before, "nothing booked in the first company")

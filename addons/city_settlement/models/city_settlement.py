@@ -13,7 +13,7 @@ from odoo.tools import SQL
 from odoo.addons.city_base.tools import access
 from odoo.addons.city_base.tools.allocation import from_fen, to_fen
 
-from .city_settlement_allocation import MERCHANT_PAYABLE_ROLES
+from .city_settlement_allocation import MERCHANT_PAYABLE_ROLES, POINTS_PAYABLE_ROLES
 from .city_split_rule import CYCLE_SELECTION
 
 _logger = logging.getLogger(__name__)
@@ -110,7 +110,7 @@ class CitySettlement(models.Model):
         for settlement in self:
             lines = settlement.allocation_ids.filtered(lambda a, m=settlement.merchant_id: a.merchant_id == m)
             delivered = sum(to_fen(a.amount) for a in lines if a.role == "merchant")
-            points = sum(to_fen(a.amount) for a in lines if a.role in ("points_issue", "points_redeem"))
+            points = sum(to_fen(a.amount) for a in lines if a.role in POINTS_PAYABLE_ROLES)
             coupons = sum(to_fen(a.amount) for a in lines if a.role in ("coupon_reimburse", "coupon_funding"))
             settlement.amount_delivered = float(from_fen(delivered))
             settlement.amount_points = float(from_fen(points))

@@ -20,6 +20,7 @@ ROLE_SELECTION = [
     ("points_issue", "Points Issued"),
     ("points_redeem", "Points Redeemed"),
     ("points_expire", "Points Expired"),
+    ("points_revoke", "Points Taken Back"),
     ("coupon_reimburse", "Coupon Reimbursed"),
     ("coupon_funding", "Coupon Funded"),
     ("coupon_platform", "Coupon Funded by the Platform"),
@@ -35,7 +36,16 @@ MOVEMENT_SELECTION = [
     ("reversal", "Reversal"),
 ]
 # Roles whose amounts change what the platform owes the merchant (its payable).
-MERCHANT_PAYABLE_ROLES = ("merchant", "points_issue", "points_redeem", "coupon_reimburse", "coupon_funding")
+MERCHANT_PAYABLE_ROLES = (
+    "merchant",
+    "points_issue",
+    "points_redeem",
+    "points_revoke",
+    "coupon_reimburse",
+    "coupon_funding",
+)
+# Points roles on the merchant's payable: a statement's points movements.
+POINTS_PAYABLE_ROLES = ("points_issue", "points_redeem", "points_revoke")
 
 
 class CitySettlementAllocation(models.Model):
@@ -207,6 +217,7 @@ class CitySettlementAllocation(models.Model):
             "merchant": accounts["city_merchant_payable_account_id"],
             "points_issue": accounts["city_merchant_payable_account_id"],
             "points_redeem": accounts["city_merchant_payable_account_id"],
+            "points_revoke": accounts["city_merchant_payable_account_id"],
             "franchise": accounts["city_merchant_payable_account_id"],
             "platform_fee": accounts["city_platform_income_account_id"],
             "points_expire": accounts["city_platform_income_account_id"],
@@ -245,11 +256,13 @@ class CitySettlementAllocation(models.Model):
 
     @api.model
     def _book_points(self, merchant, amount, kind, source, member=None, company=None):
-        """Book the money value of points (issue, redeem or expire) for ``merchant``.
+        """Book the money value of points (issue, redeem, expire or revoke) for ``merchant``.
 
         ``amount`` (>= 0, computed by the caller at the clearing rate) moves between
-        the points liability and the merchant's payable (issue, redeem) or the
-        platform's income (expire). Idempotent per (source, kind, merchant).
+        the points liability and the merchant's payable (issue, redeem, revoke) or the
+        platform's income (expire). ``revoke`` reverses an issue for points taken
+        back: the liability goes back to the merchant that funded them (the caller
+        prices it at the issue's rate). Idempotent per (source, kind, merchant).
         A points-clearing rule of the merchant (mode ``points``) keeps its fee on
         redemptions for the platform.
 
@@ -265,7 +278,7 @@ class CitySettlementAllocation(models.Model):
         chain when they are posted (:meth:`_post_batch`), not here: the chain's
         head is one row per company.
         """
-        if kind not in ("issue", "redeem", "expire"):
+        if kind not in ("issue", "redeem", "expire", "revoke"):
             raise UserError(_("Unknown points booking %s.", kind))
         amount_fen = to_fen(amount)
         if amount_fen < 0:
@@ -301,8 +314,9 @@ class CitySettlementAllocation(models.Model):
             "rule_version": rule.version or 0,
         }
         platform = company.partner_id.id
-        if kind == "issue":
-            vals_list = [dict(base, role=role, beneficiary_id=merchant.id, amount=-from_fen(amount_fen))]
+        if kind in ("issue", "revoke"):  # the merchant funds the points, or gets their funding back
+            amount = from_fen(-amount_fen if kind == "issue" else amount_fen)
+            vals_list = [dict(base, role=role, beneficiary_id=merchant.id, amount=amount)]
         elif kind == "expire":
             vals_list = [dict(base, role=role, beneficiary_id=platform, amount=from_fen(amount_fen))]
         else:
@@ -468,9 +482,12 @@ class CitySettlementAllocation(models.Model):
             key = (contra_id, merchant_id, merchant_id)
             net[key] = net.get(key, 0) - fen
         line_vals = []
+        # Everything netted to zero (e.g. points issued and taken back in one batch): the
+        # entry keeps its zero items of the beneficiaries' side, an entry needs a line.
+        keep_zero = not any(net.values())
         for key, fen in net.items():
             account_id, partner_id, merchant_id = key
-            if not fen:
+            if not fen and not (keep_zero and key in credit_ids):
                 continue
             if key in credit_ids:
                 label = _(

@@ -157,12 +157,16 @@ class TestCore(CitySettlementCommon):
         self.assertEqual(Allocation._book_points(self.merchant_a, 10.0, "issue", "city.test.points,1"), issue)
         redeem = Allocation._book_points(self.merchant_b, 4.0, "redeem", "city.test.points,2")
         self.assertEqual(redeem.amount, 4.0)
-        expire = Allocation._book_points(self.merchant_a, 6.0, "expire", "city.test.points,3")
+        expire = Allocation._book_points(self.merchant_a, 2.0, "expire", "city.test.points,3")
         self.assertEqual(expire.role, "points_expire")
+        # Points taken back: their funding goes back to the merchant (an issue reversed).
+        revoke = Allocation._book_points(self.merchant_a, 4.0, "revoke", "city.test.points,5")
+        self.assertEqual((revoke.role, revoke.amount, revoke.beneficiary_id), ("points_revoke", 4.0, self.merchant_a))
+        self.assertEqual(Allocation._book_points(self.merchant_a, 4.0, "revoke", "city.test.points,5"), revoke)
         Allocation._post_batch()
         self.assertEqual(self._account_balance(self.city_accounts["city_points_account_id"]), 0.0)
         payable = self.city_accounts["city_merchant_payable_account_id"]
-        self.assertEqual(self._account_balance(payable, self.merchant_a), -10.0)
+        self.assertEqual(self._account_balance(payable, self.merchant_a), -6.0)
         self.assertEqual(self._account_balance(payable, self.merchant_b), 4.0)
         with self.assertRaises(UserError):
             Allocation._book_points(self.merchant_a, -1.0, "issue", "city.test.points,4")

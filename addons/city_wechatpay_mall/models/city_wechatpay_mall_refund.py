@@ -15,7 +15,8 @@ from .city_wechatpay_mall_payment import parse_time
 class CityWechatpayMallRefund(models.Model):
     """A refund of a district payment, notified by WeChat Pay (within 30 days of a payment
     whose points were reported): the points it earned are taken back in proportion,
-    never below zero (what could not be taken is recorded)."""
+    never below zero (what could not be taken is recorded), and the shop that funded
+    them gets their funding back (city_loyalty's take-back: a ``revoke`` booking)."""
 
     _name = "city.wechatpay.mall.refund"
     _description = "Smart Business District Refund"
@@ -121,18 +122,15 @@ class CityWechatpayMallRefund(models.Model):
         values = {"points_due": due, "points_taken": taken, "points_short": due - taken}
         values["state"] = "clawed_back" if taken == due else "short"
         if taken:
-            lines, _skipped = wallet._post_entries(
-                [
-                    {
-                        "wallet_id": wallet.id,
-                        "kind": "adjust",
-                        "points": -taken,
-                        "event_key": f"mall_refund:{payment.provider_id.id}:{self.refund_id}",
-                        "merchant_id": payment.merchant_id.id,
-                        "source_ref": f"{self._name},{self.id}",
-                        "note": _("District payment refunded: points taken back"),
-                    }
-                ]
+            earned_domain = [("wallet_id", "=", wallet.id), ("kind", "=", "earn")]
+            earned_domain.append(("source_ref", "=", f"{payment._name},{payment.id}"))
+            earned = self.env["city.points.ledger"].sudo().search(earned_domain, order="id")
+            lines = wallet._take_back_points(
+                earned,
+                taken,
+                f"mall_refund:{payment.provider_id.id}:{self.refund_id}",
+                source_ref=f"{self._name},{self.id}",
+                note=_("District payment refunded: points taken back"),
             )
             values["ledger_id"] = lines[:1].id
         self.write(values)

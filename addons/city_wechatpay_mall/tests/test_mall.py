@@ -153,6 +153,11 @@ class TestMall(WechatpayCommon, HttpCase):
         )
         self.assertEqual((refund.ledger_id.kind, refund.ledger_id.points), ("adjust", -50))
         self.assertEqual(wallet.balance, 50)
+        # The shop funded 100 points at 1 fen: half of it goes back to it (a revoke booking).
+        self.assertEqual(payment.ledger_id.value_fen, 100)
+        revoke = refund.ledger_id.booking_id
+        self.assertEqual((revoke.kind, revoke.merchant_id, revoke.amount_fen), ("revoke", self.merchant_a, 50))
+        self.assertEqual(revoke.reversed_ledger_id, payment.ledger_id)
         # The member spends 40 of what is left; the rest refunded: 50 due, 10 left to take.
         wallet._spend(40, merchant=self.merchant_a)
         rest = fake_mall.refund(paid, 5000)
@@ -161,6 +166,13 @@ class TestMall(WechatpayCommon, HttpCase):
         last = payment.refund_ids.filtered(lambda r: r.refund_id == rest["refund_id"])
         self.assertEqual((last.state, last.points_due, last.points_taken, last.points_short), ("short", 50, 10, 40))
         self.assertEqual(wallet.balance, 0, "never below zero")
+        revokes = self.env["city.settlement.allocation"].search(
+            [
+                ("role", "=", "points_revoke"),
+                ("source_ref", "in", [f"city.points.booking,{b.id}" for b in (revoke | last.ledger_id.booking_id)]),
+            ]
+        )
+        self.assertEqual(sorted(revokes.mapped("amount")), [0.1, 0.5], "60 points taken back: 60 fen returned")
         # More than paid: refused.
         self.assertEqual(self._post(const.REFUND_EVENT, fake_mall.refund(paid, 10001)).status_code, 400)
         # A refund more than 30 days after its payment takes nothing back.
