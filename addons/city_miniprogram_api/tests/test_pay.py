@@ -65,7 +65,8 @@ class TestPay(MiniProgramCommon):
         headers, body = self.pay_fake.notice("TRANSACTION.SUCCESS", resource)
         self.assertEqual(self.url_open(const.WEBHOOK_URL, data=body.encode(), headers=headers).status_code, 204)
         self.env.invalidate_all()
-        self.env["payment.transaction"].search([("state", "=", "done"), ("is_post_processed", "=", False)])._post_process()
+        done = self.env["payment.transaction"].search([("state", "=", "done"), ("is_post_processed", "=", False)])
+        done._post_process()
 
     def test_pay_then_tickets(self):
         token, _refresh, member = self.login("openid-payer")
