@@ -60,13 +60,12 @@ class TestPay(MiniProgramCommon):
         body = self.call("POST", "/orders", {"items": [item]}, token=token, headers={"Idempotency-Key": openid})[1]
         return token, member, self.env["sale.order"].browse(body["result"]["id"])
 
-    def _notify(self, resource):
-        """WeChat Pay's notice of ``resource`` through the webhook, then post-processing."""
+    def _notify(self, order, resource):
+        """WeChat Pay's notice of ``resource`` through the webhook, then the order's payments post-processed."""
         headers, body = self.pay_fake.notice("TRANSACTION.SUCCESS", resource)
         self.assertEqual(self.url_open(const.WEBHOOK_URL, data=body.encode(), headers=headers).status_code, 204)
         self.env.invalidate_all()
-        done = self.env["payment.transaction"].search([("state", "=", "done"), ("is_post_processed", "=", False)])
-        done._post_process()
+        order.transaction_ids.filtered(lambda tx: tx.state == "done")._post_process()
 
     def test_pay_then_tickets(self):
         token, _refresh, member = self.login("openid-payer")
@@ -121,7 +120,7 @@ class TestPay(MiniProgramCommon):
             [(s["sub_mchid"], s["amount"]["total_amount"], s["settle_info"]) for s in sent["sub_orders"]],
             [(SUB_A, 9950, {"profit_sharing": True}), (SUB_B, 9950, {"profit_sharing": True})],
         )
-        self._notify(combine.pay_combine(self.pay_fake, ref))
+        self._notify(order, combine.pay_combine(self.pay_fake, ref))
         detail = self.call("GET", f"/orders/{order.id}", token=token)[1]["result"]
         self.assertEqual(detail["state"], "paid")
         tickets = self.env["city.ticket"].browse(detail["ticket_ids"])
@@ -139,11 +138,11 @@ class TestPay(MiniProgramCommon):
         sent = [self.pay_fake.orders[p["payment"]["reference"]] for p in parts]
         self.assertEqual([(o["sub_mchid"], o["amount"]["total"]) for o in sent], [(SUB_A, 9950), (SUB_B, 9950)])
         self.assertEqual(len({p["payment"]["package"] for p in parts}), 2, "one confirmation per shop")
-        self._notify(self.pay_fake.pay(parts[0]["payment"]["reference"]))
+        self._notify(order, self.pay_fake.pay(parts[0]["payment"]["reference"]))
         # asked again after the first shop's payment: only the second one, the same prepay
         again = self.call("POST", f"/orders/{order.id}/pay", token=token)[1]["result"]
         self.assertEqual([p["payment"]["package"] for p in again["parts"]], [parts[1]["payment"]["package"]])
         self.assertEqual(self.call("GET", f"/orders/{order.id}", token=token)[1]["result"]["state"], "unpaid")
-        self._notify(self.pay_fake.pay(parts[1]["payment"]["reference"]))
+        self._notify(order, self.pay_fake.pay(parts[1]["payment"]["reference"]))
         detail = self.call("GET", f"/orders/{order.id}", token=token)[1]["result"]
         self.assertEqual((detail["state"], len(detail["ticket_ids"])), ("paid", 2))
