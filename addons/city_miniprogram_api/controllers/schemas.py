@@ -278,7 +278,7 @@ class OrdersResponse(ResponseModel):
     result: OrderPage
 
 
-class PayParams(ResponseModel):
+class WxPayment(ResponseModel):
     """Pass them to ``wx.requestPayment`` as they are (WeChat's names; ``reference`` is the payment's)."""
 
     appId: str
@@ -288,6 +288,27 @@ class PayParams(ResponseModel):
     signType: str
     paySign: str
     reference: str
+
+
+class PayPart(ResponseModel):
+    """One shop's payment of an order paid one payment per shop (service-provider mode
+    without combined payment): its money goes to that shop's own WeChat Pay account."""
+
+    merchant: str = Field(description="The shop paid by this payment.")
+    amount: Money
+    payment: WxPayment = Field(description="Its `wx.requestPayment` parameters.")
+
+
+class PayParams(WxPayment):
+    """Pass them to ``wx.requestPayment`` as they are. When ``parts`` is not empty the order
+    is paid one payment per shop: call ``wx.requestPayment`` with each part's ``payment``
+    in a row (the parameters above are the first part's); the order is paid when all are."""
+
+    parts: list[PayPart] = Field(
+        default_factory=list,
+        description="Empty for one payment (also a combined payment of several shops, confirmed once); "
+        "otherwise each shop's payment still unpaid, in order: asked again, the parts already paid are left out.",
+    )
 
 
 class PayResponse(ResponseModel):
@@ -765,7 +786,8 @@ OPERATIONS = (
             NOT_FOUND,
             (
                 409,
-                "`already_paid`, `already_cancelled`, `payment_unavailable`; `refused`: WeChat Pay refused the prepay.",
+                "`already_paid`, `already_cancelled`, `payment_unavailable`, `payment_confirming` (paid, WeChat "
+                "Pay's confirmation not applied yet); `refused`: WeChat Pay refused the prepay.",
             ),
         ),
     ),

@@ -114,8 +114,10 @@ class SaleOrder(models.Model):
         return order_sudo
 
     def _city_mp_pay(self, openid):
-        """The ``wx.requestPayment`` parameters of the member's unpaid order, through city_wechatpay's
-        JSAPI prepay: one transaction per order and payer, reused (with its prepay) while payable."""
+        """What the member passes to ``wx.requestPayment`` to pay their unpaid order: the
+        parameters of one payment (``parts`` empty), or, for an order of several merchants
+        in service-provider mode paid one payment per shop, the first of ``parts`` (each
+        shop's payment still unpaid, confirmed in a row)."""
         self._city_mp_lock()
         self._city_mp_check_open()
         if not openid:
@@ -124,45 +126,73 @@ class SaleOrder(models.Model):
         provider_sudo = self.env.ref("city_wechatpay.payment_provider_wechatpay").sudo()
         if provider_sudo.state == "disabled" or provider_sudo.company_id not in (order_sudo.company_id, False):
             raise MpError("payment_unavailable", _("WeChat Pay is not available for this order."), status=409)
-        tx_sudo = order_sudo.transaction_ids.filtered(
+        per_merchant = order_sudo._city_mp_pays_per_merchant(provider_sudo)
+        if per_merchant:
+            params = order_sudo._wechatpay_pay_parts(provider_sudo, openid)
+        else:
+            tx_sudo = order_sudo._city_mp_get_transaction(provider_sudo, openid)
+            params = [_request_payment(tx_sudo)] if tx_sudo else []
+        if not params:  # paid, WeChat Pay's notice not applied yet: never a second payment
+            raise MpError("payment_confirming", _("Your payment is being confirmed: try again shortly."), status=409)
+        return {**params[0], "parts": order_sudo._city_mp_pay_parts_to_api(params) if per_merchant else []}
+
+    def _city_mp_pays_per_merchant(self, provider_sudo):
+        """Whether the order is paid one part per merchant (service-provider mode, items of several merchants)."""
+        self.ensure_one()
+        if provider_sudo.wechatpay_mode != "partner":
+            return False
+        merchants = {vals["merchant_id"] for line in self.order_line for vals in line._city_prepare_escrow_vals()}
+        return len(merchants) > 1
+
+    def _city_mp_pay_parts_to_api(self, params):
+        """The per-shop payments of an order paid one part per merchant, as the API shows them
+        (none for a combined payment: the member confirms once)."""
+        txs = self.env["payment.transaction"].sudo().search([("reference", "in", [p["reference"] for p in params])])
+        if txs[:1].wechatpay_combined:
+            return []
+        by_ref = {tx.reference: tx for tx in txs}
+        return [
+            {
+                "merchant": by_ref[p["reference"]].wechatpay_merchant_id.name,
+                "amount": money(to_fen(by_ref[p["reference"]].amount)),
+                "payment": p,
+            }
+            for p in params
+        ]
+
+    def _city_mp_get_transaction(self, provider_sudo, openid):
+        """The member's payment of the whole order (one per order and payer, reused while
+        payable); none while a payment of it is done but not applied yet."""
+        txs = self.transaction_ids.filtered(lambda tx: tx.provider_id == provider_sudo and not tx.wechatpay_combine_ref)
+        if txs.filtered(lambda tx: tx.state == "done" and tx.operation != "refund"):
+            return self.env["payment.transaction"]
+        tx_sudo = txs.filtered(
             lambda tx: (
-                tx.provider_id == provider_sudo
-                and tx.state in ("draft", "pending")
-                and tx.wechatpay_openid == openid
-                and tx.amount == order_sudo.amount_total
+                tx.state in ("draft", "pending") and tx.wechatpay_openid == openid and tx.amount == self.amount_total
             )
         )[:1]
-        if not tx_sudo:
-            method = self.env.ref("payment.payment_method_wechat_pay").sudo()
-            tx_sudo = (
-                self.env["payment.transaction"]
-                .sudo()
-                .create(
-                    {
-                        "provider_id": provider_sudo.id,
-                        "payment_method_id": method.id,
-                        "amount": order_sudo.amount_total,
-                        "currency_id": order_sudo.currency_id.id,
-                        "partner_id": order_sudo.partner_invoice_id.id,
-                        "reference": self.env["payment.transaction"]
-                        .sudo()
-                        ._compute_reference("wechatpay", sale_order_ids=[Command.set(order_sudo.ids)]),
-                        "operation": "online_direct",
-                        "sale_order_ids": [Command.set(order_sudo.ids)],
-                        "wechatpay_openid": openid,
-                    }
-                )
+        if tx_sudo:
+            return tx_sudo
+        method = self.env.ref("payment.payment_method_wechat_pay").sudo()
+        return (
+            self.env["payment.transaction"]
+            .sudo()
+            .create(
+                {
+                    "provider_id": provider_sudo.id,
+                    "payment_method_id": method.id,
+                    "amount": self.amount_total,
+                    "currency_id": self.currency_id.id,
+                    "partner_id": self.partner_invoice_id.id,
+                    "reference": self.env["payment.transaction"]
+                    .sudo()
+                    ._compute_reference("wechatpay", sale_order_ids=[Command.set(self.ids)]),
+                    "operation": "online_direct",
+                    "sale_order_ids": [Command.set(self.ids)],
+                    "wechatpay_openid": openid,
+                }
             )
-        values = tx_sudo._get_processing_values()
-        return {
-            "appId": tx_sudo.wechatpay_appid,
-            "timeStamp": values["timeStamp"],
-            "nonceStr": values["nonceStr"],
-            "package": values["package"],
-            "signType": values["signType"],
-            "paySign": values["paySign"],
-            "reference": tx_sudo.reference,
-        }
+        )
 
     def _city_mp_state(self):
         self.ensure_one()
@@ -193,3 +223,10 @@ class SaleOrder(models.Model):
             ],
             "ticket_ids": order_sudo.city_ticket_ids.ids,
         }
+
+
+def _request_payment(tx_sudo):
+    """The ``wx.requestPayment`` parameters of a payment (with its ``reference``)."""
+    values = tx_sudo._get_processing_values()
+    keys = ("timeStamp", "nonceStr", "package", "signType", "paySign")
+    return {"appId": tx_sudo.wechatpay_appid, "reference": tx_sudo.reference, **{key: values[key] for key in keys}}

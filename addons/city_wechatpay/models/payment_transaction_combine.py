@@ -70,7 +70,8 @@ class PaymentTransaction(models.Model):
     @api.model
     def _wechatpay_create_parts(self, order, openid, provider):
         """The payments of a cross-merchant ``order`` in service-provider mode, one per
-        merchant (reused while unpaid): combined when the provider offers it.
+        merchant (reused while none of them is cancelled, also when some are paid: the
+        member then pays only the others): combined when the provider offers it.
 
         :return: the part transactions, in merchant order
         :raise ValidationError: not a partner-mode provider, or an amount of the order
@@ -80,11 +81,17 @@ class PaymentTransaction(models.Model):
         if provider_sudo.code != "wechatpay" or provider_sudo.wechatpay_mode != "partner":
             raise ValidationError(_("Paying an order per merchant needs a service-provider WeChat Pay account."))
         parts = order._wechatpay_merchant_parts()
-        existing = self.sudo().search(
-            [("sale_order_ids", "in", order.ids), ("wechatpay_combine_ref", "!=", False), ("state", "=", "draft")]
+        live = self.sudo().search(
+            [
+                ("sale_order_ids", "in", order.ids),
+                ("wechatpay_combine_ref", "!=", False),
+                ("state", "in", ("draft", "pending", "done")),
+            ],
+            order="id",
         )
-        if existing and {(tx.wechatpay_merchant_id, to_fen(tx.amount)) for tx in existing} == set(parts.items()):
-            return existing.sorted("id")
+        existing = live.filtered(lambda tx: tx.wechatpay_combine_ref == live[-1:].wechatpay_combine_ref)
+        if {(tx.wechatpay_merchant_id, to_fen(tx.amount)) for tx in existing} == set(parts.items()):
+            return existing
         txs = self.sudo().browse()
         for merchant, fen in parts.items():
             txs |= txs.create(
@@ -354,11 +361,13 @@ class SaleOrder(models.Model):
     def _wechatpay_pay_parts(self, provider, openid):
         """What the member confirms to pay this cross-merchant order in service-provider
         mode (for the mini-program API): one ``wx.requestPayment`` parameter set for a
-        combined payment, one per merchant (in order) without it; each with the part's
-        ``reference`` and ``appId``."""
+        combined payment, one per merchant still unpaid (in order) without it; each with
+        the part's ``reference`` and ``appId``."""
         self.ensure_one()
         txs = self.env["payment.transaction"]._wechatpay_create_parts(self, openid, provider)
-        todo = txs[:1] if txs[:1].wechatpay_combined else txs.filtered(lambda tx: tx.state == "draft")
+        todo = txs.filtered(lambda tx: tx.state == "draft")
+        if txs[:1].wechatpay_combined:
+            todo = todo[:1]
         result = []
         for tx in todo:
             values = tx._get_processing_values()
