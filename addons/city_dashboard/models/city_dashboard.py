@@ -241,15 +241,21 @@ class CityDashboard(models.AbstractModel):
                       FROM city_dashboard_member_day s
                      WHERE %(where)s
                      GROUP BY s.partner_id
-                )
-                SELECT COUNT(*), COUNT(*) FILTER (WHERE a.orders >= 2),
-                       COUNT(*) FILTER (WHERE NOT EXISTS (
+                ), new AS (
+                    -- Members with a first visit in the period at a merchant of the scope and none before it.
+                    SELECT DISTINCT f.partner_id
+                      FROM city_dashboard_member_day f
+                     WHERE %(first)s AND f.first_visit
+                       AND NOT EXISTS (
                            SELECT 1 FROM city_dashboard_member_day b
-                            WHERE b.partner_id = a.partner_id AND b.day < %(date_from)s
-                              AND b.merchant_id = ANY(%(merchants)s) AND b.company_id = ANY(%(companies)s)))
+                            WHERE b.first_visit AND b.partner_id = f.partner_id AND b.day < %(date_from)s
+                              AND b.merchant_id = ANY(%(merchants)s) AND b.company_id = ANY(%(companies)s))
+                )
+                SELECT COUNT(*), COUNT(*) FILTER (WHERE a.orders >= 2), (SELECT COUNT(*) FROM new)
                   FROM active a
                 """,
                 where=self._city_slot_where(scope, date_from, date_to),
+                first=self._city_slot_where(scope, date_from, date_to, alias="f"),
                 date_from=date_from,
                 merchants=scope.merchant_ids,
                 companies=scope.company_ids,

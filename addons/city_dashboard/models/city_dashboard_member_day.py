@@ -10,6 +10,11 @@ class CityDashboardMemberDay(models.Model):
     New and returning members and the repurchase rate are distinct counts: they
     cannot be summed from the slot rollup, so they read this one, whose size
     follows members and days, not order lines.
+
+    ``first_visit`` marks the member's first day at the merchant (kept exact by the
+    rollup run, late commits included): the members new in a period are then found
+    among the few first visits of the period (two partial indexes), not by looking
+    back for each active member.
     """
 
     _name = "city.dashboard.member.day"
@@ -23,6 +28,7 @@ class CityDashboardMemberDay(models.Model):
     day = fields.Date(required=True, readonly=True)
     orders = fields.Integer(readonly=True)
     gmv = fields.Float(string="GMV", digits=(16, 2), readonly=True)
+    first_visit = fields.Boolean(readonly=True)
 
     def init(self):
         self.env.cr.execute(
@@ -36,4 +42,13 @@ class CityDashboardMemberDay(models.Model):
         )
         self.env.cr.execute(
             "CREATE INDEX IF NOT EXISTS city_dashboard_member_day_day ON city_dashboard_member_day (day)"
+        )
+        # First visits: those of a period (by merchant), and a member's earlier ones.
+        self.env.cr.execute(
+            "CREATE INDEX IF NOT EXISTS city_dashboard_member_day_first ON city_dashboard_member_day"
+            " (merchant_id, day) INCLUDE (partner_id, company_id) WHERE first_visit"
+        )
+        self.env.cr.execute(
+            "CREATE INDEX IF NOT EXISTS city_dashboard_member_day_first_partner ON city_dashboard_member_day"
+            " (partner_id, day) INCLUDE (merchant_id, company_id) WHERE first_visit"
         )

@@ -271,6 +271,34 @@ class CityDashboardRollup(models.Model):
              GROUP BY 1, 2, 3, 4
             """
         )
+        self._city_mark_first_visits()
+
+    @api.model
+    def _city_mark_first_visits(self):
+        """Mark each member's first day at a merchant, for the members of the recomputed days.
+
+        A late commit can bring a day before a member's known first visit: every day of
+        the members touched is marked again (only the rows whose mark changes are written).
+        """
+        self.env.cr.execute(
+            """
+            WITH touched AS (
+                SELECT DISTINCT m.merchant_id, m.partner_id, m.company_id
+                  FROM city_dashboard_member_day m
+                  JOIN city_dashboard_dirty d ON m.merchant_id = d.merchant_id AND m.day = d.day
+            ), first AS (
+                SELECT m.merchant_id, m.partner_id, m.company_id, MIN(m.day) AS day
+                  FROM touched t
+                  JOIN city_dashboard_member_day m
+                    ON m.partner_id = t.partner_id AND m.merchant_id = t.merchant_id AND m.company_id = t.company_id
+                 GROUP BY 1, 2, 3
+            )
+            UPDATE city_dashboard_member_day m SET first_visit = (m.day = f.day)
+              FROM first f
+             WHERE m.partner_id = f.partner_id AND m.merchant_id = f.merchant_id AND m.company_id = f.company_id
+               AND m.first_visit IS DISTINCT FROM (m.day = f.day)
+            """
+        )
 
     @api.model
     def _city_recompute_points(self, tz, ledger_floor):

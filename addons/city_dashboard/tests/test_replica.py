@@ -9,11 +9,19 @@ not an HttpCase) is started on the primary with ``db_replica_host``/``db_replica
 pointing at the replica; the demo operator opens the cockpit's data and its XLSX export.
 ``pg_stat_statements`` on each cluster then shows the cockpit's queries (on its rollup
 tables) on the replica and none on the primary.
+
+Robust on a busy machine shared with other test runs: a port taken between its choice
+and its bind is replaced by another (both clusters and the server); the test waits, with
+deadlines, for the replica to have replayed the primary's WAL and for the server to have
+bound its own port and loaded its registry before the first request; the clusters and
+server of an earlier run whose test process died are stopped first.
 """
 
 import os
 import pwd
+import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -30,6 +38,10 @@ from odoo.tools import config
 
 PG_BIN = Path(f"/usr/lib/postgresql/{os.environ.get('CITY_PG_VERSION', '15')}/bin")
 ROLLUP_QUERY = "%city_dashboard_slot%"
+PREFIX = "city_replica_"
+# Seconds: the server loads the whole suite's registry, on a machine shared with other runs.
+START_TIMEOUT = 600
+ATTEMPTS = 3
 
 
 def _free_port():
@@ -38,32 +50,99 @@ def _free_port():
         return sock.getsockname()[1]
 
 
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _wait_for(predicate, what, timeout=START_TIMEOUT):
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(0.2)
+
+
 @tagged("post_install", "-at_install")
 class TestCockpitOnReplica(BaseCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.dbname = get_db_name()
-        cls.root = Path(tempfile.mkdtemp(prefix="city_replica_"))
-        cls.addClassCleanup(shutil.rmtree, cls.root, True)
         # initdb and the server refuse root: the clusters belong to the postgres system user then.
         cls.owner = "postgres" if os.geteuid() == 0 else pwd.getpwuid(os.geteuid()).pw_name
+        cls._clean_stale_runs()
+        cls.root = Path(tempfile.mkdtemp(prefix=PREFIX))
+        cls.addClassCleanup(shutil.rmtree, cls.root, True)
+        (cls.root / "test.pid").write_text(str(os.getpid()))
         os.chown(cls.root, pwd.getpwnam(cls.owner).pw_uid, -1)
         cls.ports = {"primary": _free_port(), "replica": _free_port()}
 
-    def _as_owner(self, *command, **kwargs):
-        prefix = ["runuser", "-u", self.owner, "--"] if os.geteuid() == 0 else []
-        return subprocess.run([*prefix, *map(str, command)], check=True, capture_output=True, text=True, **kwargs)
+    @classmethod
+    def _clean_stale_runs(cls):
+        """Stop the clusters and server left by an earlier run whose test process is gone."""
+        for root in Path(tempfile.gettempdir()).glob(f"{PREFIX}*"):
+            try:
+                owner_pid = int((root / "test.pid").read_text())
+            except (OSError, ValueError):
+                continue
+            if _alive(owner_pid):
+                continue  # another run, in progress
+            if (root / "odoo.pid").exists() and _alive(server_pid := int((root / "odoo.pid").read_text())):
+                os.kill(server_pid, signal.SIGKILL)
+            for name in ("replica", "primary"):
+                if (root / name / "postmaster.pid").exists():
+                    cls._as_owner(PG_BIN / "pg_ctl", "-D", root / name, "-m", "immediate", "-w", "stop", check=False)
+            shutil.rmtree(root, True)
 
-    def _pg_ctl(self, name, action="start"):
-        directory = self.root / name
-        options = (
-            f"-c port={self.ports[name]} -c listen_addresses=127.0.0.1 -c unix_socket_directories={self.root}"
-            " -c shared_preload_libraries=pg_stat_statements -c fsync=off -c max_connections=40"
+    @classmethod
+    def _as_owner(cls, *command, check=True, **kwargs):
+        prefix = ["runuser", "-u", cls.owner, "--"] if os.geteuid() == 0 else []
+        return subprocess.run([*prefix, *map(str, command)], check=check, capture_output=True, text=True, **kwargs)
+
+    def _pg_ctl(self, name):
+        """Start a cluster; a port taken meanwhile by another process is replaced by a free one."""
+        directory, log = self.root / name, self.root / f"{name}.log"
+        for attempt in range(ATTEMPTS):
+            options = (
+                f"-c port={self.ports[name]} -c listen_addresses=127.0.0.1 -c unix_socket_directories={self.root}"
+                " -c shared_preload_libraries=pg_stat_statements -c fsync=off -c max_connections=40"
+            )
+            log.unlink(missing_ok=True)
+            started = self._as_owner(
+                PG_BIN / "pg_ctl",
+                "-D",
+                directory,
+                "-o",
+                options,
+                "-l",
+                log,
+                "-w",
+                "-t",
+                START_TIMEOUT,
+                "start",
+                check=False,
+            )
+            if started.returncode == 0:
+                break
+            text = log.read_text() if log.exists() else started.stderr
+            if attempt == ATTEMPTS - 1 or "could not bind" not in text:
+                self.fail(f"the {name} cluster did not start: {started.stderr}\n{text[-2000:]}")
+            self.ports[name] = _free_port()
+        self.addCleanup(self._as_owner, PG_BIN / "pg_ctl", "-D", directory, "-m", "immediate", "-w", "stop")
+
+    def _wait_replayed(self):
+        """Wait until the replica has replayed every WAL record the primary has written so far."""
+        target = self._psql("primary", "SELECT pg_current_wal_lsn()")
+        _wait_for(
+            lambda: self._psql("replica", f"SELECT pg_last_wal_replay_lsn() >= '{target}'::pg_lsn") == "t",
+            "the replica to replay the primary's WAL",
         )
-        self._as_owner(PG_BIN / "pg_ctl", "-D", directory, "-o", options, "-l", self.root / f"{name}.log", "-w", action)
-        if action == "start":
-            self.addCleanup(self._as_owner, PG_BIN / "pg_ctl", "-D", directory, "-m", "immediate", "-w", "stop")
 
     def _psql(self, name, sql, database="postgres", user="postgres"):
         result = subprocess.run(
@@ -134,12 +213,32 @@ class TestCockpitOnReplica(BaseCase):
         )
         self._pg_ctl("replica")
         self.assertEqual(self._psql("replica", "SELECT pg_is_in_recovery()"), "t")
+        self._wait_replayed()
         return me
 
     def _start_odoo(self, database, user):
-        port = _free_port()
+        """Start the server; return its URL once it has bound its own port and loaded its registry."""
+        for attempt in range(ATTEMPTS):
+            port = _free_port()
+            log = self.root / f"odoo-{attempt}.log"
+            server = subprocess.Popen(self._odoo_command(database, user, port, log))
+            (self.root / "odoo.pid").write_text(str(server.pid))
+            self.addCleanup(self._stop, server)
+            # Logged with the host's name ("localhost"), not the address.
+            self._wait_log(server, log, rf"HTTP service \(werkzeug\) running on \S+:{port}\b", "the server's port")
+            if server.poll() is None:
+                break
+            if attempt == ATTEMPTS - 1 or "Address already in use" not in self._text(log):
+                self.fail(f"the Odoo server did not start: {self._text(log)[-2000:]}")
+        self._wait_log(server, log, "Registry loaded", "the server's registry")
+        self.assertIsNone(server.poll(), f"the Odoo server stopped: {self._text(log)[-2000:]}")
+        url = f"http://127.0.0.1:{port}"
+        self.assertEqual(requests.get(f"{url}/web/login", timeout=120).status_code, 200)
+        return url
+
+    def _odoo_command(self, database, user, port, log):
         odoo_bin = Path(odoo.__file__).resolve().parent.parent / "odoo-bin"
-        command = [
+        return [
             sys.executable,
             str(odoo_bin),
             "--addons-path",
@@ -170,20 +269,31 @@ class TestCockpitOnReplica(BaseCase):
             "0",
             "--log-level",
             "warn",
+            # The two lines the test waits for: the port bound, the registry loaded.
+            "--log-handler",
+            "odoo.service.server:INFO",
+            "--log-handler",
+            "odoo.modules.registry:INFO",
             "--logfile",
-            str(self.root / "odoo.log"),
+            str(log),
         ]
-        server = subprocess.Popen(command)
-        self.addCleanup(server.wait, 30)
-        self.addCleanup(server.terminate)
-        url = f"http://127.0.0.1:{port}"
-        for _attempt in range(600):
-            try:
-                if requests.get(f"{url}/web/login", timeout=5).status_code == 200:
-                    return url
-            except requests.ConnectionError:
-                time.sleep(0.2)
-        self.fail(f"the Odoo server did not start: {(self.root / 'odoo.log').read_text()[-2000:]}")
+
+    def _wait_log(self, server, log, pattern, what):
+        """Wait until the server's log matches ``pattern`` (or the server has stopped)."""
+        _wait_for(lambda: server.poll() is not None or re.search(pattern, self._text(log)), what)
+
+    @staticmethod
+    def _text(path):
+        return path.read_text(errors="replace") if path.exists() else ""
+
+    @staticmethod
+    def _stop(server):
+        server.terminate()
+        try:
+            server.wait(30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
 
     def _count(self, name, database, user):
         return int(
@@ -208,6 +318,7 @@ class TestCockpitOnReplica(BaseCase):
             json={"jsonrpc": "2.0", "params": {"db": database, "login": "operator", "password": "operator"}},
         )
         self.assertTrue(login.json().get("result", {}).get("uid"), login.text[:300])
+        self._wait_replayed()
         answer = http.post(
             f"{url}/web/dataset/call_kw/city.dashboard/get_cockpit_data",
             timeout=60,

@@ -72,15 +72,37 @@ class TestCockpitFigures(CityDashboardCommon):
         self.assertCockpitMatches(data, self.merchants, date_to=self.today)
 
     def test_rebuild_equals_incremental(self):
-        self.env.cr.execute(
-            "SELECT merchant_id, day, slot, orders, lines, gmv, redemptions FROM city_dashboard_slot ORDER BY 1, 2, 3"
+        queries = (
+            "SELECT merchant_id, day, slot, orders, lines, gmv, redemptions FROM city_dashboard_slot ORDER BY 1, 2, 3",
+            "SELECT merchant_id, partner_id, day, orders, gmv, first_visit FROM city_dashboard_member_day"
+            " ORDER BY 1, 2, 3",
         )
-        incremental = self.env.cr.fetchall()
+        incremental = [self._rows(query) for query in queries]
         self.Rollup._city_rebuild()
+        self.assertEqual([self._rows(query) for query in queries], incremental)
+
+    def _rows(self, query):
+        self.env.cr.execute(query)
+        return self.env.cr.fetchall()
+
+    def test_first_visit_moves_to_an_earlier_day_counted_later(self):
+        """A line of an earlier day counted by a later run (a late commit) moves the first visit."""
+        member = self.env["res.partner"].create({"name": "首访会员", "is_member": True})
+        for days_back in (1, 40):
+            at = fields.Datetime.to_datetime(fields.Date.to_string(self.date_to)) - datetime.timedelta(days=days_back)
+            generate.insert_orders(
+                self.env.cr,
+                self.env.company.id,
+                self.env.company.currency_id.id,
+                [(member.id, self.beer.id, at + datetime.timedelta(hours=4), [30.0])],
+            )
+            self.Rollup._city_refresh()
         self.env.cr.execute(
-            "SELECT merchant_id, day, slot, orders, lines, gmv, redemptions FROM city_dashboard_slot ORDER BY 1, 2, 3"
+            "SELECT day, first_visit FROM city_dashboard_member_day WHERE partner_id = %s ORDER BY day", [member.id]
         )
-        self.assertEqual(self.env.cr.fetchall(), incremental)
+        self.assertEqual([first for _day, first in self.env.cr.fetchall()], [True, False])
+        data = self.env["city.dashboard"].with_user(self.operator).get_cockpit_data(self._filters())
+        self.assertCockpitMatches(data, self.merchants)
 
     def test_points_and_coupons(self):
         wallet = self.env["city.points.wallet"]._get_wallets(self.members[2])
