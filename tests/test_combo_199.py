@@ -12,6 +12,11 @@ channel fee 0.6 %), pays, and redeems the three tickets, one at each shop.
 - **Direct mode** (直连): one payment to the operator; the settlement run pays each
   shop by bank transfer.
 
+The channel fee (0.6 %) is WeChat Pay's in both modes. In service-provider mode WeChat
+takes it from each sub-order's frozen funds before sharing (the fake server does too):
+the operator is shared its commission only (19.90), and each share entry books the fee
+out of ``CITY.WXHELD`` onto ``CITY.CHFEE`` (which nets to zero).
+
 Hand-computed figures (the same in both modes):
 
 ==========  =======  ===========  ========  ========
@@ -61,15 +66,15 @@ CHANNEL = {"hotpot": 60, "ktv": 36, "beer": 24}
 # Balance of every account the scenario touches once it is over, debit positive, in yuan.
 # Rows: (account code, partner key or None for the account's total).
 PARTNER = {
-    ("100200", None): 21.10,  # the operator's own WeChat Pay account: shared to it 19.90 + 1.20
+    ("100200", None): 19.90,  # the operator's own WeChat Pay account: its commission, shared to it
     ("112200", "member"): 0.00,  # the member's receivable: paid, taken into escrow
-    ("CITY.CHFEE", None): -1.20,  # the channel fee share (received by the operator with its commission)
+    ("CITY.CHFEE", None): 0.00,  # the split's 1.20, taken by WeChat Pay from the held funds before sharing
     ("CITY.ESCROW", None): 0.00,  # in 199.00, released 199.00
     ("CITY.FEE", None): -19.90,  # the operator's commission (income)
     ("CITY.MPAY", "beer"): 0.00,  # 35.58 released, unfrozen to the shop by WeChat Pay
     ("CITY.MPAY", "hotpot"): 0.00,  # 88.95
     ("CITY.MPAY", "ktv"): 0.00,  # 53.37
-    ("CITY.WXHELD", None): 0.00,  # the shops' money held at WeChat: in 199.00, shared and unfrozen 199.00
+    ("CITY.WXHELD", None): 0.00,  # held at WeChat: in 199.00; fee 1.20, shared 19.90, unfrozen 177.90
 }
 DIRECT = {
     ("100201", None): 199.00,  # outstanding receipts: the member's payment to the operator's account
@@ -92,6 +97,7 @@ def _env(cr):
 def combo_env():
     registry = odoo.modules.registry.Registry(os.environ.get("CITY_TEST_DB") or odoo.tools.config["db_name"])
     fake = combine.install(FakeWechatPay().start())
+    fake.fee_ratio = 60  # WeChat Pay's 0.6 %, as the rule's channel fee: taken before sharing
     with registry.cursor() as cr:
         env = _env(cr)
         env["ir.config_parameter"].set_param(const.GATEWAY_PARAM, fake.url)
@@ -294,10 +300,15 @@ def test_199_combo_partner_mode(combo_env):
         by_shop = {v: k for k, v in data["shops"].items()}
         assert {
             by_shop[p.merchant_id.id]: (to_fen(p.amount), to_fen(p.wechatpay_amount_released), p.state) for p in shares
-        } == {key: (PLATFORM[key] + CHANNEL[key], MERCHANT[key], "done") for key in ESCROW}
+        } == {key: (PLATFORM[key], MERCHANT[key], "done") for key in ESCROW}
+        assert {by_shop[p.merchant_id.id]: to_fen(p.wechatpay_amount_fee) for p in shares} == CHANNEL
         for tx in parts:  # each sub-order unfrozen: the shop's part in its balance, nothing left frozen
             state = fake.orders[tx.reference]["ps"]
-            assert (state["frozen"], state["closed"]) == (0, True)
+            assert (state["frozen"], state["closed"], state["fee"]) == (
+                0,
+                True,
+                CHANNEL[by_shop[tx.wechatpay_merchant_id.id]],
+            )
         assert sorted(fake.orders[tx.reference]["ps"]["balance"] for tx in parts) == sorted(MERCHANT.values())
         # the shops' statements show what WeChat Pay released, paid by profit sharing
         shops = env["res.partner"].browse(list(data["shops"].values()))

@@ -35,7 +35,9 @@ from odoo.tools import SQL
 from odoo.addons.city_base.tools.allocation import from_fen, to_fen
 
 # role -> road in service-provider mode (roles not listed move no money between parties:
-# the merchant's own part, points expiry, refunds and expiry to income).
+# the merchant's own part, points expiry, refunds and expiry to income). The channel fee
+# is taken out of the paying merchant's transaction too, but by WeChat Pay before sharing:
+# no receiver's share (``payment_transaction_profit_sharing.NOT_SHARED_ROLES``).
 PARTNER_ROUTES = {
     "platform_fee": "share",
     "channel_fee": "share",

@@ -43,6 +43,12 @@ class CitySettlementPayout(models.Model):
         help="Released to the merchant before delivery (the 30-day deadline); negative when it is delivered "
         "or refunded later.",
     )
+    wechatpay_amount_fee = fields.Monetary(
+        string="Channel Fee Taken",
+        readonly=True,
+        help="Service-provider mode: the channel fee WeChat Pay took from the held funds before sharing "
+        "(booked with this payout; negative when a refund gives it back).",
+    )
     wechatpay_share_ref = fields.Char(string="Shared By", readonly=True, help="A return: the share it returns.")
     wechatpay_order_id = fields.Char(string="WeChat Pay Order", readonly=True)
     wechatpay_error = fields.Char(string="Error", readonly=True)
@@ -82,9 +88,9 @@ class CitySettlementPayout(models.Model):
         allocations = tx._wechatpay_ps_allocations(unmarked=True)
         if not final:
             allocations = allocations.filtered(lambda a: a.role != "merchant")
-        vals = {"wechatpay_unfreeze": final}
+        vals = {"wechatpay_unfreeze": final, **self._wechatpay_fee_vals(tx)}
         if final:
-            rest = tx._wechatpay_ps_frozen_fen() - sum(owed.values())
+            rest = tx._wechatpay_ps_frozen_fen() - sum(owed.values()) - to_fen(vals["wechatpay_amount_fee"])
             delivered = sum(to_fen(a.amount) for a in allocations if a.role == "merchant")
             if not tx.wechatpay_ps_ahead:
                 delivered = rest
@@ -97,6 +103,12 @@ class CitySettlementPayout(models.Model):
         payout._wechatpay_mark(allocations)
         payout._wechatpay_send()
         return payout
+
+    @api.model
+    def _wechatpay_fee_vals(self, tx):
+        """The channel fee a new payout of ``tx`` books: what the split says WeChat Pay
+        took, less what earlier payouts booked."""
+        return {"wechatpay_amount_fee": float(from_fen(tx._wechatpay_ps_fee_due() - tx._wechatpay_ps_fee_booked()))}
 
     @api.model
     def _wechatpay_create_returns(self, tx, amounts):
@@ -157,6 +169,7 @@ class CitySettlementPayout(models.Model):
                 f"{tx.reference}-D{allocations[-1].id}",
                 wechatpay_amount_released=float(from_fen(merchant_fen)),
                 wechatpay_amount_ahead=-float(from_fen(merchant_fen)),
+                **self._wechatpay_fee_vals(tx),
             )
         )
         payout._wechatpay_mark(allocations)
@@ -172,16 +185,17 @@ class CitySettlementPayout(models.Model):
         owed = sum(to_fen(r.wechatpay_ps_from_balance) for r in refunds) - sum(
             to_fen(p.amount) for p in live if p.wechatpay_kind in ("return", "clawback")
         )
+        # WeChat Pay gives the refunded part's channel fee back: the merchant's balance paid that much less
+        fee_back = max(0, tx._wechatpay_ps_fee_booked() - tx._wechatpay_ps_fee_due())
+        owed -= fee_back
         reference = f"{refund.reference}-C"
         if owed <= 0 or live.filtered(lambda p: p.reference == reference):
             return self.browse()
         ahead_open = sum(to_fen(p.wechatpay_amount_ahead) for p in live)
         ahead = max(0, min(owed, ahead_open))
+        vals = {"wechatpay_amount_ahead": -float(from_fen(ahead)), "wechatpay_amount_fee": -float(from_fen(fee_back))}
         payout = self.create(
-            {
-                **self._wechatpay_base_vals(tx, "clawback", reference, wechatpay_amount_ahead=-float(from_fen(ahead))),
-                "amount": float(from_fen(owed)),
-            }
+            {**self._wechatpay_base_vals(tx, "clawback", reference, **vals), "amount": float(from_fen(owed))}
         )
         payout._wechatpay_done()
         return payout
@@ -339,7 +353,7 @@ class CitySettlementPayout(models.Model):
         tx, merchant = self.transaction_id, self.merchant_id
         accounts = self.company_id._city_get_accounts()
         held, ahead_acc = accounts["city_wechatpay_held_account_id"], accounts["city_wechatpay_ahead_account_id"]
-        payable = accounts["city_merchant_payable_account_id"]
+        payable, fee_acc = accounts["city_merchant_payable_account_id"], accounts["city_channel_fee_account_id"]
         operator_account = tx.provider_id.sudo().journal_id.default_account_id
         if not operator_account:
             raise UserError(_("Set the journal of the WeChat Pay provider: its account is the operator's balance."))
@@ -349,6 +363,11 @@ class CitySettlementPayout(models.Model):
             account, partner = self._wechatpay_receiver_account(receiver, payable, operator_account)
             lines += [(account, partner, sign * fen, self.reference), (held, merchant, -sign * fen, self.reference)]
         released, ahead = to_fen(self.wechatpay_amount_released), to_fen(self.wechatpay_amount_ahead)
+        fee = to_fen(self.wechatpay_amount_fee)  # WeChat Pay's, out of the held funds
+        lines += [
+            (fee_acc, merchant, fee, _("Channel fee taken by WeChat Pay")),
+            (held, merchant, -fee, self.reference),
+        ]
         if self.wechatpay_kind == "share":
             lines += [
                 (payable, merchant, released, _("Released by WeChat Pay")),

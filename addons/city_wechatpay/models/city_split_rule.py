@@ -7,6 +7,8 @@ from odoo.exceptions import ValidationError
 from odoo.addons.city_base.tools.allocation import to_fen
 from odoo.addons.city_settlement.engine import split as engine
 
+from .payment_transaction_profit_sharing import NOT_SHARED_ROLES
+
 SAMPLE_FEN = 10000
 
 
@@ -27,7 +29,8 @@ class CitySplitRule(models.Model):
         "line_ids",
     )
     def _check_wechatpay_share_cap(self):
-        """A rule for a service-provider-mode merchant gives receivers no more than its cap."""
+        """A rule for a service-provider-mode merchant gives receivers no more than its cap
+        (the channel fee is WeChat Pay's, taken before sharing: not in the cap)."""
         for rule in self:
             merchant = rule.merchant_id or rule.product_tmpl_id.merchant_id
             if not merchant.wechatpay_sub_mchid or rule.mode in ("combo", "points", "fixed"):
@@ -35,7 +38,7 @@ class CitySplitRule(models.Model):
             cap = merchant._wechatpay_cap_fen(SAMPLE_FEN)
             for ctx in rule._wechatpay_sample_contexts():
                 shares = engine.split(SAMPLE_FEN, rule._to_engine_rule(), ctx)
-                others = sum(s.amount for s in shares if s.role != "merchant")
+                others = sum(s.amount for s in shares if s.role not in NOT_SHARED_ROLES)
                 if others > cap:
                     raise ValidationError(
                         _(

@@ -27,6 +27,10 @@ from .payment_provider import WechatpayError
 _logger = logging.getLogger(__name__)
 
 SHARED_MOVEMENTS = ("release", "reversal", "forfeit")
+# Parts of the split no receiver gets: the merchant's own, and the channel fee that WeChat
+# Pay takes from the sub-merchant's money before sharing (WECHAT.md, profit sharing).
+NOT_SHARED_ROLES = ("merchant", "channel_fee")
+FEE_KEY = "channel_fee"
 
 
 class PaymentTransaction(models.Model):
@@ -127,20 +131,35 @@ class PaymentTransaction(models.Model):
         return self.env["city.settlement.allocation"].sudo().search(domain, order="id")
 
     def _wechatpay_ps_due(self):
-        """Receiver account -> fen the receivers are owed out of this transaction."""
+        """Receiver account -> fen the receivers are owed out of this transaction (the
+        channel fee is no receiver's: WeChat Pay takes it before sharing, see ``_wechatpay_ps_fee_due``)."""
         self.ensure_one()
         merchant = self._wechatpay_ps_merchant()
         due = defaultdict(int)
         for allocation in self._wechatpay_ps_allocations():
-            if allocation.role != "merchant" and allocation.beneficiary_id != merchant:
+            if allocation.role not in NOT_SHARED_ROLES and allocation.beneficiary_id != merchant:
                 due[self._wechatpay_ps_receiver(allocation.beneficiary_id)] += to_fen(allocation.amount)
         if self.wechatpay_ps_ahead:
             for receiver, fen in self._wechatpay_ps_ahead_split().items():
                 due[receiver] += fen
         return due
 
-    def _wechatpay_ps_ahead_split(self):
-        """Receiver account -> fen of the split of what is still held (not delivered)."""
+    def _wechatpay_ps_fee_due(self):
+        """The channel fee (fen) WeChat Pay took from this payment's held funds, as the
+        split books it: the fee of what was delivered (and, shared ahead, of what was not)."""
+        self.ensure_one()
+        fee = sum(to_fen(a.amount) for a in self._wechatpay_ps_allocations() if a.role == "channel_fee")
+        if self.wechatpay_ps_ahead:
+            fee += self._wechatpay_ps_ahead_split(roles=("channel_fee",)).get(FEE_KEY, 0)
+        return fee
+
+    def _wechatpay_ps_fee_booked(self):
+        """The channel fee (fen) this payment's payouts booked out of the held funds."""
+        return sum(to_fen(p.wechatpay_amount_fee) for p in self._wechatpay_ps_live_payouts())
+
+    def _wechatpay_ps_ahead_split(self, roles=None):
+        """Receiver account -> fen of the split of what is still held (not delivered); with
+        ``roles`` (``("channel_fee",)``) the channel fee instead, under ``FEE_KEY``."""
         merchant = self._wechatpay_ps_merchant()
         due = defaultdict(int)
         now = fields.Datetime.now()
@@ -149,7 +168,10 @@ class PaymentTransaction(models.Model):
             if residual <= 0:
                 continue
             for vals in escrow._prepare_movement_allocations("release", residual, "ahead", now):
-                if vals["role"] != "merchant" and vals["beneficiary_id"] != merchant.id:
+                if roles is not None:
+                    if vals["role"] in roles:
+                        due[FEE_KEY] += to_fen(vals["amount"])
+                elif vals["role"] not in NOT_SHARED_ROLES and vals["beneficiary_id"] != merchant.id:
                     partner = self.env["res.partner"].browse(vals["beneficiary_id"])
                     due[self._wechatpay_ps_receiver(partner)] += to_fen(vals["amount"])
         return due
@@ -167,7 +189,8 @@ class PaymentTransaction(models.Model):
         return shared
 
     def _wechatpay_ps_frozen_fen(self):
-        """What WeChat Pay still holds frozen for this transaction (fen)."""
+        """What WeChat Pay still holds frozen for this transaction (fen): the channel fee
+        booked by the shares is gone (WeChat took it)."""
         self.ensure_one()
         payouts = self._wechatpay_ps_live_payouts()
         refunds = self.child_transaction_ids.filtered(
@@ -176,7 +199,7 @@ class PaymentTransaction(models.Model):
         from_frozen = sum(to_fen(-r.amount) - to_fen(r.wechatpay_ps_from_balance) for r in refunds)
         shared = sum(to_fen(p.amount) for p in payouts if p.wechatpay_kind == "share")
         released = sum(
-            to_fen(p.wechatpay_amount_released) + to_fen(p.wechatpay_amount_ahead)
+            to_fen(p.wechatpay_amount_released) + to_fen(p.wechatpay_amount_ahead) + to_fen(p.wechatpay_amount_fee)
             for p in payouts
             if p.wechatpay_kind == "share"
         )

@@ -15,7 +15,9 @@ decrypted by the WeChat key, orders idempotent per ``out_order_no`` within the 3
 cap and 50 requests, unfreeze, returns per ``out_return_no``, the profit-sharing
 bill). A payment with ``settle_info.profit_sharing`` is frozen: a refund takes the
 frozen funds first, then the sub-merchant's balance (released and returned money),
-and is refused when they do not cover it. Reusable by the top-level tests::
+and is refused when they do not cover it. With ``fee_ratio`` WeChat's fee is taken
+from a frozen payment first (frozen = paid − fee: shares and the unfreeze cannot
+exceed it, ``NOT_ENOUGH``) and given back pro rata on refunds. Reusable by the top-level tests::
 
     fake = FakeWechatPay().start()
     provider.write(fake.provider_vals())
@@ -119,6 +121,9 @@ class FakeWechatPay:
         self.returns = {}  # out_return_no -> answer
         self.share_state = "FINISHED"  # "PROCESSING": shares answered as being processed
         self.max_ratio = 3000  # the sub-merchants' cap (1/10000)
+        # WeChat Pay's fee rate (1/10000, e.g. 60 = 0.6 %): taken from a frozen payment before
+        # sharing (frozen = paid − fee, rounded half up), given back pro rata on refunds
+        self.fee_ratio = 0
         self.fail_next = {}  # path -> HTTP status of its next answer (WeChat Pay unavailable once)
         self.lock = threading.Lock()
         self.server = None
@@ -474,18 +479,29 @@ class FakeWechatPay:
                 return order
         raise KeyError(transaction_id)
 
-    @staticmethod
-    def _ps_account(order):
-        order.setdefault("ps", {"frozen": order["amount"]["total"], "balance": 0, "shared": 0, "requests": 0})
+    def _ps_account(self, order):
+        """A frozen payment's funds: WeChat Pay took its fee (``fee``) before anything is
+        shared; ``frozen`` is what shares and the unfreeze may take."""
+        if "ps" not in order:
+            total = order["amount"]["total"]
+            fee = (total * self.fee_ratio + 5000) // 10000
+            order["ps"] = {"frozen": total - fee, "balance": 0, "shared": 0, "requests": 0, "fee": fee}
         return order["ps"]
 
     def _take_refund(self, order, amount):
+        """A refund: WeChat Pay gives back its fee pro rata, the rest comes from the frozen
+        funds, then from the sub-merchant's balance (released and returned money)."""
         account = self._ps_account(order)
-        if amount > account["frozen"] + account["balance"]:
+        total, fee = order["amount"]["total"], account["fee"]
+        refunded = account.get("refunded", 0)
+        fee_back = (fee * (refunded + amount) * 2 + total) // (2 * total) - (fee * refunded * 2 + total) // (2 * total)
+        take = amount - fee_back
+        if take > account["frozen"] + account["balance"]:
             return False
-        from_frozen = min(amount, account["frozen"])
+        from_frozen = min(take, account["frozen"])
         account["frozen"] -= from_frozen
-        account["balance"] -= amount - from_frozen
+        account["balance"] -= take - from_frozen
+        account["refunded"] = refunded + amount
         return True
 
     def _profitsharing(self, method, path, query, data):

@@ -117,7 +117,7 @@ class TestProfitSharing(WechatpayCommon):
         self.assertEqual(tx.wechatpay_ps_state, "closed")
         self.assertEqual(
             self.fake.orders[tx.reference]["ps"],
-            {"frozen": 0, "balance": 9000, "shared": 1000, "requests": 2, "closed": True},
+            {"frozen": 0, "balance": 9000, "shared": 1000, "requests": 2, "closed": True, "fee": 0},
         )
         self.assertEqual(
             self._balances(),
@@ -232,6 +232,46 @@ class TestProfitSharing(WechatpayCommon):
             self._balances(),
             {"held": 0.0, "ahead": 0.0, "payable": 0.0, "fee": 5.0, "escrow": 0.0, "operator": -5.0},
         )
+        self.assertTrialBalanceBalances()
+
+    def test_channel_fee_taken_before_sharing(self):
+        """WeChat Pay takes its 0.6 % before sharing: the operator gets its commission only,
+        the fee is booked out of the held funds; shared ahead, then the rest refunded."""
+        self.fake.fee_ratio = 60
+        self.addCleanup(setattr, self.fake, "fee_ratio", 0)
+        self.env["city.split.rule"].search([("merchant_id", "=", self.merchant_a.id)]).channel_fee_percent = 0.6
+        order, tx = self._paid(qty=2)
+        frozen = self.fake._ps_account(self.fake.orders[tx.reference])["frozen"]
+        self.assertEqual(frozen, 9940, "paid 100.00 less WeChat's 0.60")
+        self._deliver(order, 50.0, "a")  # merchant 44.70, platform 5.00, channel fee 0.30
+        self.assertEqual([r["amount"] for r in self._share()[0]["receivers"]], [500], "no fee to the operator")
+        self._age(tx, days=29)
+        sent = self._share(deadline=True)
+        self.assertEqual([r["amount"] for r in sent[0]["receivers"]], [500])
+        payouts = tx.wechatpay_ps_payout_ids.sorted("id")
+        self.assertEqual(payouts.mapped("wechatpay_amount_fee"), [0.3, 0.3])
+        self.assertEqual(payouts[1].mapped("wechatpay_amount_ahead"), [44.7])
+        self.assertEqual(
+            self.fake.orders[tx.reference]["ps"], {**self.fake.orders[tx.reference]["ps"], "frozen": 0, "balance": 8940}
+        )
+        chfee = self.accounts["city_channel_fee_account_id"]
+        # the undelivered ticket's fee, taken ahead (as the commission shared ahead): its split books it on delivery
+        self.assertEqual(self._account_balance(chfee), -0.3)
+        self.assertEqual(self._balances()["held"], 0.0)
+        # The unredeemed ticket is refunded: WeChat gives its fee (0.30) back, the merchant's balance pays 44.70.
+        order.city_escrow_ids._refund(50.0, "test.refund,1", "退款")
+        refund = tx._city_refund_to_channel(50.0, "T1")
+        refund._wechatpay_apply("refund", self.fake.refund_resource(refund.wechatpay_out_refund_no))
+        refund._post_process()
+        self.env["city.settlement.allocation"]._post_batch(company=self.company)
+        clawback = tx.wechatpay_ps_payout_ids.filtered(lambda p: p.wechatpay_kind == "clawback")
+        self.assertEqual((clawback.amount, clawback.wechatpay_amount_fee), (44.7, -0.3))
+        self.assertEqual(self.fake.orders[tx.reference]["ps"]["balance"], 4470, "the delivered ticket's 44.70")
+        self.assertEqual(
+            self._balances(),
+            {"held": 0.0, "ahead": 0.0, "payable": 0.0, "fee": 5.0, "escrow": 0.0, "operator": -5.0},
+        )
+        self.assertEqual(self._account_balance(chfee), 0.0)
         self.assertTrialBalanceBalances()
 
     def test_cap(self):
