@@ -227,6 +227,7 @@ class CityCampaign(models.Model):
     def action_cancel(self):
         """Operator: cancel a campaign that has sent nothing."""
         access.check_groups(self.env, access.OPERATOR)
+        self.check_access("write")
         if self.sudo().send_ids:
             raise UserError(self.env._("A campaign that has sent coupons is stopped, not cancelled."))
         self.write({"state": "cancel"})
@@ -234,6 +235,7 @@ class CityCampaign(models.Model):
     def action_run_now(self):
         """Operator: run the campaign's wave now (caps and budget apply)."""
         access.check_groups(self.env, access.OPERATOR)
+        self.check_access("write")
         for campaign in self:
             if campaign.state != "running":
                 raise UserError(self.env._("Start the campaign first."))
@@ -243,6 +245,7 @@ class CityCampaign(models.Model):
     def action_measure(self):
         """Operator: measure the outcomes now (the cron does it hourly)."""
         access.check_groups(self.env, access.OPERATOR)
+        self.check_access("write")
         self.sudo()._city_measure()
         return True
 
