@@ -10,6 +10,7 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from odoo.addons.city_base.tools.allocation import from_fen, to_fen
+from odoo.addons.city_base.tools.localdate import local_date
 
 from ..engine import split as engine
 
@@ -269,7 +270,7 @@ class CityEscrow(models.Model):
             "partner_id": self.partner_id.id,
             "movement": movement,
             "source_ref": source_ref,
-            "date": at.date(),
+            "date": local_date(at),
             "rule_id": rule.id or False,
             "rule_version": rule.version or 0,
             "name": reason or False,

@@ -12,6 +12,7 @@ from odoo.tools import SQL
 
 from odoo.addons.city_base.tools import access
 from odoo.addons.city_base.tools.allocation import from_fen, to_fen
+from odoo.addons.city_base.tools.localdate import local_today
 
 from .city_settlement_allocation import MERCHANT_PAYABLE_ROLES, POINTS_PAYABLE_ROLES
 from .city_split_rule import CYCLE_SELECTION
@@ -192,7 +193,7 @@ class CitySettlement(models.Model):
         """
         company = company or self.env.company
         Settlement = self.with_company(company)  # the run books in ``company``, whoever runs it
-        today = today or fields.Date.context_today(self)
+        today = today or local_today()
         Allocation = Settlement.env["city.settlement.allocation"].sudo()
         while Allocation._post_batch(company=company, limit=50000):
             pass
@@ -299,7 +300,7 @@ class CitySettlement(models.Model):
                     more = True
                     continue  # settle once every line of the company is posted
             Settlement = self.with_company(company)
-            today = fields.Date.context_today(Settlement)
+            today = local_today()
             merchants = Settlement._get_merchants_to_settle(company, today, limit=batch_size)
             created = Settlement._run_settlements(today=today, merchants=merchants, company=company)
             more |= len(merchants) == batch_size and bool(created)
@@ -414,7 +415,7 @@ class CitySettlement(models.Model):
                     "currency_id": self.currency_id.id,
                     "journal_id": journal.id,
                     "company_id": self.company_id.id,
-                    "date": fields.Date.context_today(self),
+                    "date": local_today(),
                     "memo": self.name,
                     "destination_account_id": accounts["city_merchant_payable_account_id"].id,
                     "partner_bank_id": self.merchant_id.settlement_bank_id.id or False,

@@ -8,6 +8,7 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from odoo.addons.city_base.tools.allocation import allocate, from_fen, to_fen
+from odoo.addons.city_base.tools.localdate import local_date, local_today
 
 from .city_escrow import source_reference
 
@@ -309,7 +310,7 @@ class CitySettlementAllocation(models.Model):
             "partner_id": member.id if member else False,
             "movement": "points",
             "source_ref": source_ref,
-            "date": now.date(),
+            "date": local_date(now),
             "rule_id": rule.id or False,
             "rule_version": rule.version or 0,
         }
@@ -377,7 +378,7 @@ class CitySettlementAllocation(models.Model):
             "order_id": order.id if order else False,
             "movement": "coupon",
             "source_ref": source_ref,
-            "date": fields.Date.context_today(self),
+            "date": local_today(),
         }
         charged = {}
         for (funder, _weight), part in zip(funders, parts, strict=True):
@@ -513,7 +514,7 @@ class CitySettlementAllocation(models.Model):
                 {
                     "move_type": "entry",
                     "journal_id": accounts["city_settlement_journal_id"].id,
-                    "date": date or fields.Date.context_today(self),
+                    "date": date or local_today(),
                     "ref": _("City settlement batch: %s allocation lines", len(rows)),
                     "company_id": company.id,
                     "line_ids": [fields.Command.create(v) for v in line_vals],

@@ -4,6 +4,8 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from odoo.addons.city_base.tools.localdate import local_today
+
 
 class CitySettlementPayout(models.Model):
     """Money paid out to a merchant for a settlement (lean, append-only, chained).
@@ -48,7 +50,7 @@ class CitySettlementPayout(models.Model):
     currency_id = fields.Many2one("res.currency", required=True, readonly=True)
     amount = fields.Monetary(readonly=True)
     channel = fields.Char(required=True, readonly=True)
-    date = fields.Date(required=True, readonly=True, default=fields.Date.context_today)
+    date = fields.Date(required=True, readonly=True, default=local_today)
     payment_id = fields.Many2one("account.payment", readonly=True, ondelete="restrict")
     reference = fields.Char(readonly=True)
 

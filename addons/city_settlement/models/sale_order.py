@@ -6,6 +6,7 @@ from odoo.tools import SQL
 
 from odoo.addons.city_base.tools.allocation import allocate, from_fen, to_fen
 from odoo.addons.city_base.tools.groups import CITY_ROLES
+from odoo.addons.city_base.tools.localdate import local_today
 
 
 class SaleOrder(models.Model):
@@ -244,7 +245,7 @@ class SaleOrder(models.Model):
             {
                 "move_type": "entry",
                 "journal_id": accounts["city_settlement_journal_id"].id,
-                "date": fields.Date.context_today(self),
+                "date": local_today(),
                 "ref": _("Escrow of %s", self.name),
                 "company_id": self.company_id.id,
                 "line_ids": [fields.Command.create(v) for v in lines],
