@@ -9,6 +9,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 from odoo.tools import SQL
 
+from odoo.addons.city_base.tools.localdate import local_today
 from odoo.addons.city_settlement.models.city_settlement import CitySettlement, cycle_cutoff
 
 from .common import CitySettlementCommon
@@ -75,7 +76,7 @@ class TestSettlement(CitySettlementCommon):
         self.assertNotIn("$", html)
         # Next cycle: the opening balance is the last closing balance.
         self._deliver(1)
-        nxt = Settlement._run_settlements(merchants=self.merchants, today=date.today() + timedelta(days=1))
+        nxt = Settlement._run_settlements(merchants=self.merchants, today=local_today() + timedelta(days=1))
         nxt_a = nxt.filtered(lambda s: s.merchant_id == self.merchant_a)
         self.assertEqual(nxt_a.opening_balance, 0.0)
         settlement_b = settlements - settlement_a
@@ -248,7 +249,7 @@ class TestSettlement(CitySettlementCommon):
         draft = (
             self.env["city.settlement"]
             .with_user(self.accountant)
-            ._run_settlements(merchants=self.merchants, today=date.today() + timedelta(days=1))
+            ._run_settlements(merchants=self.merchants, today=local_today() + timedelta(days=1))
         )
         with self.assertRaises(AccessError):
             draft.with_user(self.operator).action_confirm()
@@ -257,7 +258,7 @@ class TestSettlement(CitySettlementCommon):
         redo = (
             self.env["city.settlement"]
             .with_user(self.accountant)
-            ._run_settlements(merchants=self.merchants, today=date.today() + timedelta(days=1))
+            ._run_settlements(merchants=self.merchants, today=local_today() + timedelta(days=1))
         )
         self.assertEqual(redo.merchant_id, draft.merchant_id, "a cancelled statement can be run again")
         redo.with_user(self.accountant).action_confirm()

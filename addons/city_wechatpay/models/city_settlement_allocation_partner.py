@@ -33,6 +33,7 @@ from odoo import _, _lt, api, fields, models
 from odoo.tools import SQL
 
 from odoo.addons.city_base.tools.allocation import from_fen, to_fen
+from odoo.addons.city_base.tools.localdate import local_today
 
 # role -> road in service-provider mode (roles not listed move no money between parties:
 # the merchant's own part, points expiry, refunds and expiry to income). The channel fee
@@ -121,7 +122,7 @@ class CitySettlementAllocation(models.Model):
         :return: the posted invoices
         """
         company = company or self.env.company
-        date_to = date_to or fields.Date.context_today(self)
+        date_to = date_to or local_today()
         self_sudo = self.sudo().with_company(company)  # the run books in ``company``, whoever runs it
         domain = [
             ("company_id", "=", company.id),
@@ -168,7 +169,7 @@ class CitySettlementAllocation(models.Model):
                     "move_type": move_type,
                     "partner_id": merchant.id,
                     "company_id": company.id,
-                    "invoice_date": fields.Date.context_today(self),
+                    "invoice_date": local_today(),
                     "ref": _("Settled outside WeChat Pay: points and coupons"),
                     "invoice_line_ids": [
                         fields.Command.create(

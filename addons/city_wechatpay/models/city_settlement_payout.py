@@ -11,6 +11,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
 from odoo.addons.city_base.tools.allocation import from_fen, to_fen
+from odoo.addons.city_base.tools.localdate import local_today
 
 from .. import const
 from ..tools import ps_bill
@@ -404,7 +405,7 @@ class CitySettlementPayout(models.Model):
                     "move_type": "entry",
                     "journal_id": journal.id,
                     "company_id": company.id,
-                    "date": fields.Date.context_today(self),
+                    "date": local_today(),
                     "ref": _(
                         "WeChat Pay %(kind)s %(ref)s",
                         kind=dict(KIND_SELECTION)[self.wechatpay_kind],
