@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -129,3 +130,34 @@ def odoo_server():
     server = OdooServer(os.environ.get("CITY_TEST_DB") or odoo.tools.config["db_name"]).start()
     yield server
     server.stop()
+
+
+def superuser_env(cr):
+    return odoo.api.Environment(cr, odoo.SUPERUSER_ID, {"lang": "en_US"})
+
+
+@contextmanager
+def fake_gateway(registry, fake, mode="direct", **provider_vals):
+    """The suite's WeChat Pay provider talking to the started ``fake`` server, in test
+    state, in ``mode``, with the first bank journal and ``provider_vals``, committed for
+    the block; the provider and the gateway address restored and ``fake`` stopped after."""
+    from odoo.addons.city_wechatpay import const  # noqa: PLC0415 (Odoo's addons load with the registry)
+
+    with registry.cursor() as cr:
+        env = superuser_env(cr)
+        env["ir.config_parameter"].set_param(const.GATEWAY_PARAM, fake.url)
+        provider = env.ref("city_wechatpay.payment_provider_wechatpay")
+        vals = {**fake.provider_vals(mode), "state": "test", **provider_vals}
+        journal = env["account.journal"].search([("type", "=", "bank"), ("company_id", "=", env.company.id)], limit=1)
+        vals.setdefault("journal_id", journal.id)
+        saved = provider._convert_to_write({name: provider[name] for name in vals})
+        provider.write(vals)
+        env.ref("payment.payment_method_wechat_pay").active = True
+    try:
+        yield
+    finally:
+        fake.stop()
+        with registry.cursor() as cr:
+            env = superuser_env(cr)
+            env.ref("city_wechatpay.payment_provider_wechatpay").write(saved)
+            env["ir.config_parameter"].set_param(const.GATEWAY_PARAM, False)

@@ -48,10 +48,11 @@ import odoo
 from odoo import Command
 
 from odoo.addons.city_base.tools.allocation import to_fen
-from odoo.addons.city_wechatpay import const
 from odoo.addons.city_wechatpay.tests import fake_wechatpay_combine as combine
 from odoo.addons.city_wechatpay.tests.common import wechat_tx_vals
 from odoo.addons.city_wechatpay.tests.fake_wechatpay import FakeWechatPay
+
+from conftest import fake_gateway
 
 SHOPS = (
     ("hotpot", "蜀香火锅", 5, "1900000911"),
@@ -98,17 +99,9 @@ def combo_env():
     registry = odoo.modules.registry.Registry(os.environ.get("CITY_TEST_DB") or odoo.tools.config["db_name"])
     fake = combine.install(FakeWechatPay().start())
     fake.fee_ratio = 60  # WeChat Pay's 0.6 %, as the rule's channel fee: taken before sharing
-    with registry.cursor() as cr:
-        env = _env(cr)
-        env["ir.config_parameter"].set_param(const.GATEWAY_PARAM, fake.url)
-        provider = env.ref("city_wechatpay.payment_provider_wechatpay")
-        saved = {"state": provider.state, **{k: provider[k] for k in fake.provider_vals("partner")}}
-    yield registry, fake
-    fake.stop()
-    with registry.cursor() as cr:
-        env = _env(cr)
-        env.ref("city_wechatpay.payment_provider_wechatpay").write(saved)
-        env["ir.config_parameter"].set_param(const.GATEWAY_PARAM, False)
+    # each test sets the mode and combined payment; restored after the module
+    with fake_gateway(registry, fake, "partner", wechatpay_combine=False, wechatpay_receiver_name=False):
+        yield registry, fake
 
 
 def _setup(env, fake, mode):

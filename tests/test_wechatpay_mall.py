@@ -20,6 +20,8 @@ from odoo.addons.city_wechatpay.tests.fake_wechatpay import FakeWechatPay
 from odoo.addons.city_wechatpay_mall.models import const as mall_const
 from odoo.addons.city_wechatpay_mall.tests import fake_mall
 
+from conftest import fake_gateway
+
 PARALLEL = 10
 SHOP_MCHID = "1230000777"
 
@@ -28,25 +30,20 @@ SHOP_MCHID = "1230000777"
 def mall_env(odoo_server):
     registry = odoo.modules.registry.Registry(odoo_server.db)
     fake = fake_mall.install(FakeWechatPay().start())
-    with registry.cursor() as cr:
-        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
-        env["ir.config_parameter"].set_param(const.GATEWAY_PARAM, fake.url)
-        provider = env.ref("city_wechatpay.payment_provider_wechatpay")
-        saved = {"state": provider.state, **{k: provider[k] for k in fake.provider_vals()}}
-        provider.write({**fake.provider_vals(), "state": "test"})
-        merchant = env["res.partner"].search([("is_merchant", "=", True), ("city_mall_mchid", "=", False)], limit=1)
-        merchant.city_mall_mchid = SHOP_MCHID
-        member = env["res.partner"].create(
-            {"name": "商圈并发会员", "is_member": True, "city_wx_openid": "o-mall-parallel-0001"}
-        )
-        ids = {"merchant": merchant.id, "member": member.id, "company": provider.company_id.id}
-    yield registry, fake, odoo_server, ids
-    fake.stop()
-    with registry.cursor() as cr:
-        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
-        env.ref("city_wechatpay.payment_provider_wechatpay").write(saved)
-        env["res.partner"].browse(ids["merchant"]).city_mall_mchid = False
-        env["ir.config_parameter"].set_param(const.GATEWAY_PARAM, False)
+    with fake_gateway(registry, fake):
+        with registry.cursor() as cr:
+            env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+            provider = env.ref("city_wechatpay.payment_provider_wechatpay")
+            merchant = env["res.partner"].search([("is_merchant", "=", True), ("city_mall_mchid", "=", False)], limit=1)
+            merchant.city_mall_mchid = SHOP_MCHID
+            member = env["res.partner"].create(
+                {"name": "商圈并发会员", "is_member": True, "city_wx_openid": "o-mall-parallel-0001"}
+            )
+            ids = {"merchant": merchant.id, "member": member.id, "company": provider.company_id.id}
+        yield registry, fake, odoo_server, ids
+        with registry.cursor() as cr:
+            env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+            env["res.partner"].browse(ids["merchant"]).city_mall_mchid = False
 
 
 def test_same_district_notice_in_parallel_earns_once(mall_env):

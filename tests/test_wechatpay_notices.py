@@ -19,6 +19,8 @@ from odoo.addons.city_wechatpay import const
 from odoo.addons.city_wechatpay.tests.common import wechat_tx_vals
 from odoo.addons.city_wechatpay.tests.fake_wechatpay import FakeWechatPay
 
+from conftest import fake_gateway
+
 PARALLEL = 20
 
 
@@ -26,20 +28,8 @@ PARALLEL = 20
 def wechatpay_env(odoo_server):
     registry = odoo.modules.registry.Registry(odoo_server.db)
     fake = FakeWechatPay().start()
-    with registry.cursor() as cr:
-        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
-        env["ir.config_parameter"].set_param(const.GATEWAY_PARAM, fake.url)
-        provider = env.ref("city_wechatpay.payment_provider_wechatpay")
-        saved = {"state": provider.state, **{k: provider[k] for k in fake.provider_vals()}}
-        journal = env["account.journal"].search([("type", "=", "bank"), ("company_id", "=", env.company.id)], limit=1)
-        provider.write({**fake.provider_vals(), "state": "test", "journal_id": journal.id})
-        env.ref("payment.payment_method_wechat_pay").active = True
-    yield registry, fake
-    fake.stop()
-    with registry.cursor() as cr:
-        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
-        env.ref("city_wechatpay.payment_provider_wechatpay").write(saved)
-        env["ir.config_parameter"].set_param(const.GATEWAY_PARAM, False)
+    with fake_gateway(registry, fake):
+        yield registry, fake
 
 
 def _prepaid(registry, fake):

@@ -19,9 +19,10 @@ import pytest
 import odoo
 from odoo import Command, fields
 
-from odoo.addons.city_wechatpay import const
 from odoo.addons.city_wechatpay.tests.common import wechat_tx_vals
 from odoo.addons.city_wechatpay.tests.fake_wechatpay import FakeWechatPay
+
+from conftest import fake_gateway
 
 
 def _env(cr):
@@ -33,46 +34,35 @@ def ps_env():
     db = os.environ.get("CITY_TEST_DB") or odoo.tools.config["db_name"]
     registry = odoo.modules.registry.Registry(db)
     fake = FakeWechatPay().start()
-    with registry.cursor() as cr:
-        env = _env(cr)
-        env["ir.config_parameter"].set_param(const.GATEWAY_PARAM, fake.url)
-        provider = env.ref("city_wechatpay.payment_provider_wechatpay")
-        saved = {"state": provider.state, **{k: provider[k] for k in fake.provider_vals()}}
-        journal = env["account.journal"].search([("type", "=", "bank"), ("company_id", "=", env.company.id)], limit=1)
-        provider.write(
-            {
-                **fake.provider_vals("partner"),
-                "state": "test",
-                "journal_id": journal.id,
-                "wechatpay_receiver_name": "城市生活运营有限公司",
-            }
-        )
-        env.ref("payment.payment_method_wechat_pay").active = True
-        merchant = env["res.partner"].search([("is_merchant", "=", True)], limit=1)
-        merchant_saved = {"wechatpay_sub_mchid": merchant.wechatpay_sub_mchid}
-        merchant.write({"wechatpay_sub_mchid": fake.sub_mchid, "wechatpay_legal_name": merchant.name})
-        rule = env["city.split.rule"].create(
-            {"name": "并发分账测试", "mode": "fee", "merchant_id": merchant.id, "platform_fee_percent": 10.0}
-        )
-        template = env["product.template"].create(
-            {
-                "name": "并发分账券",
-                "type": "service",
-                "list_price": 40.0,
-                "merchant_id": merchant.id,
-                "taxes_id": False,
-                "invoice_policy": "order",
-            }
-        )
-        ids = (merchant.id, rule.id, template.product_variant_id.id)
-    yield registry, fake, ids
-    fake.stop()
-    with registry.cursor() as cr:
-        env = _env(cr)
-        env.ref("city_wechatpay.payment_provider_wechatpay").write(saved)
-        env["ir.config_parameter"].set_param(const.GATEWAY_PARAM, False)
-        env["res.partner"].browse(ids[0]).write(merchant_saved)
-        env["city.split.rule"].browse(ids[1]).active = False
+    with fake_gateway(registry, fake, "partner", wechatpay_receiver_name="城市生活运营有限公司"):
+        with registry.cursor() as cr:
+            ids, merchant_saved = _ps_data(_env(cr), fake)
+        yield registry, fake, ids
+        with registry.cursor() as cr:
+            env = _env(cr)
+            env["res.partner"].browse(ids[0]).write(merchant_saved)
+            env["city.split.rule"].browse(ids[1]).active = False
+
+
+def _ps_data(env, fake):
+    """The merchant as the fake's sub-merchant, its 10 % rule and a ¥40 voucher."""
+    merchant = env["res.partner"].search([("is_merchant", "=", True)], limit=1)
+    merchant_saved = {"wechatpay_sub_mchid": merchant.wechatpay_sub_mchid}
+    merchant.write({"wechatpay_sub_mchid": fake.sub_mchid, "wechatpay_legal_name": merchant.name})
+    rule = env["city.split.rule"].create(
+        {"name": "并发分账测试", "mode": "fee", "merchant_id": merchant.id, "platform_fee_percent": 10.0}
+    )
+    template = env["product.template"].create(
+        {
+            "name": "并发分账券",
+            "type": "service",
+            "list_price": 40.0,
+            "merchant_id": merchant.id,
+            "taxes_id": False,
+            "invoice_policy": "order",
+        }
+    )
+    return (merchant.id, rule.id, template.product_variant_id.id), merchant_saved
 
 
 def _delivered_payment(ps_env):
