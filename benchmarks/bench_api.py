@@ -16,16 +16,15 @@ Targets: zero errors; each read endpoint ≥ 0.5× the trivial endpoint's throug
 order create ≥ 0.25×; events ≥ 5,000 ingested per second; nearby ≥ 20× the full scan.
 """
 
-import importlib.util
 import json
 import os
 import random
 import statistics
 import subprocess
 import uuid
-from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
+import common  # benchmarks/common.py (run.py puts benchmarks/ on sys.path)
+
 N = int(os.environ.get("CITY_BENCH_API_N", 300))
 MERCHANTS = int(os.environ.get("CITY_BENCH_API_MERCHANTS", 100_000))
 NEARBY_QUERIES = int(os.environ.get("CITY_BENCH_API_NEARBY_QUERIES", 30))
@@ -36,17 +35,6 @@ BATCH = 50
 CENTER = (39.90, 116.40)
 SPREAD = 0.3
 P = "/api/mp/v1"
-
-
-def _load(name, path):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-common = _load("city_bench_common", HERE / "common.py")
-redeem = _load("city_bench_redeem_helpers", HERE / "bench_redeem.py")
 
 
 def _generate_merchants(env, count):
@@ -227,23 +215,15 @@ def _nearby(bench, registry):
 
 
 def run(bench):
-    import odoo  # noqa: PLC0415
-    from odoo.modules.registry import Registry  # noqa: PLC0415
-
-    config = odoo.tools.config
     db = bench.registry.db_name
-    addons_path = f"{config['addons_path']},{redeem.BENCH_ADDONS}"
-    redeem._install_baseline(db, addons_path, config["data_dir"])
-    config["addons_path"] = addons_path
-    registry = Registry.new(db)
-    bench.registry = registry
-    seconds, _result = bench.timed(lambda: redeem._with_env(registry, lambda env: _generate_merchants(env, MERCHANTS)))
+    registry = common.baseline_registry(bench)
+    seconds, _result = bench.timed(lambda: common.with_env(registry, lambda env: _generate_merchants(env, MERCHANTS)))
     _vacuum(db)
     bench.note(f"setup: {MERCHANTS:,} merchants generated in {seconds:.1f}s")
-    data = redeem._with_env(registry, _setup)
+    data = common.with_env(registry, _setup)
     _nearby(bench, registry)
 
-    server = redeem._start_server(db, addons_path)
+    server = common.start_server(db)
     labels = ("nearby", "merchant", "products", "wallet", "tickets", "order", "events")
     try:
         base = server.url
@@ -264,7 +244,7 @@ def run(bench):
     rows = [(f"trivial (before {label})", baselines[label]) for label in labels] + list(results.items())
     for label, (secs, latencies, errors) in rows:
         bench.note(
-            f"HTTP {label}: {len(latencies)} requests, {CLIENTS} clients, {redeem.WORKERS} workers: "
+            f"HTTP {label}: {len(latencies)} requests, {CLIENTS} clients, {common.WORKERS} workers: "
             f"{len(latencies) / secs:,.1f}/s, p50 {statistics.median(latencies) * 1000:.1f} ms, "
             f"p99 {common.percentile(latencies, 99) * 1000:.1f} ms, errors {len(errors)} {errors[:2]}"
         )

@@ -14,44 +14,16 @@ The escrow of the redemptions is released afterwards in the redemption batch
 (city_ticketing's default); its throughput is printed too.
 """
 
-import importlib.util
 import json
 import statistics
-import subprocess
-import sys
-from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-REPO = HERE.parent
-BENCH_ADDONS = HERE / "addons"
+import common  # benchmarks/common.py (run.py puts benchmarks/ on sys.path)
 
-
-def _load(name, path):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-common = _load("city_bench_common", HERE / "common.py")
 ORDERS, TICKETS_PER_ORDER = 24, 50
 MODEL_N = 300
 HTTP_N = 600
 CLIENTS = 4
-WORKERS = 2
 WARMUP = 30
-
-
-def _install_baseline(db, addons_path, data_dir):
-    subprocess.run(
-        [
-            sys.executable, "-m", "odoo", "-c", str(REPO / "odoo.conf"),
-            f"--addons-path={addons_path}", f"--data-dir={data_dir}", "-d", db,
-            "-i", "city_bench_baseline", "--stop-after-init", "--workers=0", "--log-level=warn",
-        ],
-        cwd=REPO,
-        check=True,
-    )  # fmt: skip
 
 
 def _setup(env):
@@ -112,22 +84,6 @@ def _setup(env):
     return {"merchant": merchant.id, "user": user.id, "key": key, "tokens": tokens}
 
 
-def _start_server(db, addons_path):
-    """tests/conftest.py's OdooServer, with its stderr in the log (not the bench output)."""
-    spec = importlib.util.spec_from_file_location("city_tests_conftest", REPO / "tests" / "conftest.py")
-    conftest = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(conftest)
-    server = conftest.OdooServer(db, workers=WORKERS, extra=(f"--addons-path={addons_path}",))
-    with open(server.log, "ab") as log:
-        server.process = subprocess.Popen(server.cmd, cwd=REPO, stdin=subprocess.DEVNULL, stderr=log)
-    conftest.wait_for_http(f"{server.url}/web/health", server.process)
-    return server
-
-
-def _percentile(values, pct):
-    return common.percentile(values, pct)
-
-
 def _http_run(url, key, bodies, clients):
     """POST every body (split over ``clients`` keep-alive sessions); (seconds, latencies, errors)."""
     headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
@@ -137,17 +93,11 @@ def _http_run(url, key, bodies, clients):
 
 def run(bench):
     import odoo  # noqa: PLC0415
-    from odoo.modules.registry import Registry  # noqa: PLC0415
 
-    config = odoo.tools.config
     db = bench.registry.db_name
-    addons_path = f"{config['addons_path']},{BENCH_ADDONS}"
-    _install_baseline(db, addons_path, config["data_dir"])
-    config["addons_path"] = addons_path
-    registry = Registry.new(db)
-    bench.registry = registry
+    registry = common.baseline_registry(bench)
 
-    seconds, data = bench.timed(lambda: _with_env(registry, _setup))
+    seconds, data = bench.timed(lambda: common.with_env(registry, _setup))
     bench.note(f"setup: {len(data['tokens'])} tickets issued from {ORDERS} paid orders in {seconds:.1f}s")
     tokens = data["tokens"]
     model_tokens, http_tokens = tokens[:MODEL_N], tokens[MODEL_N : MODEL_N + WARMUP + HTTP_N]
@@ -177,7 +127,7 @@ def run(bench):
     )
 
     # --- HTTP on a multi-worker server ------------------------------------------------
-    server = _start_server(db, addons_path)
+    server = common.start_server(db)
     try:
         base = server.url
         key = data["key"]
@@ -196,9 +146,9 @@ def run(bench):
         server.stop()
     for label, (secs, latencies, errors) in results.items():
         bench.note(
-            f"HTTP {label}: {len(latencies)} requests, {CLIENTS} clients, {WORKERS} workers: "
+            f"HTTP {label}: {len(latencies)} requests, {CLIENTS} clients, {common.WORKERS} workers: "
             f"{len(latencies) / secs:,.1f}/s, p50 {statistics.median(latencies) * 1000:.1f} ms, "
-            f"p99 {_percentile(latencies, 99) * 1000:.1f} ms, errors {len(errors)} {errors[:2]}"
+            f"p99 {common.percentile(latencies, 99) * 1000:.1f} ms, errors {len(errors)} {errors[:2]}"
         )
 
     # --- the redemption batch: escrow released through city_settlement -------------
@@ -222,14 +172,5 @@ def run(bench):
     bench.note(
         f"cost of a redemption = {1 / ratio:.2f}× the single-row insert endpoint (target ≤ 1.5×); "
         f"p50 {statistics.median(redeem[1]) / statistics.median(insert[1]):.2f}×, "
-        f"p99 {_percentile(redeem[1], 99) / _percentile(insert[1], 99):.2f}×"
+        f"p99 {common.percentile(redeem[1], 99) / common.percentile(insert[1], 99):.2f}×"
     )
-
-
-def _with_env(registry, func):
-    import odoo  # noqa: PLC0415
-
-    with registry.cursor() as cr:
-        result = func(odoo.api.Environment(cr, odoo.SUPERUSER_ID, {}))
-        cr.commit()
-    return result

@@ -13,27 +13,14 @@ until every order is processed, and that each is processed exactly once.
 Target: the notice answer's p99 ≤ 3× the insert endpoint's.
 """
 
-import importlib.util
 import os
 import statistics
-from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-REPO = HERE.parent
+import common  # benchmarks/common.py (run.py puts benchmarks/ on sys.path)
+
 N = int(os.environ.get("CITY_BENCH_WECHATPAY_N", 300))
 CLIENTS = 4
 WARMUP = 20
-
-
-def _load(name, path):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-redeem = _load("city_bench_redeem_helpers", HERE / "bench_redeem.py")
-common = _load("city_bench_common", HERE / "common.py")
 
 
 def _setup(env, fake, count):
@@ -111,19 +98,14 @@ def _run(url, requests_list, clients):
 
 def run(bench):
     import odoo  # noqa: PLC0415
-    from odoo.modules.registry import Registry  # noqa: PLC0415
 
     from odoo.addons.city_wechatpay.tests.fake_wechatpay import FakeWechatPay  # noqa: PLC0415
 
-    config = odoo.tools.config
     db = bench.registry.db_name
-    addons_path = f"{config['addons_path']},{redeem.BENCH_ADDONS}"
-    redeem._install_baseline(db, addons_path, config["data_dir"])
-    config["addons_path"] = addons_path
-    registry = Registry.new(db)
+    registry = common.baseline_registry(bench)
     fake = FakeWechatPay().start()
     try:
-        seconds, data = bench.timed(lambda: redeem._with_env(registry, lambda env: _setup(env, fake, N + WARMUP)))
+        seconds, data = bench.timed(lambda: common.with_env(registry, lambda env: _setup(env, fake, N + WARMUP)))
         bench.note(f"setup: {N + WARMUP} orders prepaid at the fake WeChat Pay server in {seconds:.1f}s")
         notices = [fake.notice("TRANSACTION.SUCCESS", fake.pay(ref)) for ref in data["references"]]
         key = data["key"]
@@ -131,7 +113,7 @@ def run(bench):
             ({"Authorization": f"Bearer {key}", "Content-Type": "application/json"}, f'{{"code": "{i}"}}')
             for i in range(N + WARMUP)
         ]
-        server = redeem._start_server(db, addons_path)
+        server = common.start_server(db)
         try:
             notify = server.url + "/payment/wechatpay/webhook"
             _run(server.url + "/city/bench/insert", inserts[:WARMUP], CLIENTS)
@@ -146,7 +128,7 @@ def run(bench):
     for label, (secs, latencies, statuses) in (("insert", insert), ("notice", notice), ("repeat", repeat)):
         bench.note(
             f"HTTP {label}: {len(latencies)} requests, {CLIENTS} clients, 2 workers: {len(latencies) / secs:,.1f}/s, "
-            f"p50 {statistics.median(latencies) * 1000:.1f} ms, p99 {redeem._percentile(latencies, 99) * 1000:.1f} ms, "
+            f"p50 {statistics.median(latencies) * 1000:.1f} ms, p99 {common.percentile(latencies, 99) * 1000:.1f} ms, "
             f"statuses {sorted(set(statuses))}"
         )
 
@@ -175,7 +157,7 @@ def run(bench):
         f"payments per transaction {sorted(set(payments))} (every order exactly once: {once})"
     )
     bench.report("HTTP notice", N, notice[0], "HTTP single-row insert", N, insert[0])
-    p99 = redeem._percentile(notice[1], 99) / redeem._percentile(insert[1], 99)
+    p99 = common.percentile(notice[1], 99) / common.percentile(insert[1], 99)
     p50 = statistics.median(notice[1]) / statistics.median(insert[1])
     verdict = "met" if p99 <= 3 else "NOT met"
     bench.note(f"notice answer p99 = {p99:.2f}× the insert endpoint's (target ≤ 3×: {verdict}); p50 {p50:.2f}×")

@@ -82,6 +82,7 @@ def main():
     parser.add_argument("names", nargs="*", help="benchmarks to run (default: all)")
     args = parser.parse_args()
     registry = load_odoo(args.database, args.addons_path, args.data_dir)
+    sys.path.insert(0, str(HERE))  # the benchmarks import common.py as ``common``
     files = sorted(HERE.glob("bench_*.py"))
     if args.names:
         files = [f for f in files if f.stem.removeprefix("bench_") in args.names]
