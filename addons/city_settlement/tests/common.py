@@ -8,6 +8,7 @@ Other modules' tests inherit :class:`CitySettlementCommon` and pay orders with
 """
 
 import itertools
+from contextlib import contextmanager
 from unittest.mock import patch
 
 from odoo import Command
@@ -18,6 +19,32 @@ _tx_counter = itertools.count(1)
 
 
 class CitySettlementCommon(CityTestCommon):
+    @classmethod
+    @contextmanager
+    def _test_payment_method(cls):
+        """Odoo's test provider (code ``none``) known as an electronic bank payment method for
+        the block: its journal and payments need one, as in account_payment's tests."""
+        PaymentMethod = cls.env.registry["account.payment.method"]
+        original = PaymentMethod._get_payment_method_information
+
+        def _get_payment_method_information(self):
+            res = original(self)
+            res["none"] = {"mode": "electronic", "type": ("bank",)}
+            return res
+
+        with patch.object(PaymentMethod, "_get_payment_method_information", _get_payment_method_information):
+            yield
+
+    @classmethod
+    def _create_company_2(cls, name):
+        """A second operator company with China's chart of accounts, among the test user's companies."""
+        company = cls.env["res.company"].create(
+            {"name": name, "currency_id": cls.currency.id, "country_id": cls.env.ref("base.cn").id}
+        )
+        cls.env["account.chart.template"].try_loading("cn", company=company, install_demo=False)
+        cls.env.user.company_ids |= company
+        return company
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -43,16 +70,7 @@ class CitySettlementCommon(CityTestCommon):
         ) or cls.env["account.journal"].create(
             {"name": "City Test Bank", "code": "CTBNK", "type": "bank", "company_id": cls.company.id}
         )
-        # The test provider's payments need an accounting payment method, as in account_payment's tests.
-        PaymentMethod = cls.env.registry["account.payment.method"]
-        original = PaymentMethod._get_payment_method_information
-
-        def _get_payment_method_information(self):
-            res = original(self)
-            res["none"] = {"mode": "electronic", "type": ("bank",)}
-            return res
-
-        with patch.object(PaymentMethod, "_get_payment_method_information", _get_payment_method_information):
+        with cls._test_payment_method():
             if not cls.env["account.payment.method"].sudo().search([("code", "=", "none")], limit=1):
                 cls.env["account.payment.method"].sudo().create(
                     {"name": "City test method", "code": "none", "payment_type": "inbound"}

@@ -5,7 +5,6 @@ lands in the company of the record that moved the money, on that company's accou
 and journals, whatever company the user or the cron runs in."""
 
 from datetime import timedelta
-from unittest.mock import patch
 
 from odoo import Command, fields
 from odoo.tests import tagged
@@ -18,11 +17,7 @@ class TestTwoCompanies(CityTicketingCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.company_2 = cls.env["res.company"].create(
-            {"name": "第二运营方（测试）", "currency_id": cls.currency.id, "country_id": cls.env.ref("base.cn").id}
-        )
-        cls.env["account.chart.template"].try_loading("cn", company=cls.company_2, install_demo=False)
-        cls.env.user.company_ids |= cls.company_2
+        cls.company_2 = cls._create_company_2("第二运营方（测试）")
         if not cls.env["stock.warehouse"].search([("company_id", "=", cls.company_2.id)]):
             cls.env["stock.warehouse"].create({"name": "第二运营方仓库", "code": "WH2", "company_id": cls.company_2.id})
         cls.accounts_2 = cls.company_2._city_get_accounts()
@@ -32,16 +27,7 @@ class TestTwoCompanies(CityTicketingCommon):
         cls.provider_2 = cls.city_provider.copy(
             {"name": "City Test Provider 2", "company_id": cls.company_2.id, "state": "test"}
         )
-        # The test provider's payments need an accounting payment method, as in CitySettlementCommon.
-        PaymentMethod = cls.env.registry["account.payment.method"]
-        original = PaymentMethod._get_payment_method_information
-
-        def _get_payment_method_information(self):
-            res = original(self)
-            res["none"] = {"mode": "electronic", "type": ("bank",)}
-            return res
-
-        with patch.object(PaymentMethod, "_get_payment_method_information", _get_payment_method_information):
+        with cls._test_payment_method():
             cls.provider_2.journal_id = cls.bank_journal_2
         cls.voucher_2 = cls._create_ticket_product(
             cls.merchant_a, 120.0, name="第二运营方 火锅券", company_id=cls.company_2.id

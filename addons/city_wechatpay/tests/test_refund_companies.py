@@ -19,11 +19,7 @@ class TestRefundTwoCompanies(WechatpayCommon, HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.company_2 = cls.env["res.company"].create(
-            {"name": "第二运营方（退款测试）", "currency_id": cls.currency.id, "country_id": cls.env.ref("base.cn").id}
-        )
-        cls.env["account.chart.template"].try_loading("cn", company=cls.company_2, install_demo=False)
-        cls.env.user.company_ids |= cls.company_2
+        cls.company_2 = cls._create_company_2("第二运营方（退款测试）")
         cls.accounts_2 = cls.company_2._city_get_accounts()
         # Its own merchant account at WeChat Pay: another fake server, other keys, other mchid.
         cls.fake_2 = FakeWechatPay(mchid="1900000222").start()
