@@ -8,7 +8,7 @@
     "author": "City Life Suite contributors",
     "website": "https://github.com/city-life-suite/city-life-suite",
     "license": "LGPL-3",
-    "depends": ["city_base", "account", "payment", "payment_demo", "sale"],
+    "depends": ["city_base", "account", "payment", "payment_demo", "sale", "sale_async_emails"],
     "data": [
         "security/city_settlement_groups.xml",
         "security/city_settlement_security.xml",

@@ -18,6 +18,16 @@ class SaleOrder(models.Model):
         "account.move", string="Escrow Entry", readonly=True, copy=False, ondelete="restrict"
     )
 
+    def _send_order_notification_mail(self, mail_template):
+        """Odoo's order e-mails (payment succeeded, confirmation) attach the order's PDF:
+        a member of the mini-program has no e-mail address (WeChat subscribe messages
+        reach them), so nothing is rendered for nobody. The others are sent by Odoo's
+        own ``sale_async_emails`` cron, which the suite turns on: never in the payment
+        notice's post-processing."""
+        if not self.partner_id.email:
+            return None
+        return super()._send_order_notification_mail(mail_template)
+
     # ------------------------------------------------------------
     # BUSINESS: the "order paid" event
     # ------------------------------------------------------------
