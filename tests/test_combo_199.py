@@ -104,8 +104,9 @@ def combo_env():
         yield registry, fake
 
 
-def _setup(env, fake, mode):
-    """Three shops (sub-merchants in partner mode), the combo, a member; the provider in ``mode``."""
+def _setup(env, fake, mode, qty=1):
+    """Three shops (sub-merchants in partner mode), the combo (``qty`` of it ordered), a
+    member; the provider in ``mode``."""
     suffix = uuid.uuid4().hex[:6]
     journal = env["account.journal"].search([("type", "=", "bank"), ("company_id", "=", env.company.id)], limit=1)
     provider = env.ref("city_wechatpay.payment_provider_wechatpay")
@@ -156,7 +157,9 @@ def _setup(env, fake, mode):
     order = env["sale.order"].create(
         {
             "partner_id": member.id,
-            "order_line": [Command.create({"product_id": template.product_variant_id.id, "tax_id": False})],
+            "order_line": [
+                Command.create({"product_id": template.product_variant_id.id, "product_uom_qty": qty, "tax_id": False})
+            ],
         }
     )
     order.action_confirm()
@@ -260,11 +263,11 @@ def test_199_combo_direct_mode(combo_env):
         assert balances == DIRECT
 
 
-def test_199_combo_partner_mode(combo_env):
-    registry, fake = combo_env
+def _pay_combined(registry, fake, data, qty=1):
+    """Partner mode: the order paid as one combined payment, a sub-order per shop (each
+    ``qty`` times the shop's part), post-processed; the parts in ``data["parts"]``."""
     with registry.cursor() as cr:
         env = _env(cr)
-        data = _setup(env, fake, "partner")
         order = env["sale.order"].browse(data["order"])
         provider = env.ref("city_wechatpay.payment_provider_wechatpay")
         parts = env["payment.transaction"]._wechatpay_create_parts(order, "o-combo-partner", provider)
@@ -272,7 +275,7 @@ def test_199_combo_partner_mode(combo_env):
         data["parts"], ref = parts.ids, parts[0].wechatpay_combine_ref
     sent = fake.combines[ref]["sub_orders"]
     assert [(s["sub_mchid"], s["amount"]["total_amount"], s["settle_info"]) for s in sent] == [
-        (sub, ESCROW[key], {"profit_sharing": True}) for key, _n, _w, sub in SHOPS
+        (sub, qty * ESCROW[key], {"profit_sharing": True}) for key, _n, _w, sub in SHOPS
     ]
     _notice(registry, fake, combine.pay_combine(fake, ref))
     with registry.cursor() as cr:
@@ -282,6 +285,13 @@ def test_199_combo_partner_mode(combo_env):
         parts._post_process()
         # WeChat accepts shares a minute after payment
         parts.write({"last_state_change": odoo.fields.Datetime.subtract(odoo.fields.Datetime.now(), minutes=2)})
+
+
+def test_199_combo_partner_mode(combo_env):
+    registry, fake = combo_env
+    with registry.cursor() as cr:
+        data = _setup(_env(cr), fake, "partner")
+    _pay_combined(registry, fake, data)
     _redeem_all(registry, data)
     with registry.cursor() as cr:
         env = _env(cr)
@@ -314,3 +324,150 @@ def test_199_combo_partner_mode(combo_env):
         balances = _balances(env, data)
         _print("¥199 combo, service-provider mode (operator's books, debit positive)", balances)
         assert balances == PARTNER
+
+
+# Two ¥199 combos in partner mode (sub-orders: hotpot 199.00, KTV 119.40, beer 79.60; WeChat's
+# 0.6 % fee per sub-order: 1.19, 0.72, 0.48). One hotpot and one KTV ticket are redeemed and
+# shared (commission 9.95 and 5.97). Odoo's refund button on the KTV sub-order's payment refunds
+# all of it, 119.40: the unredeemed KTV ticket is refunded (59.70), the redeemed one's delivery
+# reversed (59.70), the operator's KTV commission returned (回退) before the refund is sent;
+# WeChat gives its fee back. A refund of 39.80 made on WeChat's merchant platform on the beer
+# sub-order refunds the newest beer ticket. Hotpot is untouched. Then the rest is redeemed
+# and shared. Balances as in ``PARTNER`` (debit positive, yuan).
+REFUNDED = {  # once both refunds are booked
+    ("100200", None): 9.95,  # the operator's WeChat account: hotpot's 9.95; KTV's 5.97 shared, returned
+    ("112200", "member"): 159.20,  # the refunds paid to the member (119.40 + 39.80), against CITY.REFUND
+    ("CITY.CHFEE", None): 0.00,  # hotpot 0.60 on delivery and taken; KTV 0.36 taken, given back on the refund
+    ("CITY.ESCROW", None): -139.30,  # still held: a hotpot ticket 99.50 and a beer ticket 39.80
+    ("CITY.FEE", None): -9.95,  # the hotpot commission; KTV's reversed
+    ("CITY.MPAY", "hotpot"): -88.95,  # delivered, not yet released (the sub-order is still frozen)
+    ("CITY.MPAY", "ktv"): 0.00,  # 53.37 delivered, reversed
+    ("CITY.REFUND", None): -159.20,  # refunds due to the member: KTV 59.70 + 59.70, beer 39.80
+    ("CITY.WXHELD", None): 228.25,  # hotpot 199.00 − 9.95 − 0.60 = 188.45; KTV 0.00; beer 79.60 − 39.80 = 39.80
+}
+REFUND_END = {  # the remaining hotpot and beer tickets redeemed and shared too
+    ("100200", None): 23.88,  # the commissions of the services delivered and kept: 9.95 × 2 + 3.98
+    ("112200", "member"): 159.20,
+    ("CITY.CHFEE", None): 0.00,
+    ("CITY.ESCROW", None): 0.00,
+    ("CITY.FEE", None): -23.88,
+    ("CITY.MPAY", "beer"): 0.00,  # 35.58 unfrozen to the shop
+    ("CITY.MPAY", "hotpot"): 0.00,  # 177.90
+    ("CITY.MPAY", "ktv"): 0.00,
+    ("CITY.REFUND", None): -159.20,
+    ("CITY.WXHELD", None): 0.00,  # nets to zero once every sub-order is shared and unfrozen
+}
+
+
+def _refund_notice(registry, fake, out_refund_no):
+    headers, body = fake.notice("REFUND.SUCCESS", fake.refund_resource(out_refund_no))
+    with registry.cursor() as cr:
+        _env(cr)["city.wechatpay.notice"]._receive(headers, body)
+
+
+def _by_shop(data, records, field="merchant_id"):
+    shops = {v: k for k, v in data["shops"].items()}
+    result = {}
+    for record in records.sorted("id"):
+        result.setdefault(shops[record[field].id], record.browse())
+        result[shops[record[field].id]] |= record
+    return result
+
+
+def test_199_combo_refund_of_one_shop_part(combo_env):
+    registry, fake = combo_env
+    with registry.cursor() as cr:
+        data = _setup(_env(cr), fake, "partner", qty=2)
+    _pay_combined(registry, fake, data, qty=2)
+    with registry.cursor() as cr:
+        env = _env(cr)
+        order = env["sale.order"].browse(data["order"])
+        tickets = _by_shop(data, order.city_ticket_ids)
+        for key in ("hotpot", "ktv"):
+            ticket = tickets[key][0]
+            ticket._redeem_code(ticket.manual_code, merchant=ticket.merchant_id)
+        order.city_ticket_ids.redemption_ids._release_escrow()
+        env["city.settlement.allocation"]._post_batch(company=order.company_id)
+        env["payment.transaction"]._cron_wechatpay_profit_sharing()
+        parts = _by_shop(data, env["payment.transaction"].browse(data["parts"]), "wechatpay_merchant_id")
+        shares = _by_shop(data, env["city.settlement.payout"].search([("transaction_id", "in", data["parts"])]))
+        assert {k: (to_fen(p.amount), p.state) for k, p in shares.items()} == {
+            "hotpot": (PLATFORM["hotpot"], "done"),
+            "ktv": (PLATFORM["ktv"], "done"),
+        }
+        # Odoo's refund button on the KTV sub-order's payment, for all of it
+        ktv = parts["ktv"]
+        wizard = (
+            env["payment.refund.wizard"]
+            .with_context(active_model="account.payment", active_id=ktv.payment_id.id)
+            .create({"payment_id": ktv.payment_id.id, "amount_to_refund": 119.40})
+        )
+        fake.requests.clear()
+        wizard.action_refund()
+        posts = [path for method, path, _body in fake.requests if method == "POST"]
+        assert posts == ["/v3/profitsharing/return-orders", "/v3/refund/domestic/refunds"], "回退 first"
+        refund = env["payment.transaction"].search([("source_transaction_id", "=", ktv.id)])
+        assert (refund.amount, refund.state, refund.wechatpay_book_escrow) == (-119.4, "pending", False)
+        assert fake.refunds[refund.wechatpay_out_refund_no]["sub_mchid"] == SHOPS[1][3]
+        returned = ktv.wechatpay_ps_payout_ids.filtered(lambda p: p.wechatpay_kind == "return")
+        assert (to_fen(returned.amount), returned.state) == (PLATFORM["ktv"], "done")
+        data["refund"] = refund.wechatpay_out_refund_no
+        data["beer"] = parts["beer"].reference
+    _refund_notice(registry, fake, data["refund"])
+    # a refund of the beer sub-order made on WeChat's merchant platform: one ticket's worth
+    resource = fake.platform_refund(data["beer"], ESCROW["beer"])
+    _refund_notice(registry, fake, resource["out_refund_no"])
+    with registry.cursor() as cr:
+        env = _env(cr)
+        refunds = env["payment.transaction"].search([("source_transaction_id", "in", data["parts"])])
+        assert refunds.mapped("state") == ["done", "done"]
+        refunds._post_process()
+        env["payment.transaction"]._cron_wechatpay_profit_sharing()
+        env["city.settlement.allocation"]._post_batch(company=env.company)
+        order = env["sale.order"].browse(data["order"])
+        tickets = _by_shop(data, order.city_ticket_ids)
+        assert {k: t.mapped("state") for k, t in tickets.items()} == {
+            "hotpot": ["redeemed", "issued"],
+            "ktv": ["redeemed", "refunded"],
+            "beer": ["issued", "refunded"],
+        }
+        escrows = _by_shop(data, order.city_escrow_ids)
+        fields = ("amount_paid", "amount_released", "amount_refunded", "amount_reversed", "amount_residual")
+        assert {k: tuple(to_fen(e[f]) for f in fields) for k, e in escrows.items()} == {
+            "hotpot": (19900, 9950, 0, 0, 9950),
+            "ktv": (11940, 5970, 5970, 5970, 0),
+            "beer": (7960, 0, 3980, 0, 3980),
+        }
+        parts = _by_shop(data, env["payment.transaction"].browse(data["parts"]), "wechatpay_merchant_id")
+        ktv = parts["ktv"]
+        payouts = ktv.wechatpay_ps_payout_ids.sorted("id")
+        assert [(p.wechatpay_kind, to_fen(p.amount), to_fen(p.wechatpay_amount_fee)) for p in payouts] == [
+            ("share", 597, 36),  # on the delivery
+            ("return", 597, 0),  # 回退 before the refund
+            ("clawback", 0, -36),  # the merchant's balance paid nothing; WeChat gave the fee back
+            ("share", 0, 0),  # the final unfreeze: nothing left
+        ]
+        assert ktv.wechatpay_ps_state == "closed"
+        # at WeChat: the KTV sub-account empty (its fee given back), the others as they were
+        accounts = {k: fake._ps_account(fake.orders[tx.reference]) for k, tx in parts.items()}
+        assert {k: (a["frozen"], a["balance"], a["shared"]) for k, a in accounts.items()} == {
+            "hotpot": (19900 - 119 - 995, 0, 995),
+            "ktv": (0, 0, 597),
+            "beer": (7960 - 48 + 24 - 3980, 0, 0),
+        }
+        balances = _balances(env, data)
+        _print("¥199 combo ×2, the KTV part refunded (operator's books, debit positive)", balances)
+        assert balances == REFUNDED
+        tickets = order.city_ticket_ids.filtered(lambda t: t.state == "issued")
+        for ticket in tickets:
+            ticket._redeem_code(ticket.manual_code, merchant=ticket.merchant_id)
+        tickets.redemption_ids._release_escrow()
+        env["city.settlement.allocation"]._post_batch(company=order.company_id)
+        env["payment.transaction"]._cron_wechatpay_profit_sharing()
+        assert set(parts["hotpot"].mapped("wechatpay_ps_state") + parts["beer"].mapped("wechatpay_ps_state")) == {
+            "closed"
+        }
+        assert {k: fake.orders[tx.reference]["ps"]["frozen"] for k, tx in parts.items()} == dict.fromkeys(parts, 0)
+        balances = _balances(env, data)
+        _print("... and the rest redeemed and shared", balances)
+        assert balances == REFUND_END

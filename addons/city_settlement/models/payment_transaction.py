@@ -51,9 +51,23 @@ class PaymentTransaction(models.Model):
         self.env.cr.execute(SQL("SELECT id FROM payment_transaction WHERE id = %s FOR UPDATE", self.id))
         remaining = to_fen(-self.amount)
         reason = _("Refund %s through the payment channel", self.reference)
-        for order in self.source_transaction_id.sale_order_ids.sorted("id"):
+        payment = self.source_transaction_id
+        for order in payment.sale_order_ids.sorted("id"):
             if remaining <= 0:
                 break
+            escrows = payment._city_get_refund_escrows(order)
             # The money moves in the order's company, whatever company the cron runs in.
-            remaining = order.sudo().with_company(order.company_id)._city_book_refund(remaining, self, reason)
+            remaining = (
+                order.sudo().with_company(order.company_id)._city_book_refund(remaining, self, reason, escrows=escrows)
+            )
         return remaining
+
+    def _city_get_refund_escrows(self, order):
+        """The escrows of ``order`` whose money this payment holds: a refund through it
+        is booked on those only (a hook: all of the order's by default; city_wechatpay
+        narrows a cross-merchant order's payment to its merchant's part).
+
+        :return: ``city.escrow`` records (sudo)
+        """
+        self.ensure_one()
+        return order.sudo().city_escrow_ids

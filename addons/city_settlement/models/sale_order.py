@@ -110,19 +110,22 @@ class SaleOrder(models.Model):
                 return refund
         return self.env["payment.transaction"]
 
-    def _city_refund_items(self, amount_fen, source, reason):
+    def _city_refund_items(self, amount_fen, source, reason, escrows=None):
         """Hook: take a refund of the order made at the channel off the order's items
         (city_ticketing: its unredeemed tickets). Returns what each escrow gives back
         for them; the caller books it.
 
         :param int amount_fen: the refunded amount
+        :param escrows: only the items of these escrows of the order (the part a
+            payment holds, see ``payment.transaction._city_get_refund_escrows``); all by default
         :return: ``(remaining_fen, {escrow: fen})``
         """
         self.ensure_one()
         return amount_fen, {}
 
-    def _city_book_refund(self, amount_fen, source, reason):
-        """Book a refund made at the payment channel on this order, exact to the fen:
+    def _city_book_refund(self, amount_fen, source, reason, escrows=None):
+        """Book a refund made at the payment channel on this order, exact to the fen,
+        on ``escrows`` only when given (the part of the order the refunded payment holds):
 
         1. its items first (``_city_refund_items``: the unredeemed tickets, newest first);
         2. then escrow held for nothing else (``city.escrow._city_get_committed_fen``),
@@ -135,9 +138,10 @@ class SaleOrder(models.Model):
         :return: the fen left (more than the order holds or delivered)
         """
         self.ensure_one()
-        escrows = self.sudo().city_escrow_ids.sorted("id")
+        all_escrows = self.sudo().city_escrow_ids
+        escrows = (all_escrows if escrows is None else all_escrows & escrows).sorted("id")
         escrows._lock()
-        remaining, taken = self._city_refund_items(amount_fen, source, reason)
+        remaining, taken = self._city_refund_items(amount_fen, source, reason, escrows=escrows)
         refunds = {escrow: fen for escrow, fen in taken.items() if fen > 0}
         for escrow in escrows:
             free = to_fen(escrow.amount_residual) - refunds.get(escrow, 0) - escrow._city_get_committed_fen()

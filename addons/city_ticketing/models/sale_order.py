@@ -54,31 +54,39 @@ class SaleOrder(models.Model):
         lines._city_deliver_tickets()
         return tickets
 
-    def _city_refund_items(self, amount_fen, source, reason):
+    def _city_refund_items(self, amount_fen, source, reason, escrows=None):
         """A refund of the order made at the channel (Odoo's refund button on the
         transaction, WeChat's merchant platform) refunds its unredeemed tickets, newest
         first: each ticket's remaining value until the amount is used up. A ticket
         refunded in full becomes ``refunded``; the last one may be refunded in part and
         stays valid for the rest. What is left goes to the order's other escrow, then to
-        delivered (redeemed) services (see city_settlement)."""
-        remaining, taken = super()._city_refund_items(amount_fen, source, reason)
+        delivered (redeemed) services (see city_settlement). With ``escrows`` (the part
+        of a cross-merchant order one merchant's payment holds) only their tickets."""
+        remaining, taken = super()._city_refund_items(amount_fen, source, reason, escrows=escrows)
         if remaining <= 0:
             return remaining, taken
         Ticket = self.env["city.ticket"].sudo()
-        Ticket.flush_model(["state", "order_id"])
+        Ticket.flush_model(["state", "order_id", "escrow_id"])
+        only = SQL("")
+        if escrows is not None:
+            only = SQL("AND escrow_id IN %s", tuple(escrows.ids) or (None,))
         # Locked (waiting: this runs in post-processing, not on a scan) so that a
         # concurrent scan or refund sees the ticket's new state.
         self.env.cr.execute(
             SQL(
-                "SELECT id FROM city_ticket WHERE order_id = %s AND state IN %s ORDER BY id DESC FOR UPDATE",
+                "SELECT id FROM city_ticket WHERE order_id = %s AND state IN %s %s ORDER BY id DESC FOR UPDATE",
                 self.id,
                 REDEEMABLE_STATES,
+                only,
             )
         )
         tickets = Ticket.browse([row[0] for row in self.env.cr.fetchall()])
         tickets.invalidate_recordset()
-        # what was delivered (by any ticket of the order) is released first
-        self.sudo().city_ticket_ids.redemption_ids._release_escrow()
+        # what was delivered (by the tickets refunded from) is released first
+        order_tickets = self.sudo().city_ticket_ids
+        if escrows is not None:
+            order_tickets = order_tickets.filtered(lambda t: t.escrow_id in escrows)
+        order_tickets.redemption_ids._release_escrow()
         for ticket in tickets:
             part = min(remaining, ticket._residual_fen())
             if part <= 0:

@@ -188,9 +188,10 @@ class CitySettlementPayout(models.Model):
         )
         # WeChat Pay gives the refunded part's channel fee back: the merchant's balance paid that much less
         fee_back = max(0, tx._wechatpay_ps_fee_booked() - tx._wechatpay_ps_fee_due())
-        owed -= fee_back
+        owed = max(0, owed - fee_back)
         reference = f"{refund.reference}-C"
-        if owed <= 0 or live.filtered(lambda p: p.reference == reference):
+        # A fee given back is booked even when the returns covered the rest (nothing owed)
+        if not (owed or fee_back) or live.filtered(lambda p: p.reference == reference):
             return self.browse()
         ahead_open = sum(to_fen(p.wechatpay_amount_ahead) for p in live)
         ahead = max(0, min(owed, ahead_open))

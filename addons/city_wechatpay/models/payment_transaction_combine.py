@@ -149,6 +149,14 @@ class PaymentTransaction(models.Model):
             return self.wechatpay_merchant_id
         return super()._wechatpay_ps_merchant()
 
+    def _city_get_refund_escrows(self, order):
+        """Override of `city_settlement`: a refund of a part (Odoo's refund button on it, a
+        refund of its sub-order on WeChat's merchant platform) is booked on its merchant's
+        escrows only: the other merchants' money is in their own sub-accounts."""
+        if self.provider_code == "wechatpay" and self.wechatpay_merchant_id:
+            return order.sudo().city_escrow_ids.filtered(lambda e: e.wechatpay_tx_id == self)
+        return super()._city_get_refund_escrows(order)
+
     # ------------------------------------------------------------
     # BUSINESS: combined prepay, query, close
     # ------------------------------------------------------------

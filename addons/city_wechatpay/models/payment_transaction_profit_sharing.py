@@ -27,9 +27,10 @@ from .payment_provider import WechatpayError
 _logger = logging.getLogger(__name__)
 
 SHARED_MOVEMENTS = ("release", "reversal", "forfeit")
-# Parts of the split no receiver gets: the merchant's own, and the channel fee that WeChat
-# Pay takes from the sub-merchant's money before sharing (WECHAT.md, profit sharing).
-NOT_SHARED_ROLES = ("merchant", "channel_fee")
+# Parts of the split no receiver gets: the merchant's own, the channel fee that WeChat
+# Pay takes from the sub-merchant's money before sharing (WECHAT.md, profit sharing), and
+# what a reversed delivery makes due to the member (WeChat Pay refunds it).
+NOT_SHARED_ROLES = ("merchant", "channel_fee", "refund")
 FEE_KEY = "channel_fee"
 
 
@@ -304,11 +305,21 @@ class PaymentTransaction(models.Model):
 
     def _wechatpay_ps_before_refund(self, refund):
         """Before a refund of a shared payment is sent: return (回退) from the receivers what
-        the merchant's sub-account lacks, and note what comes out of the merchant's balance."""
+        they were shared of it and what the merchant's sub-account lacks, and note what
+        comes out of the merchant's balance.
+
+        A refund not booked by its caller (Odoo's refund button) is booked on the escrow
+        first (``_wechatpay_book_refund``), as the suite's refund by policy is: what the
+        receivers were shared of the refunded part (the commission shared on delivery or
+        ahead of it at the deadline) is then returned before the refund, not by a later
+        cron run. A refusal by WeChat rolls the booking back with the refund."""
         self.ensure_one()
         if not self.wechatpay_profit_sharing or not self._wechatpay_ps_live_payouts():
             return
         self._wechatpay_ps_lock(wait=True)
+        if refund.wechatpay_book_escrow:
+            refund._wechatpay_book_refund()
+            self.invalidate_recordset()
         refund_fen = to_fen(-refund.amount)
         from_balance = max(0, refund_fen - max(0, self._wechatpay_ps_frozen_fen()))
         lacking = from_balance - self._wechatpay_ps_balance_fen()

@@ -283,6 +283,8 @@ class FakeWechatPay:
                 },
                 "status": "PROCESSING",
             }
+            if order.get("settle_info", {}).get("profit_sharing"):
+                assert self._take_refund(order, amount_fen), "可退金额不足，请先分账回退"
         return self.refund_resource(out_refund_no)
 
     def add_bill(self, kind, bill_date, content):

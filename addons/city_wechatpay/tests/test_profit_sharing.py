@@ -274,6 +274,58 @@ class TestProfitSharing(WechatpayCommon):
         self.assertEqual(self._account_balance(chfee), 0.0)
         self.assertTrialBalanceBalances()
 
+    def test_deadline_then_refund_button_returns_first(self):
+        """Shared ahead at the deadline, then the unredeemed ticket refunded with Odoo's refund
+        button (not booked by a caller): the refund is booked on the escrow before it is sent,
+        the operator's commission returned (回退) first, what the merchant's balance paid back
+        recorded; every entry in the transaction's company, whatever company the user is in."""
+        self.fake.fee_ratio = 60
+        self.addCleanup(setattr, self.fake, "fee_ratio", 0)
+        self.env["city.split.rule"].search([("merchant_id", "=", self.merchant_a.id)]).channel_fee_percent = 0.6
+        order, tx = self._paid(qty=2)
+        self._deliver(order, 50.0, "a")  # merchant 44.70, platform 5.00, channel fee 0.30
+        self._share()
+        self._age(tx, days=29)
+        self._share(deadline=True)  # the undelivered ticket's 5.00 (and fee 0.30) ahead, 44.70 released ahead
+        self.assertEqual((self._balances()["ahead"], self._balances()["operator"]), (-44.7, -10.0))
+        company_2 = self.env["res.company"].create({"name": "第二运营公司"})
+        self.fake.requests.clear()
+        refund = tx.with_company(company_2).sudo()._send_refund_request(amount_to_refund=50.0)
+        posts = [path for method, path, _body in self.fake.requests if method == "POST"]
+        self.assertEqual(posts, ["/v3/profitsharing/return-orders", "/v3/refund/domestic/refunds"], "回退 first")
+        returned = tx.wechatpay_ps_payout_ids.filtered(lambda p: p.wechatpay_kind == "return")
+        self.assertEqual((returned.amount, returned.state), (5.0, "done"), "the commission shared ahead")
+        self.assertEqual(self.fake.returns[returned.reference]["return_mchid"], self.fake.mchid)
+        self.assertFalse(refund.wechatpay_book_escrow, "booked before sending, not again when done")
+        self.assertEqual((order.city_escrow_ids.amount_refunded, order.city_escrow_ids.amount_residual), (50.0, 0.0))
+        self.assertEqual(refund.wechatpay_ps_from_balance, 50.0)
+        refund._wechatpay_apply("refund", self.fake.refund_resource(refund.wechatpay_out_refund_no))
+        refund.with_company(company_2)._post_process()
+        self.env["city.settlement.allocation"]._post_batch(company=self.company)
+        self.assertEqual(order.city_escrow_ids.amount_refunded, 50.0, "booked once")
+        clawback = tx.wechatpay_ps_payout_ids.filtered(lambda p: p.wechatpay_kind == "clawback")
+        self.assertEqual(
+            (clawback.amount, clawback.wechatpay_amount_ahead, clawback.wechatpay_amount_fee), (44.7, -44.7, -0.3)
+        )
+        held, ahead = self.accounts["city_wechatpay_held_account_id"], self.accounts["city_wechatpay_ahead_account_id"]
+        chfee = self.accounts["city_channel_fee_account_id"]
+        self.assertEqual(
+            sorted((ln.account_id.code, ln.debit, ln.credit) for ln in clawback.wechatpay_move_id.line_ids),
+            sorted([(held.code, 44.7, 0.0), (ahead.code, 0.0, 44.7), (chfee.code, 0.0, 0.3), (held.code, 0.3, 0.0)]),
+            "the merchant's balance gave back 44.70 released ahead; WeChat Pay gave the fee back",
+        )
+        self.assertEqual(self.fake.orders[tx.reference]["ps"]["balance"], 4470, "the delivered ticket's 44.70")
+        self.assertEqual(
+            self._balances(),
+            {"held": 0.0, "ahead": 0.0, "payable": 0.0, "fee": 5.0, "escrow": 0.0, "operator": -5.0},
+        )
+        self.assertEqual(self._account_balance(chfee), 0.0)
+        self.assertTrue(refund.payment_id)
+        self.assertEqual(tx.wechatpay_ps_payout_ids.company_id | refund.payment_id.company_id, self.company)
+        self.assertFalse(self.env["account.move.line"].search_count([("company_id", "=", company_2.id)]))
+        self.assertFalse(self._share(), "nothing left for the next run")
+        self.assertTrialBalanceBalances()
+
     def test_cap(self):
         with self.assertRaisesRegex(ValidationError, "测试茶饮A.*30"):
             self.env["city.split.rule"].create(
