@@ -4,7 +4,7 @@
     "name": "City Life: Ticketing",
     "summary": "Vouchers, appointment and event tickets, multi-use cards and combos with presale quotas, "
     "signed QR codes, scan redemption and transfer (票券核销)",
-    "version": "18.0.1.1.0",
+    "version": "18.0.1.2.0",
     "category": "City Life",
     "author": "City Life Suite contributors",
     "website": "https://github.com/city-life-suite/city-life-suite",

@@ -28,6 +28,11 @@ class TestOrders(MiniProgramCommon):
         self.assertEqual(self.template.city_sold_qty, 2, "the quota is taken by city_ticketing's path")
         order = self.env["sale.order"].browse(result["id"])
         self.assertEqual((order.partner_id, order.state), (self.buyer, "sale"))
+        # the lean path: no chatter, the member not a follower, no stock move before payment
+        self.assertEqual((order.partner_invoice_id, order.partner_shipping_id), (self.buyer, self.buyer))
+        self.assertNotIn(self.buyer, order.message_partner_ids)
+        self.assertFalse(order.message_ids)
+        self.assertFalse(order.picking_ids)
         status, again, _response = self.order([{"product_id": self.template.id, "quantity": 2}])
         self.assertEqual((status, again["result"]["id"], again["result"]["replayed"]), (200, order.id, True))
         self.assertEqual(self.template.city_sold_qty, 2)

@@ -30,8 +30,11 @@ class ProductTemplate(models.Model):
     on-hand stock in the company's warehouse (an inventory adjustment per quota
     change) and every issued ticket leaves through the order's delivery, so the
     quota, what was sold and what is left are visible in Inventory with Odoo's
-    own moves. The quota itself is guarded by a conditional UPDATE on
-    ``city_sold_qty`` (and a CHECK constraint) so it never oversells.
+    own moves. The delivery is created and done when the tickets are issued on
+    payment, not at confirmation (``sale.order.line._city_deliver_tickets``): an
+    unpaid order holds units of the quota, not stock. The quota itself is guarded
+    by a conditional UPDATE on ``city_sold_qty`` (and a CHECK constraint) so it
+    never oversells.
     """
 
     _inherit = "product.template"

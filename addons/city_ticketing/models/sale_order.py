@@ -3,7 +3,7 @@
 
 from odoo import _, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL
+from odoo.tools import SQL, float_compare
 
 from odoo.addons.city_base.tools import access
 from odoo.addons.city_base.tools.groups import CITY_ROLES
@@ -154,10 +154,43 @@ class SaleOrderLine(models.Model):
             escrows = escrows.filtered(lambda e: e.component_key == component_key)
         return escrows[:1]
 
+    def _action_launch_stock_rule(self, previous_product_uom_qty=False):
+        # Ticket lines are not procured at confirmation: an unpaid order holds its quota
+        # (``city_sold_qty``), and its delivery is created and done when its tickets are
+        # issued on payment (``_city_deliver_tickets``). This keeps Odoo's stock rules,
+        # picking and chatter out of the order-create path of the mini-program.
+        others = self.filtered(lambda line: not line.product_id.city_ticket_type)
+        return super(SaleOrderLine, others)._action_launch_stock_rule(previous_product_uom_qty)
+
+    def _city_launch_ticket_procurement(self):
+        """Run Odoo's procurement (the warehouse's delivery route: a picking with its moves) for
+        the part of these ticket lines not procured yet, as ``_action_launch_stock_rule`` does for
+        other lines at confirmation (also when the order has been locked since)."""
+        procurements = []
+        for line in self:
+            line = line.with_company(line.company_id)
+            qty = line._get_qty_procurement()
+            if float_compare(qty, line.product_uom_qty, precision_rounding=line.product_uom.rounding) >= 0:
+                continue
+            group = line._get_procurement_group()
+            if not group:
+                group = self.env["procurement.group"].create(line._prepare_procurement_group_vals())
+                line.order_id.procurement_group_id = group
+            values = line._prepare_procurement_values(group_id=group)
+            product_qty, uom = line.product_uom._adjust_uom_quantities(
+                line.product_uom_qty - qty, line.product_id.uom_id
+            )
+            procurements += line._create_procurements(product_qty, uom, line.order_id.name, values)
+        if procurements:
+            self.env["procurement.group"].run(procurements)
+
     def _city_deliver_tickets(self):
-        """Issued tickets leave the ticket stock: the order's delivery moves are done."""
+        """Issued tickets leave the ticket stock: the lines' delivery is created (Odoo's
+        procurement) and its moves are done at once."""
         # sudo: tickets are issued by the payment flow; the stock moves are the platform's.
-        moves_sudo = self.sudo().move_ids.filtered(lambda m: m.state not in ("done", "cancel"))
+        lines_sudo = self.sudo()
+        lines_sudo._city_launch_ticket_procurement()
+        moves_sudo = lines_sudo.move_ids.filtered(lambda m: m.state not in ("done", "cancel"))
         if not moves_sudo:
             return
         for move in moves_sudo:

@@ -25,6 +25,27 @@ class TestTicketProducts(CityTicketingCommon):
         self.voucher_a.invalidate_recordset()
         self.assertEqual(self.voucher_a.qty_available, 117, "issued tickets leave the ticket stock")
 
+    def test_ticket_delivery_is_made_when_the_tickets_are_issued(self):
+        template = self.voucher_a.product_tmpl_id
+        order = self._create_order(self.member, [(self.voucher_a, 2)])
+        self.assertEqual(template.city_sold_qty, 2, "the unpaid order holds its units of the quota")
+        self.assertFalse(order.picking_ids, "no stock move before the tickets exist")
+        self.assertEqual(self.voucher_a.virtual_available, 100)
+        self._pay_order(order)
+        self.assertEqual(len(order.city_ticket_ids), 2)
+        picking = order.picking_ids
+        self.assertEqual(picking.state, "done")
+        self.assertEqual(picking.picking_type_id.code, "outgoing")
+        self.assertEqual(picking.move_ids.sale_line_id, order.order_line)
+        self.assertEqual(order.order_line.qty_delivered, 2)
+        self.voucher_a.invalidate_recordset()
+        self.assertEqual(self.voucher_a.qty_available, 98)
+        # a cancelled unpaid order gives its units back to the quota, with no stock to return
+        unpaid = self._create_order(self.member, [(self.voucher_a, 3)])
+        unpaid._action_cancel()
+        self.assertFalse(unpaid.picking_ids)
+        self.assertEqual(template.city_sold_qty, 2)
+
     def test_quota_never_oversells(self):
         template = self.voucher_a.product_tmpl_id
         template.city_quota = 2
