@@ -86,6 +86,9 @@ class SaleOrder(models.Model):
                     # themselves: no look-up of the member's invoice and delivery addresses
                     "partner_invoice_id": member.id,
                     "partner_shipping_id": member.id,
+                    # the member's own order: the mini-program's sales channel, no salesperson to look up
+                    "user_id": False,
+                    "team_id": self.env.ref("city_miniprogram_api.crm_team_miniprogram").id,
                     "company_id": company.id,
                     "order_line": lines,
                 }

@@ -33,6 +33,8 @@ class TestOrders(MiniProgramCommon):
         self.assertNotIn(self.buyer, order.message_partner_ids)
         self.assertFalse(order.message_ids)
         self.assertFalse(order.picking_ids)
+        team = self.env.ref("city_miniprogram_api.crm_team_miniprogram")
+        self.assertEqual((order.team_id, order.user_id), (team, self.env["res.users"]), "the mini-program's channel")
         status, again, _response = self.order([{"product_id": self.template.id, "quantity": 2}])
         self.assertEqual((status, again["result"]["id"], again["result"]["replayed"]), (200, order.id, True))
         self.assertEqual(self.template.city_sold_qty, 2)
