@@ -264,7 +264,10 @@ class TestMall(WechatpayCommon, HttpCase):
         _resource, payment = self._pay(5000, openid="o-mall-3")
         self.assertEqual((payment.partner_id, payment.state, payment.points), (member, "rejected", 0))
         self.assertFalse(payment.authorized)
-        self.assertIn("authorised", payment.reason)
+        self.assertIn(
+            payment.reason,
+            ("The member has not authorised the district's points service.", "该会员未授权商圈会员积分服务。"),
+        )
         self.assertEqual(self.Wallet._get_wallets(member, self.company).balance, 0)
         seen = self.Payment.with_user(self.operator).search([("authorized", "=", False)])
         self.assertIn(payment, seen, "the operator finds it")
