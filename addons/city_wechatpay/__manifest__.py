@@ -19,6 +19,7 @@
         "views/city_wechatpay_notice_views.xml",
         "views/city_wechatpay_bill_download_views.xml",
         "views/city_wechatpay_clawback_views.xml",
+        "views/city_reconciliation_views.xml",
         "wizard/city_wechatpay_bill_download_wizard_views.xml",
         "views/city_wechatpay_menus.xml",
     ],

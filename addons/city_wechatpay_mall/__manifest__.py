@@ -14,6 +14,7 @@
         "security/ir.model.access.csv",
         "data/ir_cron_data.xml",
         "views/city_wechatpay_mall_payment_views.xml",
+        "views/city_wechatpay_mall_authorization_views.xml",
         "views/res_partner_views.xml",
         "views/city_wechatpay_mall_menus.xml",
     ],

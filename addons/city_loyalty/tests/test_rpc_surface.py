@@ -96,6 +96,7 @@ SURFACE = {
     "city_wechatpay.models.payment_provider:action_wechatpay_add_receivers": Refused("button: operator, admin"),
     "city_wechatpay.wizard.city_wechatpay_bill_download_wizard:action_download": Refused("button: operator, admin"),
     "city_wechatpay_mall.models.city_wechatpay_mall_payment:action_retry_notify": Refused("button: operator, admin"),
+    "city_wechatpay_mall.models.city_wechatpay_mall_authorization:action_refresh": Refused("button: operator, admin"),
     "city_settlement.wizard.city_reconciliation_report:action_download": Refused("button: accountant"),
     # --- city_ticketing ----------------------------------------------------
     "city_ticketing.models.city_ticket:create": Refused(CRUD, CREATE_B),

@@ -17,3 +17,4 @@ from . import city_wechatpay_bill_download
 from . import payment_transaction_combine
 from . import city_settlement_allocation_partner
 from . import city_settlement_payout_personal
+from . import city_wechatpay_fee_adjustment

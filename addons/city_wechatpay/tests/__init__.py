@@ -15,3 +15,4 @@ from . import test_combine
 from . import test_partner_money
 from . import test_profit_sharing
 from . import test_partner_commission
+from . import test_share_cap

@@ -3,9 +3,11 @@
 """Daily bills: trade and fund-flow bills downloaded from the fake WeChat Pay, SHA1-checked,
 imported and reconciled; catch-up of missed days; the 10:00 Beijing cut-off; two companies."""
 
+import io
 import logging
 from datetime import date, datetime, timedelta
 
+import openpyxl
 import pytz
 
 from odoo.exceptions import AccessError, UserError
@@ -118,6 +120,57 @@ class TestBill(WechatpayCommon, HttpCase):
         self.fake.requests.clear()
         self.Download._cron_download_bills(batch_size=500, now=self._next_morning(day))
         self.assertEqual(self.fake.bill_requests(), [])
+
+    def test_channel_fee_reconciled_per_transaction(self):
+        """Two partial deliveries of ¥44.40 book 0.27 + 0.27 of channel fee; WeChat charged 0.53 on
+        the ¥88.80 payment: the reconciliation shows the fen per transaction and books it once."""
+        order, tx, _values = self._prepaid_tx()
+        tx._wechatpay_apply("payment", self.fake.pay(tx.reference))
+        tx._post_process()
+        for key in "ab":
+            order.city_escrow_ids._release(44.4, f"test.use,{order.id}{key}")
+        Allocation = self.env["city.settlement.allocation"]
+        Allocation._post_batch(company=self.company)
+        fees = Allocation.search([("order_id", "=", order.id), ("role", "=", "channel_fee")]).mapped("amount")
+        self.assertEqual(fees, [0.27, 0.27])
+        day = self._publish_day(tx)
+        self.Download._cron_download_bills(batch_size=500, now=self._next_morning(day))
+        run = self.env["city.reconciliation"].search(
+            [("date_from", "=", day), ("date_to", "=", day), ("provider_id", "=", self.provider.id)]
+        )
+        diff = run.difference_ids
+        self.assertEqual(
+            [(d.cause, d.reference, d.bill_amount, d.odoo_amount, d.amount, d.resolved) for d in diff],
+            [("wechatpay_fee_adjusted", tx.reference, 0.53, 0.54, -0.01, True)],
+        )
+        adjustment = run.wechatpay_fee_adjustment_ids
+        self.assertEqual((adjustment.transaction_id, adjustment.amount), (tx, -0.01))
+        lines = adjustment.move_id.line_ids
+        self.assertEqual(adjustment.move_id.company_id, self.company)
+        self.assertEqual(
+            sorted((line.account_id.code, line.debit, line.credit) for line in lines),
+            [("CITY.CHFEE", 0.01, 0.0), ("CITY.FEE", 0.0, 0.01)],
+        )
+        chfee = self.city_accounts["city_channel_fee_account_id"]
+        self.assertEqual(self._account_balance(chfee), 0.53, "the channel's part is WeChat's fee to the cent")
+        self.assertEqual(to_fen(run.booked_fee), fee_of(8880), "the booked fees now agree with the fund flow")
+        self.assertFalse(run.difference_ids.filtered(lambda d: d.cause == "booked_fee_mismatch"))
+        self.assertTrialBalanceBalances()
+        # Reconciled again (and the sheet written): shown again, booked once.
+        run._create_xlsx_attachment(run._reconcile())
+        self.assertEqual(len(self.env["city.wechatpay.fee.adjustment"].search([("transaction_id", "=", tx.id)])), 1)
+        self.assertEqual(run.difference_ids.mapped("cause"), ["wechatpay_fee_adjusted"])
+        self.assertEqual(self._account_balance(chfee), 0.53)
+        book = openpyxl.load_workbook(io.BytesIO(run.xlsx_attachment_id.raw), read_only=True, data_only=True)
+        try:
+            rows = [
+                row for row in book["差异"].iter_rows(min_row=2, values_only=True) if row and row[1] == tx.reference
+            ]
+        finally:
+            book.close()
+        self.assertEqual(len(rows), 1)
+        self.assertEqual((rows[0][1], round(rows[0][4] * 100)), (tx.reference, -1))
+        self.assertIn(adjustment.move_id.name, rows[0][6])
 
     def test_wrong_sha1_is_refused_and_nothing_imported(self):
         _order, tx = self._paid_tx()

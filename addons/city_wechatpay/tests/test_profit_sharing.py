@@ -8,10 +8,13 @@ after sharing (回退 first); the 30-day deadline; the cap."""
 
 from datetime import timedelta
 
+import pytz
+
 from odoo import fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 
+from odoo.addons.city_settlement.tests.bill_samples import wechat_bill, wechat_payment
 from odoo.addons.city_wechatpay.tests.common import WechatpayCommon
 from odoo.addons.city_wechatpay.tools import ps_bill
 
@@ -272,6 +275,44 @@ class TestProfitSharing(WechatpayCommon):
             {"held": 0.0, "ahead": 0.0, "payable": 0.0, "fee": 5.0, "escrow": 0.0, "operator": -5.0},
         )
         self.assertEqual(self._account_balance(chfee), 0.0)
+        self.assertTrialBalanceBalances()
+
+    def test_channel_fee_reconciled_with_the_bill(self):
+        """The split books 0.60 of channel fee on the ¥100 payment; WeChat's trade bill says it took
+        0.61: the reconciliation books the fen out of the held funds, once."""
+        self.fake.fee_ratio = 60
+        self.addCleanup(setattr, self.fake, "fee_ratio", 0)
+        self.env["city.split.rule"].search([("merchant_id", "=", self.merchant_a.id)]).channel_fee_percent = 0.6
+        order, tx = self._paid(qty=2)
+        self._deliver(order, 50.0, "a")
+        self._deliver(order, 50.0, "b")
+        self._share()
+        chfee = self.accounts["city_channel_fee_account_id"]
+        self.assertEqual(self._account_balance(chfee), 0.0, "the split's 0.60, booked as taken from the held funds")
+        local = pytz.utc.localize(tx.last_state_change).astimezone(pytz.timezone("Asia/Shanghai"))
+        stamp = local.strftime("%Y-%m-%d %H:%M:%S")
+        bill = wechat_bill([wechat_payment(stamp, tx.reference, 10000, tx.provider_reference, fee=61)])
+        self.env["city.payment.bill"]._import_file(bill, provider=self.provider, bill_date=local.date())
+        run = self.env["city.reconciliation"]._get_or_create(local.date(), local.date(), provider=self.provider)
+        run._reconcile()
+        diff = run.difference_ids.filtered(lambda d: d.cause == "wechatpay_fee_adjusted")
+        self.assertEqual(
+            (diff.reference, diff.bill_amount, diff.odoo_amount, diff.amount), (tx.reference, 0.61, 0.6, 0.01)
+        )
+        move = run.wechatpay_fee_adjustment_ids.move_id
+        self.assertEqual(
+            sorted((line.account_id, line.partner_id, line.debit, line.credit) for line in move.line_ids),
+            sorted(
+                [
+                    (chfee, self.merchant_a, 0.01, 0.0),
+                    (self.accounts["city_wechatpay_held_account_id"], self.merchant_a, 0.0, 0.01),
+                ]
+            ),
+        )
+        self.assertEqual((move.company_id, move.state), (self.company, "posted"))
+        self.assertEqual(self._account_balance(chfee), -0.01, "the fee on CITY.CHFEE is WeChat's 0.61 against 0.60")
+        run._reconcile()
+        self.assertEqual(len(self.env["city.wechatpay.fee.adjustment"].search([("transaction_id", "=", tx.id)])), 1)
         self.assertTrialBalanceBalances()
 
     def test_deadline_then_refund_button_returns_first(self):

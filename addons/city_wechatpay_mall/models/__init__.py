@@ -5,4 +5,5 @@ from . import res_partner
 from . import payment_provider
 from . import city_wechatpay_mall_payment
 from . import city_wechatpay_mall_refund
+from . import city_wechatpay_mall_authorization
 from . import city_wechatpay_notice

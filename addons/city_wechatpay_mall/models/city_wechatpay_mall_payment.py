@@ -67,6 +67,12 @@ class CityWechatpayMallPayment(models.Model):
         [("earned", "Points Earned"), ("rejected", "No Points")], required=True, readonly=True, index=True
     )
     points = fields.Integer(string="Points Earned", readonly=True)
+    authorized = fields.Boolean(
+        string="Member Authorised",
+        readonly=True,
+        help="The payer had authorised the district's points service when the payment was recorded "
+        "(only authorised members earn points).",
+    )
     reason = fields.Char(string="Why No Points", readonly=True)
     ledger_id = fields.Many2one("city.points.ledger", string="Earning", readonly=True, ondelete="restrict")
     rejection_id = fields.Many2one("city.points.rejection", readonly=True, ondelete="set null")
@@ -153,11 +159,16 @@ class CityWechatpayMallPayment(models.Model):
         """Earn the payment's points through city_loyalty's purchase earning (its rules,
         caps and anti-abuse checks), in the shop's company."""
         self.ensure_one()
+        Authorization = self.env["city.wechatpay.mall.authorization"]
+        self.authorized = Authorization._mall_is_authorized(self.provider_id, self.sudo().openid)
         if not self.merchant_id:
             self.reason = _("The shop does not take part in the district's points.")
             return
         if not self.partner_id:
             self.reason = _("The payer is not a registered member.")
+            return
+        if not self.authorized:
+            self.reason = _("The member has not authorised the district's points service.")
             return
         company = self.company_id
         Wallet = self.env["city.points.wallet"].with_company(company)

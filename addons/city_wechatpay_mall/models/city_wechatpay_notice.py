@@ -12,7 +12,11 @@ from . import const
 
 _logger = logging.getLogger(__name__)
 
-MODELS = {const.PAYMENT_EVENT: "city.wechatpay.mall.payment", const.REFUND_EVENT: "city.wechatpay.mall.refund"}
+MODELS = {
+    const.PAYMENT_EVENT: "city.wechatpay.mall.payment",
+    const.REFUND_EVENT: "city.wechatpay.mall.refund",
+    const.AUTH_EVENT: "city.wechatpay.mall.authorization",
+}
 
 
 class CityWechatpayNotice(models.Model):
@@ -23,7 +27,7 @@ class CityWechatpayNotice(models.Model):
 
     @api.model
     def _check_event(self, provider_sudo, envelope, resource):
-        """Override of `city_wechatpay`: district payments and refunds are checked before
+        """Override of `city_wechatpay`: district payments, refunds and authorisations are checked before
         anything is written; a refused one is answered 400 (WeChat sends it again)."""
         res = super()._check_event(provider_sudo, envelope, resource)
         model = MODELS.get(envelope.get("event_type"))
@@ -36,7 +40,7 @@ class CityWechatpayNotice(models.Model):
         return res
 
     def _apply_event(self, resource):
-        """Override of `city_wechatpay`: record the district payment or refund, once."""
+        """Override of `city_wechatpay`: record the district payment, refund or authorisation, once."""
         res = super()._apply_event(resource)
         model = MODELS.get(self.event_type)
         if model:

@@ -50,7 +50,8 @@ class PaymentProvider(models.Model):
 
     def _wechatpay_client(self):
         """Override of `city_wechatpay`: the client also knows ``mall_points_notify``
-        (called through ``_wechatpay_call``: timeout, verified answer, safe errors)."""
+        (called through ``_wechatpay_call``: timeout, verified answer, safe errors);
+        ``user_authorization`` (商圈会员积分服务授权查询) is ``wechatpayv3``'s own."""
         client = super()._wechatpay_client()
         client.mall_points_notify = types.MethodType(_mall_points_notify, client)
         return client

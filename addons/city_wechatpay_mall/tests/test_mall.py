@@ -5,7 +5,7 @@ the fake WeChat Pay at the WeChat Pay webhook, earns points once through city_lo
 the points notify sent by the cron carries exactly what was earned; a forged notice
 writes nothing; a refund notice takes the points back, never below zero."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, tagged
@@ -33,6 +33,8 @@ class TestMall(WechatpayCommon, HttpCase):
         cls.merchant_a.write({"city_mall_mchid": SHOP_MCHID, "city_mall_store_id": "A001"})
         cls.openid = "o-mall-member-0001"
         cls.member.sudo().write({"city_wx_openid": cls.openid})
+        cls.Authorization = cls.env["city.wechatpay.mall.authorization"]
+        cls.Authorization._mall_set(cls.provider, cls.fake.mchid, cls.openid, "authorized")
         cls.Payment = cls.env["city.wechatpay.mall.payment"]
         cls.Wallet = cls.env["city.points.wallet"]
         cls.cron = cls.env.ref("city_wechatpay_mall.ir_cron_mall_points_notify")
@@ -221,3 +223,72 @@ class TestMall(WechatpayCommon, HttpCase):
         self.Payment._cron_points_notify()
         (sent,) = self.fake.points_notify_calls
         self.assertEqual((sent["sub_mchid"], sent["increased_points"]), (SHOP_MCHID, 20))
+
+    # ------------------------------------------------------------------ authorisations
+    def test_authorization_notice_applied_once_forged_refused(self):
+        member = self.env["res.partner"].create({"name": "会员李四", "is_member": True, "city_wx_openid": "o-mall-2"})
+        resource = fake_mall.authorization(self.fake, "o-mall-2")
+        forged = self._post(const.AUTH_EVENT, resource, key=FakeWechatPay().wechat_key)
+        self.assertEqual(forged.status_code, 401)
+        other = self._post(const.AUTH_EVENT, {**resource, "mchid": "1999999999"})
+        self.assertEqual(other.status_code, 400, "another district's merchant id")
+        self.assertEqual(self._post(const.AUTH_EVENT, {**resource, "openid": ""}).status_code, 400)
+        self.env.invalidate_all()
+        self.assertFalse(self.Authorization.search([("partner_id", "=", member.id)]), "nothing written")
+        headers, body = fake_mall.notice(self.fake, const.AUTH_EVENT, resource)
+        for _attempt in range(2):  # WeChat repeats the notice
+            self.assertEqual(self._post_notice(headers, body).status_code, 204)
+        self.env.invalidate_all()
+        auth = self.Authorization.search([("partner_id", "=", member.id)])
+        self.assertEqual(len(auth), 1)
+        self.assertEqual(
+            (auth.state, auth.mchid, auth.source, auth.provider_id),
+            ("authorized", self.fake.mchid, "notice", self.provider),
+        )
+        self.assertTrue(auth.authorized_at)
+        self.assertEqual(auth.notice_id.state, "done")
+        # Withdrawn later; a notice older than the state shown changes nothing.
+        later = (datetime.now().astimezone() + timedelta(minutes=1)).isoformat(timespec="seconds")
+        withdrawn = {**resource, "auth_type": "DEAUTHORIZED"}
+        self.assertEqual(self._post(const.AUTH_EVENT, withdrawn, create_time=later).status_code, 204)
+        earlier = (datetime.now().astimezone() - timedelta(hours=1)).isoformat(timespec="seconds")
+        self.assertEqual(self._post(const.AUTH_EVENT, resource, create_time=earlier).status_code, 204)
+        self.env.invalidate_all()
+        self.assertEqual(auth.state, "deauthorized")
+        self.assertTrue(auth.deauthorized_at)
+        with self.assertRaises(AccessError):
+            auth.with_user(self.staff_a).read(["state"])
+
+    def test_unauthorised_member_recorded_not_awarded(self):
+        member = self.env["res.partner"].create({"name": "会员王五", "is_member": True, "city_wx_openid": "o-mall-3"})
+        _resource, payment = self._pay(5000, openid="o-mall-3")
+        self.assertEqual((payment.partner_id, payment.state, payment.points), (member, "rejected", 0))
+        self.assertFalse(payment.authorized)
+        self.assertIn(
+            payment.reason,
+            ("The member has not authorised the district's points service.", "该会员未授权商圈会员积分服务。"),
+        )
+        self.assertEqual(self.Wallet._get_wallets(member, self.company).balance, 0)
+        seen = self.Payment.with_user(self.operator).search([("authorized", "=", False)])
+        self.assertIn(payment, seen, "the operator finds it")
+        self.Payment._cron_points_notify()
+        sent = self.fake.points_notify_calls[-1]
+        self.assertEqual((sent["earn_points"], sent["increased_points"]), (False, 0))
+        _resource, authorised = self._pay(5000)
+        self.assertTrue(authorised.authorized)
+        self.assertEqual(authorised.points, 50)
+
+    def test_authorization_query(self):
+        member = self.env["res.partner"].create({"name": "会员赵六", "is_member": True, "city_wx_openid": "o-mall-4"})
+        fake_mall.set_authorization(self.fake, "o-mall-4", "AUTHORIZED", authorize_time="2026-01-02T10:00:00+08:00")
+        auth = self.Authorization._mall_query(self.provider, "o-mall-4")
+        self.assertEqual((auth.state, auth.source, auth.partner_id), ("authorized", "query", member))
+        self.assertEqual(auth.authorized_at, datetime(2026, 1, 2, 2, 0))
+        self.assertEqual(self.fake.mall_authorization_queries[-1]["appid"], self.fake.appid)
+        fake_mall.set_authorization(self.fake, "o-mall-4", "DEAUTHORIZED", deauthorize_time=fake_mall.now_iso())
+        with self.assertRaises(AccessError):
+            auth.with_user(self.staff_a).action_refresh()
+        auth.with_user(self.operator).action_refresh()
+        self.assertEqual(auth.state, "deauthorized")
+        _resource, payment = self._pay(1000, openid="o-mall-4")
+        self.assertEqual((payment.state, payment.authorized), ("rejected", False))

@@ -1,0 +1,179 @@
+# Copyright 2026 City Life Suite contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""The channel fee of a WeChat Pay transaction reconciled with WeChat's bill.
+
+The suite books the channel fee from the split rule, per delivery (and, in service-provider
+mode, per share); WeChat Pay charges its fee on each payment and gives back the fee of each
+refund, each rounded to the fen. Partial deliveries can therefore book a fen more or less
+than WeChat took. The reconciliation compares, per transaction, the fees of all its trade-bill
+lines with the fee the suite booked and will book (the split of what is still in escrow), and
+books the difference on ``CITY.CHFEE``, in the transaction's company:
+
+- service-provider mode: the payouts book the split's fee as taken by WeChat out of the held
+  funds (Dr ``CITY.CHFEE`` / Cr ``CITY.WXHELD``); the difference is booked the same way, so the
+  fee on ``CITY.CHFEE`` and the held funds equal what WeChat took;
+- direct mode: the money lands gross on the payment's outstanding account and the split credits
+  ``CITY.CHFEE`` with the channel's part of each delivery (what the channel keeps from the
+  receipts); the difference moves that part to WeChat's figure against the operator's fee income
+  (``CITY.FEE``): the operator, who sells as principal, bears the channel's rounding.
+
+Each booking is one adjustment: a later reconciliation books only
+what changed since, so a range reconciled twice books once.
+"""
+
+from odoo import Command, _, api, fields, models
+from odoo.tools import SQL
+
+from odoo.addons.city_base.tools.allocation import from_fen, to_fen
+from odoo.addons.city_base.tools.localdate import local_today
+
+from .payment_transaction_profit_sharing import FEE_KEY
+
+
+class CityWechatpayFeeAdjustment(models.Model):
+    _name = "city.wechatpay.fee.adjustment"
+    _description = "WeChat Pay Channel Fee Adjustment"
+    _order = "id desc"
+    _check_company_auto = True
+
+    transaction_id = fields.Many2one(
+        "payment.transaction", required=True, readonly=True, index=True, ondelete="restrict", check_company=True
+    )
+    reference = fields.Char(related="transaction_id.reference", string="Order Reference")
+    company_id = fields.Many2one("res.company", required=True, readonly=True, index=True)
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    reconciliation_id = fields.Many2one("city.reconciliation", readonly=True, index=True, ondelete="set null")
+    bill_fee = fields.Monetary(string="Fee on WeChat's Bill", readonly=True)
+    suite_fee = fields.Monetary(string="Fee Booked by the Split", readonly=True)
+    amount = fields.Monetary(
+        string="Adjustment", readonly=True, help="Booked now: positive when WeChat Pay charged more than the split."
+    )
+    move_id = fields.Many2one("account.move", string="Journal Entry", readonly=True, ondelete="restrict")
+
+    # ------------------------------------------------------------
+    # BUSINESS
+    # ------------------------------------------------------------
+
+    @api.model
+    def _adjust(self, transactions, reconciliation=None):
+        """Book, per payment transaction, what its bill fee and the suite's fee still differ by.
+
+        :return: ``[(transaction, bill fen, suite fen, adjustment)]`` of the transactions whose
+            fees differ (the adjustment record is new when something was booked now, else empty)
+        """
+        transactions = transactions.filtered(lambda t: t.operation != "refund")
+        if not transactions:
+            return []
+        # One booking per transaction at a time: a second reconciliation waits, then books nothing.
+        self.env.cr.execute(
+            SQL(
+                "SELECT id FROM payment_transaction WHERE id IN %s ORDER BY id FOR NO KEY UPDATE",
+                tuple(transactions.ids),
+            )
+        )
+        bill_fees = self._bill_fees(transactions)
+        booked = {
+            tx.id: to_fen(amount)
+            for tx, amount in self.sudo()._read_group(
+                [("transaction_id", "in", transactions.ids)], ["transaction_id"], ["amount:sum"]
+            )
+        }
+        result = []
+        for tx in transactions:
+            if tx.reference not in bill_fees:
+                continue
+            bill_fen, suite_fen = bill_fees[tx.reference], tx._wechatpay_fee_expected_fen()
+            if bill_fen == suite_fen:
+                continue
+            delta = bill_fen - suite_fen - booked.get(tx.id, 0)
+            adjustment = self.browse()
+            if delta:
+                adjustment = self._book(tx, bill_fen, suite_fen, delta, reconciliation)
+            result.append((tx, bill_fen, suite_fen, adjustment))
+        return result
+
+    @api.model
+    def _bill_fees(self, transactions):
+        """Order reference -> net fee (fen) of all the trade-bill lines imported for it, any day."""
+        groups = (
+            self.env["city.payment.bill.line"]
+            .sudo()
+            ._read_group(
+                [
+                    ("reference", "in", transactions.mapped("reference")),
+                    ("company_id", "in", transactions.company_id.ids),
+                ],
+                ["reference"],
+                ["fee:sum"],
+            )
+        )
+        return {reference: to_fen(fee or 0) for reference, fee in groups}
+
+    @api.model
+    def _book(self, tx, bill_fen, suite_fen, delta, reconciliation):
+        company = tx.company_id
+        accounts = company._city_get_accounts()
+        clearing, partner, sign = tx._wechatpay_fee_clearing()
+        fee_account = accounts["city_channel_fee_account_id"]
+        label = _("Channel fee of %(ref)s on WeChat Pay's bill", ref=tx.reference)
+        move = (
+            self.env["account.move"]
+            .sudo()
+            .with_company(company)
+            .create(
+                {
+                    "move_type": "entry",
+                    "journal_id": accounts["city_settlement_journal_id"].id,
+                    "company_id": company.id,
+                    "date": local_today(),
+                    "ref": label,
+                    "line_ids": [
+                        Command.create(
+                            {
+                                "account_id": account.id,
+                                "partner_id": partner.id or False,
+                                "city_merchant_id": tx._wechatpay_ps_merchant().id or False,
+                                "name": label,
+                                "debit": float(from_fen(max(fen, 0))),
+                                "credit": float(from_fen(max(-fen, 0))),
+                            }
+                        )
+                        for account, fen in ((fee_account, sign * delta), (clearing, -sign * delta))
+                    ],
+                }
+            )
+        )
+        move.action_post()
+        return self.sudo().create(
+            {
+                "transaction_id": tx.id,
+                "company_id": company.id,
+                "reconciliation_id": reconciliation.id if reconciliation else False,
+                "bill_fee": float(from_fen(bill_fen)),
+                "suite_fee": float(from_fen(suite_fen)),
+                "amount": float(from_fen(delta)),
+                "move_id": move.id,
+            }
+        )
+
+
+class PaymentTransaction(models.Model):
+    _inherit = "payment.transaction"
+
+    def _wechatpay_fee_expected_fen(self):
+        """The channel fee (fen) the suite books for this payment: the split's fee of what was
+        delivered (allocations) and of what is still in escrow (as it would be delivered now)."""
+        self.ensure_one()
+        fee = sum(to_fen(a.amount) for a in self._wechatpay_ps_allocations() if a.role == "channel_fee")
+        return fee + self._wechatpay_ps_ahead_split(roles=("channel_fee",)).get(FEE_KEY, 0)
+
+    def _wechatpay_fee_clearing(self):
+        """``(account, partner, sign)`` a fee difference of this payment books against, and the
+        sign of its debit on ``CITY.CHFEE`` when WeChat charged more: the merchant's held funds in
+        service-provider mode (+1: more fee taken from them), else the operator's fee income (-1:
+        the channel's part, a credit, grows)."""
+        self.ensure_one()
+        accounts = self.company_id._city_get_accounts()
+        if self.wechatpay_sub_mchid:
+            return accounts["city_wechatpay_held_account_id"], self._wechatpay_ps_merchant(), 1
+        return accounts["city_platform_income_account_id"], self.env["res.partner"], -1
