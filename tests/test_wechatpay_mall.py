@@ -40,7 +40,8 @@ def mall_env(odoo_server):
                 {"name": "商圈并发会员", "is_member": True, "city_wx_openid": "o-mall-parallel-0001"}
             )
             # Only members who authorised the district's points service earn.
-            env["city.wechatpay.mall.authorization"]._mall_set(provider, fake.mchid, "o-mall-parallel-0001", "authorized")
+            authorizations = env["city.wechatpay.mall.authorization"]
+            authorizations._mall_set(provider, fake.mchid, "o-mall-parallel-0001", "authorized")
             ids = {"merchant": merchant.id, "member": member.id, "company": provider.company_id.id}
         yield registry, fake, odoo_server, ids
         with registry.cursor() as cr:
