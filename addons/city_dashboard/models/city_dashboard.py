@@ -35,6 +35,7 @@ class Scope:
     date_from: datetime.date
     date_to: datetime.date
     measure: str
+    whole_district: bool = False  # every merchant of the (one) company: member figures from the gap rollup
 
     @property
     def days(self):
@@ -138,7 +139,32 @@ class CityDashboard(models.AbstractModel):
             date_from=date_from,
             date_to=date_to,
             measure=measure,
+            whole_district=self._city_covers_district(self.env.companies.ids, merchants_sudo.ids),
         )
+
+    @api.model
+    def _city_covers_district(self, company_ids, merchant_ids):
+        """Whether ``merchant_ids`` hold every merchant with paid lines in the member rollup, for one
+        company: the district's member figures then read the gap rollup (a merchant's staff, who
+        sees one merchant, never does). The merchants are listed by skipping along the rollup's
+        key index (one probe per merchant)."""
+        if len(company_ids) != 1:
+            return False
+        [(covers,)] = self._city_fetch(
+            SQL(
+                """
+                WITH RECURSIVE seen(id) AS (
+                    SELECT MIN(merchant_id) FROM city_dashboard_member_day
+                    UNION ALL
+                    SELECT (SELECT MIN(m.merchant_id) FROM city_dashboard_member_day m WHERE m.merchant_id > seen.id)
+                      FROM seen WHERE seen.id IS NOT NULL
+                )
+                SELECT NOT EXISTS (SELECT 1 FROM seen WHERE id IS NOT NULL AND id != ALL(%s))
+                """,
+                merchant_ids,
+            )
+        )
+        return covers
 
     @api.model
     def _city_options(self):
@@ -233,6 +259,43 @@ class CityDashboard(models.AbstractModel):
 
     @api.model
     def _city_member_values(self, scope, date_from, date_to):
+        if scope.whole_district:
+            active, repeat, new = self._city_district_member_counts(scope, date_from, date_to)
+        else:
+            active, repeat, new = self._city_scope_member_counts(scope, date_from, date_to)
+        return {
+            "active_members": active,
+            "new_members": new,
+            "returning_members": active - new,
+            "repurchase_rate": _ratio(repeat, active),
+        }
+
+    @api.model
+    def _city_district_member_counts(self, scope, date_from, date_to):
+        """(active, with two orders or more, new) members of the district over the period, as sums over
+        the gap rollup (city_dashboard_member_gap.py): each active member's first visit of the period is
+        the one whose previous visit is before ``date_from``."""
+        [counts] = self._city_fetch(
+            SQL(
+                """
+                SELECT COALESCE(SUM(members) FILTER (WHERE gap_prev = 0 OR gap_prev > day - %(start)s), 0),
+                       COALESCE(SUM(members) FILTER (WHERE (gap_prev = 0 OR gap_prev > day - %(start)s)
+                                                       AND gap_next <= %(end)s - day), 0),
+                       COALESCE(SUM(members) FILTER (WHERE gap_prev = 0), 0)
+                  FROM city_dashboard_member_gap
+                 WHERE company_id = %(company)s AND day BETWEEN %(start)s AND %(end)s
+                """,
+                start=date_from,
+                end=date_to,
+                company=scope.company_ids[0],
+            )
+        )
+        return counts
+
+    @api.model
+    def _city_scope_member_counts(self, scope, date_from, date_to):
+        """(active, with two orders or more, new) members of the scope's merchants over the period,
+        from the member-day rollup (a merchant, a category, a choice of merchants)."""
         [(active, repeat, new)] = self._city_fetch(
             SQL(
                 """
@@ -261,12 +324,7 @@ class CityDashboard(models.AbstractModel):
                 companies=scope.company_ids,
             )
         )
-        return {
-            "active_members": active,
-            "new_members": new,
-            "returning_members": active - new,
-            "repurchase_rate": _ratio(repeat, active),
-        }
+        return active, repeat, new
 
     @api.model
     def _city_points_values(self, scope, date_from, date_to):
@@ -467,7 +525,8 @@ class CityDashboard(models.AbstractModel):
     def _city_behaviour_funnel(self, scope):
         """Distinct members at each step in the period: viewed, ordered, paid, redeemed."""
         start, end = self._city_local_range(scope.date_from, scope.date_to)
-        [(viewed, ordered, paid, redeemed)] = self._city_fetch(
+        paid = self._city_member_values(scope, scope.date_from, scope.date_to)["active_members"]
+        [(viewed, ordered, redeemed)] = self._city_fetch(
             SQL(
                 """
                 SELECT
@@ -483,7 +542,6 @@ class CityDashboard(models.AbstractModel):
                                     JOIN product_product pp ON pp.id = sol.product_id
                                     JOIN product_template pt ON pt.id = pp.product_tmpl_id
                                    WHERE sol.order_id = so.id AND pt.merchant_id = ANY(%(merchants)s))),
-                  (SELECT COUNT(DISTINCT s.partner_id) FROM city_dashboard_member_day s WHERE %(where)s),
                   (SELECT COUNT(DISTINCT r.partner_id) FROM city_ticket_redemption r
                      JOIN city_ticket t ON t.id = r.ticket_id
                     WHERE t.company_id = ANY(%(companies)s) AND r.merchant_id = ANY(%(merchants)s)
@@ -494,7 +552,6 @@ class CityDashboard(models.AbstractModel):
                 merchants=scope.merchant_ids,
                 start=start,
                 end=end,
-                where=self._city_slot_where(scope),
             )
         )
         return [

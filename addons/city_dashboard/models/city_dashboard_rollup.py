@@ -28,6 +28,8 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 from odoo.tools.sql import create_index
 
+from .city_dashboard_member_gap import GAP_CAP
+
 _logger = logging.getLogger(__name__)
 
 DEFAULT_TZ = "Asia/Shanghai"
@@ -155,7 +157,13 @@ class CityDashboardRollup(models.Model):
     def _city_rebuild(self):
         """Recompute every rollup from the base tables (installation, bulk imports)."""
         self.env.flush_all()
-        for table in ("city_dashboard_slot", "city_dashboard_member_day", "city_dashboard_points_day"):
+        for table in (
+            "city_dashboard_slot",
+            "city_dashboard_member_day",
+            "city_dashboard_points_day",
+            "city_dashboard_member_visit",
+            "city_dashboard_member_gap",
+        ):
             self.env.cr.execute(SQL("DELETE FROM %s", SQL.identifier(table)))
         self.env.cr.execute("UPDATE city_dashboard_rollup SET cutoff = NULL")
         return self._city_refresh()
@@ -213,7 +221,8 @@ class CityDashboardRollup(models.Model):
         cr.execute("CREATE INDEX ON city_dashboard_dirty (merchant_id, day)")
         cr.execute("ANALYZE city_dashboard_dirty")
         self._city_recompute_slots(tz)
-        self._city_recompute_member_days(tz)
+        # Every paid line unseen: the district's member visits are built whole.
+        self._city_recompute_member_days(tz, full=not floors[0])
         self._city_recompute_points(tz, floors[2])
         return dirty
 
@@ -254,8 +263,17 @@ class CityDashboardRollup(models.Model):
         )
 
     @api.model
-    def _city_recompute_member_days(self, tz):
+    def _city_recompute_member_days(self, tz, full=False):
         cr = self.env.cr
+        if not full:
+            # The rows before the run: the members whose days change are those whose rows differ after it.
+            cr.execute("DROP TABLE IF EXISTS city_dashboard_member_old")
+            cr.execute(
+                "CREATE TEMP TABLE city_dashboard_member_old ON COMMIT DROP AS"
+                " SELECT m.company_id, m.merchant_id, m.partner_id, m.day, m.orders"
+                " FROM city_dashboard_member_day m JOIN city_dashboard_dirty d"
+                " ON m.merchant_id = d.merchant_id AND m.day = d.day"
+            )
         cr.execute(
             "DELETE FROM city_dashboard_member_day m USING city_dashboard_dirty d"
             " WHERE m.merchant_id = d.merchant_id AND m.day = d.day"
@@ -272,6 +290,10 @@ class CityDashboardRollup(models.Model):
             """
         )
         self._city_mark_first_visits()
+        if full:
+            self._city_rebuild_member_gaps()
+        else:
+            self._city_update_member_gaps()
 
     @api.model
     def _city_mark_first_visits(self):
@@ -298,6 +320,145 @@ class CityDashboardRollup(models.Model):
              WHERE m.partner_id = f.partner_id AND m.merchant_id = f.merchant_id AND m.company_id = f.company_id
                AND m.first_visit IS DISTINCT FROM (m.day = f.day)
             """
+        )
+
+    # --- the district's member visits and gaps (city_dashboard_member_gap.py) ----------------
+
+    @api.model
+    def _city_gap_rows(self, visits):
+        """SELECT (company_id, day, gap_prev, gap_next, members) of the visits of ``visits``
+        (an SQL source of company_id, partner_id, day, orders and an ``emit`` flag: the visits
+        counted; the others are their neighbours)."""
+        return SQL(
+            """
+            SELECT company_id, day, gap_prev, gap_next, COUNT(*) AS members
+              FROM (SELECT v.company_id, v.day, v.emit,
+                           CASE WHEN LAG(v.day) OVER w IS NULL THEN 0
+                                ELSE LEAST(v.day - LAG(v.day) OVER w, %(cap)s) END AS gap_prev,
+                           CASE WHEN v.orders >= 2 THEN 0
+                                WHEN LEAD(v.day) OVER w IS NULL THEN %(cap)s
+                                ELSE LEAST(LEAD(v.day) OVER w - v.day, %(cap)s) END AS gap_next
+                      FROM (%(visits)s) v
+                    WINDOW w AS (PARTITION BY v.company_id, v.partner_id ORDER BY v.day)) c
+             WHERE emit
+             GROUP BY 1, 2, 3, 4
+            """,
+            cap=GAP_CAP,
+            visits=visits,
+        )
+
+    @api.model
+    def _city_rebuild_member_gaps(self):
+        """Every member's visits to the district and the gap rows, from the member-day rollup."""
+        cr = self.env.cr
+        cr.execute("DELETE FROM city_dashboard_member_gap")
+        cr.execute("DELETE FROM city_dashboard_member_visit")
+        cr.execute(
+            "INSERT INTO city_dashboard_member_visit (company_id, partner_id, day, orders)"
+            " SELECT company_id, partner_id, day, SUM(orders) FROM city_dashboard_member_day GROUP BY 1, 2, 3"
+        )
+        cr.execute(
+            SQL(
+                "INSERT INTO city_dashboard_member_gap (company_id, day, gap_prev, gap_next, members) %s",
+                self._city_gap_rows(
+                    SQL("SELECT company_id, partner_id, day, orders, TRUE AS emit FROM city_dashboard_member_visit")
+                ),
+            )
+        )
+
+    @api.model
+    def _city_update_member_gaps(self):
+        """The gap rows of the members whose member-day rows changed in this run.
+
+        A member's changed days lie in [lo, hi]; the visits whose gaps may change are those
+        from the last visit before ``lo`` to the first after ``hi`` (the window): their
+        contributions are taken out (visits as before), the visits updated, and put back.
+        """
+        cr = self.env.cr
+        for table in ("city_dashboard_touched", "city_dashboard_touched_member", "city_dashboard_gap_delta"):
+            cr.execute(SQL("DROP TABLE IF EXISTS %s", SQL.identifier(table)))
+        cr.execute(
+            """
+            CREATE TEMP TABLE city_dashboard_touched ON COMMIT DROP AS
+            WITH new AS (
+                SELECT m.company_id, m.merchant_id, m.partner_id, m.day, m.orders
+                  FROM city_dashboard_member_day m
+                  JOIN city_dashboard_dirty d ON m.merchant_id = d.merchant_id AND m.day = d.day
+            )
+            SELECT DISTINCT company_id, partner_id, day
+              FROM ((SELECT * FROM new EXCEPT ALL SELECT * FROM city_dashboard_member_old)
+                    UNION ALL
+                    (SELECT * FROM city_dashboard_member_old EXCEPT ALL SELECT * FROM new)) changed
+            """
+        )
+        if not cr.rowcount:
+            return
+        cr.execute(
+            """
+            CREATE TEMP TABLE city_dashboard_touched_member ON COMMIT DROP AS
+            SELECT t.company_id, t.partner_id, t.lo, t.hi, a.w_lo, b.w_hi,
+                   COALESCE(c.pp, a.w_lo, t.lo) AS read_from, COALESCE(e.nn, b.w_hi, t.hi) AS read_to
+              FROM (SELECT company_id, partner_id, MIN(day) AS lo, MAX(day) AS hi
+                      FROM city_dashboard_touched GROUP BY 1, 2) t
+             CROSS JOIN LATERAL (SELECT MAX(day) AS w_lo FROM city_dashboard_member_visit v
+                                  WHERE v.company_id = t.company_id AND v.partner_id = t.partner_id
+                                    AND v.day < t.lo) a
+             CROSS JOIN LATERAL (SELECT MIN(day) AS w_hi FROM city_dashboard_member_visit v
+                                  WHERE v.company_id = t.company_id AND v.partner_id = t.partner_id
+                                    AND v.day > t.hi) b
+             CROSS JOIN LATERAL (SELECT MAX(day) AS pp FROM city_dashboard_member_visit v
+                                  WHERE v.company_id = t.company_id AND v.partner_id = t.partner_id
+                                    AND v.day < a.w_lo) c
+             CROSS JOIN LATERAL (SELECT MIN(day) AS nn FROM city_dashboard_member_visit v
+                                  WHERE v.company_id = t.company_id AND v.partner_id = t.partner_id
+                                    AND v.day > b.w_hi) e
+            """
+        )
+        window = SQL(
+            """
+            SELECT v.company_id, v.partner_id, v.day, v.orders,
+                   v.day BETWEEN COALESCE(t.w_lo, t.lo) AND COALESCE(t.w_hi, t.hi) AS emit
+              FROM city_dashboard_touched_member t
+              JOIN city_dashboard_member_visit v
+                ON v.company_id = t.company_id AND v.partner_id = t.partner_id
+               AND v.day BETWEEN t.read_from AND t.read_to
+            """
+        )
+        cr.execute(
+            SQL(
+                "CREATE TEMP TABLE city_dashboard_gap_delta ON COMMIT DROP AS"
+                " SELECT company_id, day, gap_prev, gap_next, -members AS members FROM (%s) before",
+                self._city_gap_rows(window),
+            )
+        )
+        cr.execute(
+            "DELETE FROM city_dashboard_member_visit v USING city_dashboard_touched t"
+            " WHERE v.company_id = t.company_id AND v.partner_id = t.partner_id AND v.day = t.day"
+        )
+        cr.execute(
+            """
+            INSERT INTO city_dashboard_member_visit (company_id, partner_id, day, orders)
+            SELECT t.company_id, t.partner_id, t.day, SUM(m.orders)
+              FROM city_dashboard_touched t
+              JOIN city_dashboard_member_day m
+                ON m.partner_id = t.partner_id AND m.day = t.day AND m.company_id = t.company_id
+             GROUP BY 1, 2, 3
+            """
+        )
+        cr.execute(SQL("INSERT INTO city_dashboard_gap_delta %s", self._city_gap_rows(window)))
+        cr.execute(
+            """
+            INSERT INTO city_dashboard_member_gap (company_id, day, gap_prev, gap_next, members)
+            SELECT company_id, day, gap_prev, gap_next, SUM(members) FROM city_dashboard_gap_delta
+             GROUP BY 1, 2, 3, 4 HAVING SUM(members) != 0
+                ON CONFLICT (company_id, day, gap_prev, gap_next)
+                DO UPDATE SET members = city_dashboard_member_gap.members + EXCLUDED.members
+            """
+        )
+        cr.execute(
+            "DELETE FROM city_dashboard_member_gap g"
+            " USING (SELECT DISTINCT company_id, day FROM city_dashboard_gap_delta) d"
+            " WHERE g.company_id = d.company_id AND g.day = d.day AND g.members = 0"
         )
 
     @api.model
