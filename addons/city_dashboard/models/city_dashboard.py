@@ -35,7 +35,7 @@ class Scope:
     date_from: datetime.date
     date_to: datetime.date
     measure: str
-    whole_district: bool = False  # every merchant of the (one) company: member figures from the gap rollup
+    whole_district: bool = False  # every merchant of the (one) company: the district's own rollups
 
     @property
     def days(self):
@@ -76,6 +76,7 @@ class CityDashboard(models.AbstractModel):
         check_groups(self.env, *ANY_ROLE)
         self.env.flush_all()  # the SQL below reads the tables
         scope = self._city_scope(filters or {})
+        totals = self._city_merchant_totals(scope)
         return {
             "filters": {
                 "date_from": fields.Date.to_string(scope.date_from),
@@ -88,8 +89,8 @@ class CityDashboard(models.AbstractModel):
             "kpis": self._city_kpis(scope),
             "heatmap": self._city_heatmap(scope),
             "daily": self._city_daily(scope),
-            "categories": self._city_categories(scope),
-            "merchants": self._city_map(scope),
+            "categories": self._city_categories(scope, totals),
+            "merchants": self._city_map(scope, totals),
             "funnels": self._city_funnels(scope),
             "alliance": self._city_alliance(scope),
             "campaigns": self._city_campaigns(scope),
@@ -144,19 +145,19 @@ class CityDashboard(models.AbstractModel):
 
     @api.model
     def _city_covers_district(self, company_ids, merchant_ids):
-        """Whether ``merchant_ids`` hold every merchant with paid lines in the member rollup, for one
-        company: the district's member figures then read the gap rollup (a merchant's staff, who
-        sees one merchant, never does). The merchants are listed by skipping along the rollup's
-        key index (one probe per merchant)."""
+        """Whether ``merchant_ids`` hold every merchant with activity in the slot rollup (a superset of
+        those of the member rollup), for one company: the district's figures then read its own
+        rollups (district slots, member gaps). The merchants are listed by skipping along the slot
+        rollup's key index (one probe per merchant)."""
         if len(company_ids) != 1:
             return False
         [(covers,)] = self._city_fetch(
             SQL(
                 """
                 WITH RECURSIVE seen(id) AS (
-                    SELECT MIN(merchant_id) FROM city_dashboard_member_day
+                    SELECT MIN(merchant_id) FROM city_dashboard_slot
                     UNION ALL
-                    SELECT (SELECT MIN(m.merchant_id) FROM city_dashboard_member_day m WHERE m.merchant_id > seen.id)
+                    SELECT (SELECT MIN(m.merchant_id) FROM city_dashboard_slot m WHERE m.merchant_id > seen.id)
                       FROM seen WHERE seen.id IS NOT NULL
                 )
                 SELECT NOT EXISTS (SELECT 1 FROM seen WHERE id IS NOT NULL AND id != ALL(%s))
@@ -195,6 +196,18 @@ class CityDashboard(models.AbstractModel):
             SQL.identifier(alias),
             scope.merchant_ids,
             SQL.identifier(alias),
+            date_from or scope.date_from,
+            date_to or scope.date_to,
+        )
+
+    def _city_slots(self, scope, date_from=None, date_to=None):
+        """FROM and WHERE of the scope's slots over the period (alias ``s``): the district's sums
+        when the scope holds every merchant, else the scope's merchants' slots."""
+        if not scope.whole_district:
+            return SQL("city_dashboard_slot s WHERE %s", self._city_slot_where(scope, date_from, date_to))
+        return SQL(
+            "city_dashboard_district_slot s WHERE s.company_id = %s AND s.day BETWEEN %s AND %s",
+            scope.company_ids[0],
             date_from or scope.date_from,
             date_to or scope.date_to,
         )
@@ -241,9 +254,8 @@ class CityDashboard(models.AbstractModel):
     def _city_kpi_values(self, scope, date_from, date_to):
         [(orders, gmv, redemptions)] = self._city_fetch(
             SQL(
-                "SELECT COALESCE(SUM(orders), 0), COALESCE(SUM(gmv), 0), COALESCE(SUM(redemptions), 0)"
-                " FROM city_dashboard_slot s WHERE %s",
-                self._city_slot_where(scope, date_from, date_to),
+                "SELECT COALESCE(SUM(orders), 0), COALESCE(SUM(gmv), 0), COALESCE(SUM(redemptions), 0) FROM %s",
+                self._city_slots(scope, date_from, date_to),
             )
         )
         values = {
@@ -422,9 +434,9 @@ class CityDashboard(models.AbstractModel):
     def _city_heatmap(self, scope):
         rows = self._city_fetch(
             SQL(
-                "SELECT s.weekday::int, s.slot, %s FROM city_dashboard_slot s WHERE %s GROUP BY 1, 2",
+                "SELECT s.weekday::int, s.slot, %s FROM %s GROUP BY 1, 2",
                 self._city_measure(scope.measure),
-                self._city_slot_where(scope),
+                self._city_slots(scope),
             )
         )
         values = [[0] * 48 for _day in range(7)]
@@ -442,9 +454,8 @@ class CityDashboard(models.AbstractModel):
     def _city_daily(self, scope):
         rows = self._city_fetch(
             SQL(
-                "SELECT s.day, SUM(s.gmv), SUM(s.orders), SUM(s.redemptions) FROM city_dashboard_slot s"
-                " WHERE %s GROUP BY s.day",
-                self._city_slot_where(scope),
+                "SELECT s.day, SUM(s.gmv), SUM(s.orders), SUM(s.redemptions) FROM %s GROUP BY s.day",
+                self._city_slots(scope),
             )
         )
         by_day = {day: (gmv, orders, redemptions) for day, gmv, orders, redemptions in rows}
@@ -468,8 +479,8 @@ class CityDashboard(models.AbstractModel):
         return {merchant: (orders, float(gmv), redemptions) for merchant, orders, gmv, redemptions in rows}
 
     @api.model
-    def _city_categories(self, scope):
-        totals = self._city_merchant_totals(scope)
+    def _city_categories(self, scope, totals=None):
+        totals = self._city_merchant_totals(scope) if totals is None else totals
         # sudo: merchants of the scope only (ids from _city_scope).
         merchants_sudo = self.env["res.partner"].sudo().browse(scope.merchant_ids)
         result = {}
@@ -486,8 +497,8 @@ class CityDashboard(models.AbstractModel):
         return sorted(result.values(), key=lambda entry: -entry["gmv"])
 
     @api.model
-    def _city_map(self, scope):
-        totals = self._city_merchant_totals(scope)
+    def _city_map(self, scope, totals=None):
+        totals = self._city_merchant_totals(scope) if totals is None else totals
         # sudo: name, category and coordinates of the scope's merchants only.
         merchants_sudo = self.env["res.partner"].sudo().browse(scope.merchant_ids)
         return [

@@ -159,6 +159,7 @@ class CityDashboardRollup(models.Model):
         self.env.flush_all()
         for table in (
             "city_dashboard_slot",
+            "city_dashboard_district_slot",
             "city_dashboard_member_day",
             "city_dashboard_points_day",
             "city_dashboard_member_visit",
@@ -261,6 +262,33 @@ class CityDashboardRollup(models.Model):
                 redeemed_slot=_slot(_local("r.create_date", tz)),
             )
         )
+        self._city_recompute_district_slots(SQL("SELECT DISTINCT day FROM city_dashboard_dirty"))
+
+    @api.model
+    def _city_recompute_district_slots(self, days):
+        """The district's slots of ``days`` (an SQL query of days): sums over their merchants' slots."""
+        cr = self.env.cr
+        cr.execute(SQL("DELETE FROM city_dashboard_district_slot s WHERE s.day IN (%s)", days))
+        cr.execute(
+            SQL(
+                """
+                INSERT INTO city_dashboard_district_slot (company_id, day, weekday, slot, orders, lines, gmv,
+                                                          redemptions, redeemed_uses)
+                SELECT s.company_id, s.day, s.weekday, s.slot, SUM(s.orders), SUM(s.lines), SUM(s.gmv),
+                       SUM(s.redemptions), SUM(s.redeemed_uses)
+                  FROM city_dashboard_slot s
+                 WHERE s.day IN (%s)
+                 GROUP BY 1, 2, 3, 4
+                """,
+                days,
+            )
+        )
+
+    @api.model
+    def _city_rebuild_district(self):
+        """The district's rollups (slots, member visits and gaps) from the merchants' (the 1.1 migration)."""
+        self._city_recompute_district_slots(SQL("SELECT DISTINCT day FROM city_dashboard_slot"))
+        self._city_rebuild_member_gaps()
 
     @api.model
     def _city_recompute_member_days(self, tz, full=False):

@@ -141,10 +141,21 @@ class CityDashboardCommon(CityAllianceCommon):
         """Every merchant (the operator's cockpit without filters)."""
         return self.env["res.partner"].with_context(active_test=False).search([("is_merchant", "=", True)])
 
-    def assertMemberGapsExact(self):
-        """The district's visits and gap rows equal those built afresh from the member-day rollup, and the
-        district's member figures equal those of the member-day rollup over periods of several lengths."""
+    def assertDistrictRollupsExact(self):
+        """The district's slots, visits and gap rows equal those built afresh from the merchants' rollups,
+        and the district's member figures equal those of the member-day rollup over periods of several
+        lengths."""
         cr = self.env.cr
+        cr.execute(
+            "SELECT company_id, day, weekday, slot, SUM(orders), SUM(lines), SUM(gmv), SUM(redemptions),"
+            " SUM(redeemed_uses) FROM city_dashboard_slot GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 4"
+        )
+        expected_slots = cr.fetchall()
+        cr.execute(
+            "SELECT company_id, day, weekday, slot, orders, lines, gmv, redemptions, redeemed_uses"
+            " FROM city_dashboard_district_slot ORDER BY 1, 2, 4"
+        )
+        self.assertEqual(cr.fetchall(), expected_slots)
         fresh = SQL(
             "SELECT company_id, partner_id, day, SUM(orders) AS orders, TRUE AS emit"
             " FROM city_dashboard_member_day GROUP BY 1, 2, 3"

@@ -38,7 +38,7 @@ class TestLateCommit(ThreadedCursorsMixin, TransactionCase):
                 cr.execute(SQL("DELETE FROM %s WHERE merchant_id = %s", SQL.identifier(table), self.merchant.id))
             cr.execute(SQL("DELETE FROM sale_order WHERE partner_id = %s", self.member.id))
             cr.execute(SQL("DELETE FROM res_partner WHERE id IN %s", (self.merchant.id, self.member.id)))
-            api.Environment(cr, SUPERUSER_ID, {})["city.dashboard.rollup"]._city_rebuild_member_gaps()
+            api.Environment(cr, SUPERUSER_ID, {})["city.dashboard.rollup"]._city_rebuild_district()
 
     def _insert(self, cr, amount):
         return generate.insert_orders(

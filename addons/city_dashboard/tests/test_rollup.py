@@ -36,11 +36,11 @@ class TestCockpitFigures(CityDashboardCommon):
             self.assertEqual(by_merchant[merchant.id]["orders"], sub["orders"])
 
     def test_district_figures_equal_base_tables(self):
-        """The operator's cockpit without filters covers the district: its member figures read the
-        gap rollup, and still equal those computed from the base tables."""
+        """The operator's cockpit without filters covers the district: it reads the district's rollups,
+        and its figures still equal those computed from the base tables."""
         data = self.env["city.dashboard"].with_user(self.operator).get_cockpit_data(self._filters(merchant_ids=[]))
         self.assertCockpitMatches(data, self._district())
-        self.assertMemberGapsExact()
+        self.assertDistrictRollupsExact()
         merchant = self.env["city.dashboard"].with_user(self.operator)._city_scope({"merchant_ids": self.ktv.ids})
         self.assertFalse(merchant.whole_district, "one merchant reads the member-day rollup")
 
@@ -79,7 +79,7 @@ class TestCockpitFigures(CityDashboardCommon):
             .get_cockpit_data(self._filters(date_from=fields.Date.to_string(self.date_from), date_to=today))
         )
         self.assertCockpitMatches(data, self.merchants, date_to=self.today)
-        self.assertMemberGapsExact()
+        self.assertDistrictRollupsExact()
 
     def test_member_gaps_follow_late_and_repeated_visits(self):
         """Visits counted by later runs before, between and after a member's known visits, a second
@@ -99,7 +99,7 @@ class TestCockpitFigures(CityDashboardCommon):
                 [(m.id, merchant.id, noon - datetime.timedelta(days=back), [20.0]) for m, merchant, back in visits],
             )
             self.Rollup._city_refresh()
-            self.assertMemberGapsExact()
+            self.assertDistrictRollupsExact()
         data = self.env["city.dashboard"].with_user(self.operator).get_cockpit_data(self._filters(merchant_ids=[]))
         self.assertCockpitMatches(data, self._district())
 
@@ -107,6 +107,8 @@ class TestCockpitFigures(CityDashboardCommon):
         queries = (
             "SELECT merchant_id, day, slot, orders, lines, gmv, redemptions FROM city_dashboard_slot ORDER BY 1, 2, 3",
             "SELECT merchant_id, partner_id, day, orders, gmv, first_visit FROM city_dashboard_member_day"
+            " ORDER BY 1, 2, 3",
+            "SELECT company_id, day, slot, orders, lines, gmv, redemptions FROM city_dashboard_district_slot"
             " ORDER BY 1, 2, 3",
             "SELECT company_id, partner_id, day, orders FROM city_dashboard_member_visit ORDER BY 1, 2, 3",
             "SELECT company_id, day, gap_prev, gap_next, members FROM city_dashboard_member_gap ORDER BY 1, 2, 3, 4",
@@ -137,7 +139,7 @@ class TestCockpitFigures(CityDashboardCommon):
         self.assertEqual([first for _day, first in self.env.cr.fetchall()], [True, False])
         data = self.env["city.dashboard"].with_user(self.operator).get_cockpit_data(self._filters())
         self.assertCockpitMatches(data, self.merchants)
-        self.assertMemberGapsExact()
+        self.assertDistrictRollupsExact()
 
     def test_points_and_coupons(self):
         wallet = self.env["city.points.wallet"]._get_wallets(self.members[2])
