@@ -68,7 +68,7 @@ class CityDashboardMemberGap(models.Model):
     members = fields.Integer(readonly=True)
 
     def init(self):
-        # The cockpit reads a company's days with an index-only scan.
+        # The cockpit reads a range of a company's days (a covering index).
         self.env.cr.execute(
             "CREATE UNIQUE INDEX IF NOT EXISTS city_dashboard_member_gap_key"
             " ON city_dashboard_member_gap (company_id, day, gap_prev, gap_next) INCLUDE (members)"

@@ -62,7 +62,7 @@ class CityDashboardDistrictSlot(models.Model):
     redeemed_uses = fields.Integer(readonly=True)
 
     def init(self):
-        # The cockpit reads a company's days with an index-only scan.
+        # The cockpit reads a range of a company's days (a covering index).
         self.env.cr.execute(
             "CREATE UNIQUE INDEX IF NOT EXISTS city_dashboard_district_slot_key ON city_dashboard_district_slot"
             " (company_id, day, slot) INCLUDE (weekday, orders, gmv, redemptions)"
