@@ -33,6 +33,7 @@ from .city_dashboard_member_gap import GAP_CAP
 _logger = logging.getLogger(__name__)
 
 DEFAULT_TZ = "Asia/Shanghai"
+DIRTY_FEW = 5000  # merchant-days: fewer are read one by one through the base tables' indexes
 
 
 def _local(column, tz):
@@ -221,14 +222,37 @@ class CityDashboardRollup(models.Model):
         dirty = cr.rowcount
         cr.execute("CREATE INDEX ON city_dashboard_dirty (merchant_id, day)")
         cr.execute("ANALYZE city_dashboard_dirty")
-        self._city_recompute_slots(tz)
+        few = dirty < DIRTY_FEW
+        self._city_recompute_slots(tz, few)
         # Every paid line unseen: the district's member visits are built whole.
-        self._city_recompute_member_days(tz, full=not floors[0])
+        self._city_recompute_member_days(tz, full=not floors[0], few=few)
         self._city_recompute_points(tz, floors[2])
         return dirty
 
     @api.model
-    def _city_recompute_slots(self, tz):
+    def _city_dirty_rows(self, table, column, few):
+        """FROM the dirty merchant-days ``d`` and their rows of ``table`` (alias ``e``; ``column``: the
+        row's time, naive UTC).
+
+        A few merchant-days are read one by one through the base table's (merchant_id, time)
+        index, in a LATERAL subquery the planner cannot flatten (``OFFSET 0``): joined, it takes
+        each range bound to keep a third of a merchant's rows and scans the whole table. Many (a
+        rebuild) are read by one hash join over the table."""
+        cond = SQL(
+            "e.merchant_id = d.merchant_id AND e.%s >= d.day_start AND e.%s < d.day_end",
+            SQL.identifier(column),
+            SQL.identifier(column),
+        )
+        if few:
+            return SQL(
+                "city_dashboard_dirty d CROSS JOIN LATERAL (SELECT * FROM %s e WHERE %s OFFSET 0) e",
+                SQL.identifier(table),
+                cond,
+            )
+        return SQL("city_dashboard_dirty d JOIN %s e ON %s", SQL.identifier(table), cond)
+
+    @api.model
+    def _city_recompute_slots(self, tz, few=False):
         cr = self.env.cr
         cr.execute(
             "DELETE FROM city_dashboard_slot s USING city_dashboard_dirty d"
@@ -244,22 +268,20 @@ class CityDashboardRollup(models.Model):
                   FROM (SELECT e.company_id, e.merchant_id, d.day, %(paid_slot)s AS slot,
                                COUNT(DISTINCT e.order_id) AS orders, COUNT(*) AS lines,
                                SUM(e.amount_paid) AS gmv, 0 AS redemptions, 0 AS uses
-                          FROM city_dashboard_dirty d
-                          JOIN city_escrow e ON e.merchant_id = d.merchant_id
-                                            AND e.paid_date >= d.day_start AND e.paid_date < d.day_end
+                          FROM %(escrow)s
                          GROUP BY 1, 2, 3, 4
                         UNION ALL
-                        SELECT t.company_id, r.merchant_id, d.day, %(redeemed_slot)s, 0, 0, 0, COUNT(*),
-                               SUM(r.uses)
-                          FROM city_dashboard_dirty d
-                          JOIN city_ticket_redemption r ON r.merchant_id = d.merchant_id
-                                                       AND r.create_date >= d.day_start AND r.create_date < d.day_end
-                          JOIN city_ticket t ON t.id = r.ticket_id
+                        SELECT t.company_id, e.merchant_id, d.day, %(redeemed_slot)s, 0, 0, 0, COUNT(*),
+                               SUM(e.uses)
+                          FROM %(redemptions)s
+                          JOIN city_ticket t ON t.id = e.ticket_id
                          GROUP BY 1, 2, 3, 4) parts
                  GROUP BY company_id, merchant_id, day, slot
                 """,
                 paid_slot=_slot(_local("e.paid_date", tz)),
-                redeemed_slot=_slot(_local("r.create_date", tz)),
+                redeemed_slot=_slot(_local("e.create_date", tz)),
+                escrow=self._city_dirty_rows("city_escrow", "paid_date", few),
+                redemptions=self._city_dirty_rows("city_ticket_redemption", "create_date", few),
             )
         )
         self._city_recompute_district_slots(SQL("SELECT DISTINCT day FROM city_dashboard_dirty"))
@@ -291,7 +313,7 @@ class CityDashboardRollup(models.Model):
         self._city_rebuild_member_gaps()
 
     @api.model
-    def _city_recompute_member_days(self, tz, full=False):
+    def _city_recompute_member_days(self, tz, full=False, few=False):
         cr = self.env.cr
         if not full:
             # The rows before the run: the members whose days change are those whose rows differ after it.
@@ -307,15 +329,17 @@ class CityDashboardRollup(models.Model):
             " WHERE m.merchant_id = d.merchant_id AND m.day = d.day"
         )
         cr.execute(
-            """
-            INSERT INTO city_dashboard_member_day (company_id, merchant_id, partner_id, day, orders, gmv)
-            SELECT e.company_id, e.merchant_id, e.partner_id, d.day, COUNT(DISTINCT e.order_id), SUM(e.amount_paid)
-              FROM city_dashboard_dirty d
-              JOIN city_escrow e ON e.merchant_id = d.merchant_id
-                                AND e.paid_date >= d.day_start AND e.paid_date < d.day_end
-             WHERE e.partner_id IS NOT NULL
-             GROUP BY 1, 2, 3, 4
-            """
+            SQL(
+                """
+                INSERT INTO city_dashboard_member_day (company_id, merchant_id, partner_id, day, orders, gmv)
+                SELECT e.company_id, e.merchant_id, e.partner_id, d.day, COUNT(DISTINCT e.order_id),
+                       SUM(e.amount_paid)
+                  FROM %s
+                 WHERE e.partner_id IS NOT NULL
+                 GROUP BY 1, 2, 3, 4
+                """,
+                self._city_dirty_rows("city_escrow", "paid_date", few),
+            )
         )
         self._city_mark_first_visits()
         if full:
