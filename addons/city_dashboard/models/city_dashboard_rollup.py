@@ -331,9 +331,10 @@ class CityDashboardRollup(models.Model):
         cr.execute(
             SQL(
                 """
-                INSERT INTO city_dashboard_member_day (company_id, merchant_id, partner_id, day, orders, gmv)
+                INSERT INTO city_dashboard_member_day (company_id, merchant_id, partner_id, day, orders, gmv,
+                                                       first_visit)
                 SELECT e.company_id, e.merchant_id, e.partner_id, d.day, COUNT(DISTINCT e.order_id),
-                       SUM(e.amount_paid)
+                       SUM(e.amount_paid), FALSE
                   FROM %s
                  WHERE e.partner_id IS NOT NULL
                  GROUP BY 1, 2, 3, 4
@@ -352,7 +353,8 @@ class CityDashboardRollup(models.Model):
         """Mark each member's first day at a merchant, for the members of the recomputed days.
 
         A late commit can bring a day before a member's known first visit: every day of
-        the members touched is marked again (only the rows whose mark changes are written).
+        the members touched is marked again (only the rows whose mark changes are written:
+        the rows are inserted unmarked, a run writes the few first visits among them).
         """
         self.env.cr.execute(
             """
