@@ -35,6 +35,7 @@ class Scope:
     date_from: datetime.date
     date_to: datetime.date
     measure: str
+    whole_district: bool = False  # every merchant of the (one) company: the district's own rollups
 
     @property
     def days(self):
@@ -75,6 +76,7 @@ class CityDashboard(models.AbstractModel):
         check_groups(self.env, *ANY_ROLE)
         self.env.flush_all()  # the SQL below reads the tables
         scope = self._city_scope(filters or {})
+        totals = self._city_merchant_totals(scope)
         return {
             "filters": {
                 "date_from": fields.Date.to_string(scope.date_from),
@@ -87,8 +89,8 @@ class CityDashboard(models.AbstractModel):
             "kpis": self._city_kpis(scope),
             "heatmap": self._city_heatmap(scope),
             "daily": self._city_daily(scope),
-            "categories": self._city_categories(scope),
-            "merchants": self._city_map(scope),
+            "categories": self._city_categories(scope, totals),
+            "merchants": self._city_map(scope, totals),
             "funnels": self._city_funnels(scope),
             "alliance": self._city_alliance(scope),
             "campaigns": self._city_campaigns(scope),
@@ -138,7 +140,32 @@ class CityDashboard(models.AbstractModel):
             date_from=date_from,
             date_to=date_to,
             measure=measure,
+            whole_district=self._city_covers_district(self.env.companies.ids, merchants_sudo.ids),
         )
+
+    @api.model
+    def _city_covers_district(self, company_ids, merchant_ids):
+        """Whether ``merchant_ids`` hold every merchant with activity in the slot rollup (a superset of
+        those of the member rollup), for one company: the district's figures then read its own
+        rollups (district slots, member gaps). The merchants are listed by skipping along the slot
+        rollup's key index (one probe per merchant)."""
+        if len(company_ids) != 1:
+            return False
+        [(covers,)] = self._city_fetch(
+            SQL(
+                """
+                WITH RECURSIVE seen(id) AS (
+                    SELECT MIN(merchant_id) FROM city_dashboard_slot
+                    UNION ALL
+                    SELECT (SELECT MIN(m.merchant_id) FROM city_dashboard_slot m WHERE m.merchant_id > seen.id)
+                      FROM seen WHERE seen.id IS NOT NULL
+                )
+                SELECT NOT EXISTS (SELECT 1 FROM seen WHERE id IS NOT NULL AND id != ALL(%s))
+                """,
+                merchant_ids,
+            )
+        )
+        return covers
 
     @api.model
     def _city_options(self):
@@ -169,6 +196,18 @@ class CityDashboard(models.AbstractModel):
             SQL.identifier(alias),
             scope.merchant_ids,
             SQL.identifier(alias),
+            date_from or scope.date_from,
+            date_to or scope.date_to,
+        )
+
+    def _city_slots(self, scope, date_from=None, date_to=None):
+        """FROM and WHERE of the scope's slots over the period (alias ``s``): the district's sums
+        when the scope holds every merchant, else the scope's merchants' slots."""
+        if not scope.whole_district:
+            return SQL("city_dashboard_slot s WHERE %s", self._city_slot_where(scope, date_from, date_to))
+        return SQL(
+            "city_dashboard_district_slot s WHERE s.company_id = %s AND s.day BETWEEN %s AND %s",
+            scope.company_ids[0],
             date_from or scope.date_from,
             date_to or scope.date_to,
         )
@@ -215,9 +254,8 @@ class CityDashboard(models.AbstractModel):
     def _city_kpi_values(self, scope, date_from, date_to):
         [(orders, gmv, redemptions)] = self._city_fetch(
             SQL(
-                "SELECT COALESCE(SUM(orders), 0), COALESCE(SUM(gmv), 0), COALESCE(SUM(redemptions), 0)"
-                " FROM city_dashboard_slot s WHERE %s",
-                self._city_slot_where(scope, date_from, date_to),
+                "SELECT COALESCE(SUM(orders), 0), COALESCE(SUM(gmv), 0), COALESCE(SUM(redemptions), 0) FROM %s",
+                self._city_slots(scope, date_from, date_to),
             )
         )
         values = {
@@ -233,6 +271,43 @@ class CityDashboard(models.AbstractModel):
 
     @api.model
     def _city_member_values(self, scope, date_from, date_to):
+        if scope.whole_district:
+            active, repeat, new = self._city_district_member_counts(scope, date_from, date_to)
+        else:
+            active, repeat, new = self._city_scope_member_counts(scope, date_from, date_to)
+        return {
+            "active_members": active,
+            "new_members": new,
+            "returning_members": active - new,
+            "repurchase_rate": _ratio(repeat, active),
+        }
+
+    @api.model
+    def _city_district_member_counts(self, scope, date_from, date_to):
+        """(active, with two orders or more, new) members of the district over the period, as sums over
+        the gap rollup (city_dashboard_member_gap.py): each active member's first visit of the period is
+        the one whose previous visit is before ``date_from``."""
+        [counts] = self._city_fetch(
+            SQL(
+                """
+                SELECT COALESCE(SUM(members) FILTER (WHERE gap_prev = 0 OR gap_prev > day - %(start)s), 0),
+                       COALESCE(SUM(members) FILTER (WHERE (gap_prev = 0 OR gap_prev > day - %(start)s)
+                                                       AND gap_next <= %(end)s - day), 0),
+                       COALESCE(SUM(members) FILTER (WHERE gap_prev = 0), 0)
+                  FROM city_dashboard_member_gap
+                 WHERE company_id = %(company)s AND day BETWEEN %(start)s AND %(end)s
+                """,
+                start=date_from,
+                end=date_to,
+                company=scope.company_ids[0],
+            )
+        )
+        return counts
+
+    @api.model
+    def _city_scope_member_counts(self, scope, date_from, date_to):
+        """(active, with two orders or more, new) members of the scope's merchants over the period,
+        from the member-day rollup (a merchant, a category, a choice of merchants)."""
         [(active, repeat, new)] = self._city_fetch(
             SQL(
                 """
@@ -261,12 +336,7 @@ class CityDashboard(models.AbstractModel):
                 companies=scope.company_ids,
             )
         )
-        return {
-            "active_members": active,
-            "new_members": new,
-            "returning_members": active - new,
-            "repurchase_rate": _ratio(repeat, active),
-        }
+        return active, repeat, new
 
     @api.model
     def _city_points_values(self, scope, date_from, date_to):
@@ -364,9 +434,9 @@ class CityDashboard(models.AbstractModel):
     def _city_heatmap(self, scope):
         rows = self._city_fetch(
             SQL(
-                "SELECT s.weekday::int, s.slot, %s FROM city_dashboard_slot s WHERE %s GROUP BY 1, 2",
+                "SELECT s.weekday::int, s.slot, %s FROM %s GROUP BY 1, 2",
                 self._city_measure(scope.measure),
-                self._city_slot_where(scope),
+                self._city_slots(scope),
             )
         )
         values = [[0] * 48 for _day in range(7)]
@@ -384,9 +454,8 @@ class CityDashboard(models.AbstractModel):
     def _city_daily(self, scope):
         rows = self._city_fetch(
             SQL(
-                "SELECT s.day, SUM(s.gmv), SUM(s.orders), SUM(s.redemptions) FROM city_dashboard_slot s"
-                " WHERE %s GROUP BY s.day",
-                self._city_slot_where(scope),
+                "SELECT s.day, SUM(s.gmv), SUM(s.orders), SUM(s.redemptions) FROM %s GROUP BY s.day",
+                self._city_slots(scope),
             )
         )
         by_day = {day: (gmv, orders, redemptions) for day, gmv, orders, redemptions in rows}
@@ -410,8 +479,8 @@ class CityDashboard(models.AbstractModel):
         return {merchant: (orders, float(gmv), redemptions) for merchant, orders, gmv, redemptions in rows}
 
     @api.model
-    def _city_categories(self, scope):
-        totals = self._city_merchant_totals(scope)
+    def _city_categories(self, scope, totals=None):
+        totals = self._city_merchant_totals(scope) if totals is None else totals
         # sudo: merchants of the scope only (ids from _city_scope).
         merchants_sudo = self.env["res.partner"].sudo().browse(scope.merchant_ids)
         result = {}
@@ -428,8 +497,8 @@ class CityDashboard(models.AbstractModel):
         return sorted(result.values(), key=lambda entry: -entry["gmv"])
 
     @api.model
-    def _city_map(self, scope):
-        totals = self._city_merchant_totals(scope)
+    def _city_map(self, scope, totals=None):
+        totals = self._city_merchant_totals(scope) if totals is None else totals
         # sudo: name, category and coordinates of the scope's merchants only.
         merchants_sudo = self.env["res.partner"].sudo().browse(scope.merchant_ids)
         return [
@@ -467,7 +536,8 @@ class CityDashboard(models.AbstractModel):
     def _city_behaviour_funnel(self, scope):
         """Distinct members at each step in the period: viewed, ordered, paid, redeemed."""
         start, end = self._city_local_range(scope.date_from, scope.date_to)
-        [(viewed, ordered, paid, redeemed)] = self._city_fetch(
+        paid = self._city_member_values(scope, scope.date_from, scope.date_to)["active_members"]
+        [(viewed, ordered, redeemed)] = self._city_fetch(
             SQL(
                 """
                 SELECT
@@ -483,7 +553,6 @@ class CityDashboard(models.AbstractModel):
                                     JOIN product_product pp ON pp.id = sol.product_id
                                     JOIN product_template pt ON pt.id = pp.product_tmpl_id
                                    WHERE sol.order_id = so.id AND pt.merchant_id = ANY(%(merchants)s))),
-                  (SELECT COUNT(DISTINCT s.partner_id) FROM city_dashboard_member_day s WHERE %(where)s),
                   (SELECT COUNT(DISTINCT r.partner_id) FROM city_ticket_redemption r
                      JOIN city_ticket t ON t.id = r.ticket_id
                     WHERE t.company_id = ANY(%(companies)s) AND r.merchant_id = ANY(%(merchants)s)
@@ -494,7 +563,6 @@ class CityDashboard(models.AbstractModel):
                 merchants=scope.merchant_ids,
                 start=start,
                 end=end,
-                where=self._city_slot_where(scope),
             )
         )
         return [

@@ -43,6 +43,11 @@ class CityDashboardMemberDay(models.Model):
         self.env.cr.execute(
             "CREATE INDEX IF NOT EXISTS city_dashboard_member_day_day ON city_dashboard_member_day (day)"
         )
+        # A member's days at one merchant (the rollup run marks the first).
+        self.env.cr.execute(
+            "CREATE INDEX IF NOT EXISTS city_dashboard_member_day_pair"
+            " ON city_dashboard_member_day (partner_id, merchant_id, company_id, day)"
+        )
         # First visits: those of a period (by merchant), and a member's earlier ones.
         self.env.cr.execute(
             "CREATE INDEX IF NOT EXISTS city_dashboard_member_day_first ON city_dashboard_member_day"

@@ -28,9 +28,12 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 from odoo.tools.sql import create_index
 
+from .city_dashboard_member_gap import GAP_CAP
+
 _logger = logging.getLogger(__name__)
 
 DEFAULT_TZ = "Asia/Shanghai"
+DIRTY_FEW = 5000  # merchant-days: fewer are read one by one through the base tables' indexes
 
 
 def _local(column, tz):
@@ -155,7 +158,14 @@ class CityDashboardRollup(models.Model):
     def _city_rebuild(self):
         """Recompute every rollup from the base tables (installation, bulk imports)."""
         self.env.flush_all()
-        for table in ("city_dashboard_slot", "city_dashboard_member_day", "city_dashboard_points_day"):
+        for table in (
+            "city_dashboard_slot",
+            "city_dashboard_district_slot",
+            "city_dashboard_member_day",
+            "city_dashboard_points_day",
+            "city_dashboard_member_visit",
+            "city_dashboard_member_gap",
+        ):
             self.env.cr.execute(SQL("DELETE FROM %s", SQL.identifier(table)))
         self.env.cr.execute("UPDATE city_dashboard_rollup SET cutoff = NULL")
         return self._city_refresh()
@@ -212,13 +222,37 @@ class CityDashboardRollup(models.Model):
         dirty = cr.rowcount
         cr.execute("CREATE INDEX ON city_dashboard_dirty (merchant_id, day)")
         cr.execute("ANALYZE city_dashboard_dirty")
-        self._city_recompute_slots(tz)
-        self._city_recompute_member_days(tz)
+        few = dirty < DIRTY_FEW
+        self._city_recompute_slots(tz, few)
+        # Every paid line unseen: the district's member visits are built whole.
+        self._city_recompute_member_days(tz, full=not floors[0], few=few)
         self._city_recompute_points(tz, floors[2])
         return dirty
 
     @api.model
-    def _city_recompute_slots(self, tz):
+    def _city_dirty_rows(self, table, column, few):
+        """FROM the dirty merchant-days ``d`` and their rows of ``table`` (alias ``e``; ``column``: the
+        row's time, naive UTC).
+
+        A few merchant-days are read one by one through the base table's (merchant_id, time)
+        index, in a LATERAL subquery the planner cannot flatten (``OFFSET 0``): joined, it takes
+        each range bound to keep a third of a merchant's rows and scans the whole table. Many (a
+        rebuild) are read by one hash join over the table."""
+        cond = SQL(
+            "e.merchant_id = d.merchant_id AND e.%s >= d.day_start AND e.%s < d.day_end",
+            SQL.identifier(column),
+            SQL.identifier(column),
+        )
+        if few:
+            return SQL(
+                "city_dashboard_dirty d CROSS JOIN LATERAL (SELECT * FROM %s e WHERE %s OFFSET 0) e",
+                SQL.identifier(table),
+                cond,
+            )
+        return SQL("city_dashboard_dirty d JOIN %s e ON %s", SQL.identifier(table), cond)
+
+    @api.model
+    def _city_recompute_slots(self, tz, few=False):
         cr = self.env.cr
         cr.execute(
             "DELETE FROM city_dashboard_slot s USING city_dashboard_dirty d"
@@ -234,51 +268,93 @@ class CityDashboardRollup(models.Model):
                   FROM (SELECT e.company_id, e.merchant_id, d.day, %(paid_slot)s AS slot,
                                COUNT(DISTINCT e.order_id) AS orders, COUNT(*) AS lines,
                                SUM(e.amount_paid) AS gmv, 0 AS redemptions, 0 AS uses
-                          FROM city_dashboard_dirty d
-                          JOIN city_escrow e ON e.merchant_id = d.merchant_id
-                                            AND e.paid_date >= d.day_start AND e.paid_date < d.day_end
+                          FROM %(escrow)s
                          GROUP BY 1, 2, 3, 4
                         UNION ALL
-                        SELECT t.company_id, r.merchant_id, d.day, %(redeemed_slot)s, 0, 0, 0, COUNT(*),
-                               SUM(r.uses)
-                          FROM city_dashboard_dirty d
-                          JOIN city_ticket_redemption r ON r.merchant_id = d.merchant_id
-                                                       AND r.create_date >= d.day_start AND r.create_date < d.day_end
-                          JOIN city_ticket t ON t.id = r.ticket_id
+                        SELECT t.company_id, e.merchant_id, d.day, %(redeemed_slot)s, 0, 0, 0, COUNT(*),
+                               SUM(e.uses)
+                          FROM %(redemptions)s
+                          JOIN city_ticket t ON t.id = e.ticket_id
                          GROUP BY 1, 2, 3, 4) parts
                  GROUP BY company_id, merchant_id, day, slot
                 """,
                 paid_slot=_slot(_local("e.paid_date", tz)),
-                redeemed_slot=_slot(_local("r.create_date", tz)),
+                redeemed_slot=_slot(_local("e.create_date", tz)),
+                escrow=self._city_dirty_rows("city_escrow", "paid_date", few),
+                redemptions=self._city_dirty_rows("city_ticket_redemption", "create_date", few),
+            )
+        )
+        self._city_recompute_district_slots(SQL("SELECT DISTINCT day FROM city_dashboard_dirty"))
+
+    @api.model
+    def _city_recompute_district_slots(self, days):
+        """The district's slots of ``days`` (an SQL query of days): sums over their merchants' slots."""
+        cr = self.env.cr
+        cr.execute(SQL("DELETE FROM city_dashboard_district_slot s WHERE s.day IN (%s)", days))
+        cr.execute(
+            SQL(
+                """
+                INSERT INTO city_dashboard_district_slot (company_id, day, weekday, slot, orders, lines, gmv,
+                                                          redemptions, redeemed_uses)
+                SELECT s.company_id, s.day, s.weekday, s.slot, SUM(s.orders), SUM(s.lines), SUM(s.gmv),
+                       SUM(s.redemptions), SUM(s.redeemed_uses)
+                  FROM city_dashboard_slot s
+                 WHERE s.day IN (%s)
+                 GROUP BY 1, 2, 3, 4
+                """,
+                days,
             )
         )
 
     @api.model
-    def _city_recompute_member_days(self, tz):
+    def _city_rebuild_district(self):
+        """The district's rollups (slots, member visits and gaps) from the merchants' (the 1.1 migration)."""
+        self._city_recompute_district_slots(SQL("SELECT DISTINCT day FROM city_dashboard_slot"))
+        self._city_rebuild_member_gaps()
+
+    @api.model
+    def _city_recompute_member_days(self, tz, full=False, few=False):
         cr = self.env.cr
+        if not full:
+            # The rows before the run: the members whose days change are those whose rows differ after it.
+            cr.execute("DROP TABLE IF EXISTS city_dashboard_member_old")
+            cr.execute(
+                "CREATE TEMP TABLE city_dashboard_member_old ON COMMIT DROP AS"
+                " SELECT m.company_id, m.merchant_id, m.partner_id, m.day, m.orders"
+                " FROM city_dashboard_member_day m JOIN city_dashboard_dirty d"
+                " ON m.merchant_id = d.merchant_id AND m.day = d.day"
+            )
         cr.execute(
             "DELETE FROM city_dashboard_member_day m USING city_dashboard_dirty d"
             " WHERE m.merchant_id = d.merchant_id AND m.day = d.day"
         )
         cr.execute(
-            """
-            INSERT INTO city_dashboard_member_day (company_id, merchant_id, partner_id, day, orders, gmv)
-            SELECT e.company_id, e.merchant_id, e.partner_id, d.day, COUNT(DISTINCT e.order_id), SUM(e.amount_paid)
-              FROM city_dashboard_dirty d
-              JOIN city_escrow e ON e.merchant_id = d.merchant_id
-                                AND e.paid_date >= d.day_start AND e.paid_date < d.day_end
-             WHERE e.partner_id IS NOT NULL
-             GROUP BY 1, 2, 3, 4
-            """
+            SQL(
+                """
+                INSERT INTO city_dashboard_member_day (company_id, merchant_id, partner_id, day, orders, gmv,
+                                                       first_visit)
+                SELECT e.company_id, e.merchant_id, e.partner_id, d.day, COUNT(DISTINCT e.order_id),
+                       SUM(e.amount_paid), FALSE
+                  FROM %s
+                 WHERE e.partner_id IS NOT NULL
+                 GROUP BY 1, 2, 3, 4
+                """,
+                self._city_dirty_rows("city_escrow", "paid_date", few),
+            )
         )
         self._city_mark_first_visits()
+        if full:
+            self._city_rebuild_member_gaps()
+        else:
+            self._city_update_member_gaps()
 
     @api.model
     def _city_mark_first_visits(self):
         """Mark each member's first day at a merchant, for the members of the recomputed days.
 
         A late commit can bring a day before a member's known first visit: every day of
-        the members touched is marked again (only the rows whose mark changes are written).
+        the members touched is marked again (only the rows whose mark changes are written:
+        the rows are inserted unmarked, a run writes the few first visits among them).
         """
         self.env.cr.execute(
             """
@@ -298,6 +374,145 @@ class CityDashboardRollup(models.Model):
              WHERE m.partner_id = f.partner_id AND m.merchant_id = f.merchant_id AND m.company_id = f.company_id
                AND m.first_visit IS DISTINCT FROM (m.day = f.day)
             """
+        )
+
+    # --- the district's member visits and gaps (city_dashboard_member_gap.py) ----------------
+
+    @api.model
+    def _city_gap_rows(self, visits):
+        """SELECT (company_id, day, gap_prev, gap_next, members) of the visits of ``visits``
+        (an SQL source of company_id, partner_id, day, orders and an ``emit`` flag: the visits
+        counted; the others are their neighbours)."""
+        return SQL(
+            """
+            SELECT company_id, day, gap_prev, gap_next, COUNT(*) AS members
+              FROM (SELECT v.company_id, v.day, v.emit,
+                           CASE WHEN LAG(v.day) OVER w IS NULL THEN 0
+                                ELSE LEAST(v.day - LAG(v.day) OVER w, %(cap)s) END AS gap_prev,
+                           CASE WHEN v.orders >= 2 THEN 0
+                                WHEN LEAD(v.day) OVER w IS NULL THEN %(cap)s
+                                ELSE LEAST(LEAD(v.day) OVER w - v.day, %(cap)s) END AS gap_next
+                      FROM (%(visits)s) v
+                    WINDOW w AS (PARTITION BY v.company_id, v.partner_id ORDER BY v.day)) c
+             WHERE emit
+             GROUP BY 1, 2, 3, 4
+            """,
+            cap=GAP_CAP,
+            visits=visits,
+        )
+
+    @api.model
+    def _city_rebuild_member_gaps(self):
+        """Every member's visits to the district and the gap rows, from the member-day rollup."""
+        cr = self.env.cr
+        cr.execute("DELETE FROM city_dashboard_member_gap")
+        cr.execute("DELETE FROM city_dashboard_member_visit")
+        cr.execute(
+            "INSERT INTO city_dashboard_member_visit (company_id, partner_id, day, orders)"
+            " SELECT company_id, partner_id, day, SUM(orders) FROM city_dashboard_member_day GROUP BY 1, 2, 3"
+        )
+        cr.execute(
+            SQL(
+                "INSERT INTO city_dashboard_member_gap (company_id, day, gap_prev, gap_next, members) %s",
+                self._city_gap_rows(
+                    SQL("SELECT company_id, partner_id, day, orders, TRUE AS emit FROM city_dashboard_member_visit")
+                ),
+            )
+        )
+
+    @api.model
+    def _city_update_member_gaps(self):
+        """The gap rows of the members whose member-day rows changed in this run.
+
+        A member's changed days lie in [lo, hi]; the visits whose gaps may change are those
+        from the last visit before ``lo`` to the first after ``hi`` (the window): their
+        contributions are taken out (visits as before), the visits updated, and put back.
+        """
+        cr = self.env.cr
+        for table in ("city_dashboard_touched", "city_dashboard_touched_member", "city_dashboard_gap_delta"):
+            cr.execute(SQL("DROP TABLE IF EXISTS %s", SQL.identifier(table)))
+        cr.execute(
+            """
+            CREATE TEMP TABLE city_dashboard_touched ON COMMIT DROP AS
+            WITH new AS (
+                SELECT m.company_id, m.merchant_id, m.partner_id, m.day, m.orders
+                  FROM city_dashboard_member_day m
+                  JOIN city_dashboard_dirty d ON m.merchant_id = d.merchant_id AND m.day = d.day
+            )
+            SELECT DISTINCT company_id, partner_id, day
+              FROM ((SELECT * FROM new EXCEPT ALL SELECT * FROM city_dashboard_member_old)
+                    UNION ALL
+                    (SELECT * FROM city_dashboard_member_old EXCEPT ALL SELECT * FROM new)) changed
+            """
+        )
+        if not cr.rowcount:
+            return
+        cr.execute(
+            """
+            CREATE TEMP TABLE city_dashboard_touched_member ON COMMIT DROP AS
+            SELECT t.company_id, t.partner_id, t.lo, t.hi, a.w_lo, b.w_hi,
+                   COALESCE(c.pp, a.w_lo, t.lo) AS read_from, COALESCE(e.nn, b.w_hi, t.hi) AS read_to
+              FROM (SELECT company_id, partner_id, MIN(day) AS lo, MAX(day) AS hi
+                      FROM city_dashboard_touched GROUP BY 1, 2) t
+             CROSS JOIN LATERAL (SELECT MAX(day) AS w_lo FROM city_dashboard_member_visit v
+                                  WHERE v.company_id = t.company_id AND v.partner_id = t.partner_id
+                                    AND v.day < t.lo) a
+             CROSS JOIN LATERAL (SELECT MIN(day) AS w_hi FROM city_dashboard_member_visit v
+                                  WHERE v.company_id = t.company_id AND v.partner_id = t.partner_id
+                                    AND v.day > t.hi) b
+             CROSS JOIN LATERAL (SELECT MAX(day) AS pp FROM city_dashboard_member_visit v
+                                  WHERE v.company_id = t.company_id AND v.partner_id = t.partner_id
+                                    AND v.day < a.w_lo) c
+             CROSS JOIN LATERAL (SELECT MIN(day) AS nn FROM city_dashboard_member_visit v
+                                  WHERE v.company_id = t.company_id AND v.partner_id = t.partner_id
+                                    AND v.day > b.w_hi) e
+            """
+        )
+        window = SQL(
+            """
+            SELECT v.company_id, v.partner_id, v.day, v.orders,
+                   v.day BETWEEN COALESCE(t.w_lo, t.lo) AND COALESCE(t.w_hi, t.hi) AS emit
+              FROM city_dashboard_touched_member t
+              JOIN city_dashboard_member_visit v
+                ON v.company_id = t.company_id AND v.partner_id = t.partner_id
+               AND v.day BETWEEN t.read_from AND t.read_to
+            """
+        )
+        cr.execute(
+            SQL(
+                "CREATE TEMP TABLE city_dashboard_gap_delta ON COMMIT DROP AS"
+                " SELECT company_id, day, gap_prev, gap_next, -members AS members FROM (%s) before",
+                self._city_gap_rows(window),
+            )
+        )
+        cr.execute(
+            "DELETE FROM city_dashboard_member_visit v USING city_dashboard_touched t"
+            " WHERE v.company_id = t.company_id AND v.partner_id = t.partner_id AND v.day = t.day"
+        )
+        cr.execute(
+            """
+            INSERT INTO city_dashboard_member_visit (company_id, partner_id, day, orders)
+            SELECT t.company_id, t.partner_id, t.day, SUM(m.orders)
+              FROM city_dashboard_touched t
+              JOIN city_dashboard_member_day m
+                ON m.partner_id = t.partner_id AND m.day = t.day AND m.company_id = t.company_id
+             GROUP BY 1, 2, 3
+            """
+        )
+        cr.execute(SQL("INSERT INTO city_dashboard_gap_delta %s", self._city_gap_rows(window)))
+        cr.execute(
+            """
+            INSERT INTO city_dashboard_member_gap (company_id, day, gap_prev, gap_next, members)
+            SELECT company_id, day, gap_prev, gap_next, SUM(members) FROM city_dashboard_gap_delta
+             GROUP BY 1, 2, 3, 4 HAVING SUM(members) != 0
+                ON CONFLICT (company_id, day, gap_prev, gap_next)
+                DO UPDATE SET members = city_dashboard_member_gap.members + EXCLUDED.members
+            """
+        )
+        cr.execute(
+            "DELETE FROM city_dashboard_member_gap g"
+            " USING (SELECT DISTINCT company_id, day FROM city_dashboard_gap_delta) d"
+            " WHERE g.company_id = d.company_id AND g.day = d.day AND g.members = 0"
         )
 
     @api.model

@@ -136,3 +136,48 @@ class CityDashboardCommon(CityAllianceCommon):
         }
         self.assertEqual(heat, dict(expected["heat"]))
         return expected
+
+    def _district(self):
+        """Every merchant (the operator's cockpit without filters)."""
+        return self.env["res.partner"].with_context(active_test=False).search([("is_merchant", "=", True)])
+
+    def assertDistrictRollupsExact(self):
+        """The district's slots, visits and gap rows equal those built afresh from the merchants' rollups,
+        and the district's member figures equal those of the member-day rollup over periods of several
+        lengths."""
+        cr = self.env.cr
+        cr.execute(
+            "SELECT company_id, day, weekday, slot, SUM(orders), SUM(lines), SUM(gmv), SUM(redemptions),"
+            " SUM(redeemed_uses) FROM city_dashboard_slot GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 4"
+        )
+        expected_slots = cr.fetchall()
+        cr.execute(
+            "SELECT company_id, day, weekday, slot, orders, lines, gmv, redemptions, redeemed_uses"
+            " FROM city_dashboard_district_slot ORDER BY 1, 2, 4"
+        )
+        self.assertEqual(cr.fetchall(), expected_slots)
+        fresh = SQL(
+            "SELECT company_id, partner_id, day, SUM(orders) AS orders, TRUE AS emit"
+            " FROM city_dashboard_member_day GROUP BY 1, 2, 3"
+        )
+        cr.execute(SQL("SELECT company_id, partner_id, day, orders FROM (%s) v ORDER BY 1, 2, 3", fresh))
+        expected_visits = cr.fetchall()
+        cr.execute("SELECT company_id, partner_id, day, orders FROM city_dashboard_member_visit ORDER BY 1, 2, 3")
+        self.assertEqual(cr.fetchall(), expected_visits)
+        cr.execute(SQL("SELECT * FROM (%s) g ORDER BY 1, 2, 3, 4", self.Rollup._city_gap_rows(fresh)))
+        expected_gaps = cr.fetchall()
+        cr.execute(
+            "SELECT company_id, day, gap_prev, gap_next, members FROM city_dashboard_member_gap ORDER BY 1, 2, 3, 4"
+        )
+        self.assertEqual(cr.fetchall(), expected_gaps)
+        dashboard = self.env["city.dashboard"].with_user(self.operator)
+        scope = dashboard._city_scope({})
+        self.assertTrue(scope.whole_district)
+        for back, days in ((0, 1), (1, 7), (1, 28), (29, 28), (0, 60), (90, 366)):
+            date_to = self.today - datetime.timedelta(days=back)
+            date_from = date_to - datetime.timedelta(days=days - 1)
+            self.assertEqual(
+                dashboard._city_district_member_counts(scope, date_from, date_to),
+                dashboard._city_scope_member_counts(scope, date_from, date_to),
+                f"{date_from}..{date_to}",
+            )

@@ -38,6 +38,7 @@ class TestLateCommit(ThreadedCursorsMixin, TransactionCase):
                 cr.execute(SQL("DELETE FROM %s WHERE merchant_id = %s", SQL.identifier(table), self.merchant.id))
             cr.execute(SQL("DELETE FROM sale_order WHERE partner_id = %s", self.member.id))
             cr.execute(SQL("DELETE FROM res_partner WHERE id IN %s", (self.merchant.id, self.member.id)))
+            api.Environment(cr, SUPERUSER_ID, {})["city.dashboard.rollup"]._city_rebuild_district()
 
     def _insert(self, cr, amount):
         return generate.insert_orders(
@@ -96,3 +97,24 @@ class TestLateCommit(ThreadedCursorsMixin, TransactionCase):
         rollup, base = self._rollup()
         self.assertEqual(rollup, (3, 240.0))
         self.assertEqual(rollup, base)
+        self._assert_district_visits()
+
+    def _assert_district_visits(self):
+        """The member's district visit holds the late line too, and the gap rows are those of a rebuild."""
+        with self.registry.cursor() as cr:
+            cr.execute(SQL("SELECT orders FROM city_dashboard_member_visit WHERE partner_id = %s", self.member.id))
+            self.assertEqual(cr.fetchall(), [(3,)])
+            rollup = api.Environment(cr, SUPERUSER_ID, {})["city.dashboard.rollup"]
+            fresh = rollup._city_gap_rows(
+                SQL("SELECT company_id, partner_id, day, orders, TRUE AS emit FROM city_dashboard_member_visit")
+            )
+            cr.execute(
+                SQL(
+                    "(SELECT * FROM (%s) g EXCEPT ALL SELECT company_id, day, gap_prev, gap_next, members"
+                    " FROM city_dashboard_member_gap) UNION ALL (SELECT company_id, day, gap_prev, gap_next,"
+                    " members FROM city_dashboard_member_gap EXCEPT ALL SELECT * FROM (%s) g)",
+                    fresh,
+                    fresh,
+                )
+            )
+            self.assertEqual(cr.fetchall(), [])

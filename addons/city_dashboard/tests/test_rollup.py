@@ -35,6 +35,15 @@ class TestCockpitFigures(CityDashboardCommon):
             sub = self.assertCockpitMatches(one, merchant)
             self.assertEqual(by_merchant[merchant.id]["orders"], sub["orders"])
 
+    def test_district_figures_equal_base_tables(self):
+        """The operator's cockpit without filters covers the district: it reads the district's rollups,
+        and its figures still equal those computed from the base tables."""
+        data = self.env["city.dashboard"].with_user(self.operator).get_cockpit_data(self._filters(merchant_ids=[]))
+        self.assertCockpitMatches(data, self._district())
+        self.assertDistrictRollupsExact()
+        merchant = self.env["city.dashboard"].with_user(self.operator)._city_scope({"merchant_ids": self.ktv.ids})
+        self.assertFalse(merchant.whole_district, "one merchant reads the member-day rollup")
+
     def test_category_filter_and_measure(self):
         dining = self.env.ref("city_base.merchant_category_dining")
         data = (
@@ -70,12 +79,39 @@ class TestCockpitFigures(CityDashboardCommon):
             .get_cockpit_data(self._filters(date_from=fields.Date.to_string(self.date_from), date_to=today))
         )
         self.assertCockpitMatches(data, self.merchants, date_to=self.today)
+        self.assertDistrictRollupsExact()
+
+    def test_member_gaps_follow_late_and_repeated_visits(self):
+        """Visits counted by later runs before, between and after a member's known visits, a second
+        order on a known day, and a new member: the gap rows stay those of a rebuild."""
+        newcomer = self.env["res.partner"].create({"name": "间隔会员", "is_member": True})
+        noon = fields.Datetime.to_datetime(fields.Date.to_string(self.date_to)) + datetime.timedelta(hours=4)
+        rounds = [
+            [(self.members[3], self.hotpot, 0), (newcomer, self.beer, 3)],
+            [(self.members[3], self.ktv, 0), (newcomer, self.hotpot, 20), (self.members[5], self.beer, 50)],
+            [(newcomer, self.ktv, 10), (self.members[5], self.hotpot, 400), (self.members[7], self.beer, 1)],
+        ]
+        for visits in rounds:
+            generate.insert_orders(
+                self.env.cr,
+                self.env.company.id,
+                self.env.company.currency_id.id,
+                [(m.id, merchant.id, noon - datetime.timedelta(days=back), [20.0]) for m, merchant, back in visits],
+            )
+            self.Rollup._city_refresh()
+            self.assertDistrictRollupsExact()
+        data = self.env["city.dashboard"].with_user(self.operator).get_cockpit_data(self._filters(merchant_ids=[]))
+        self.assertCockpitMatches(data, self._district())
 
     def test_rebuild_equals_incremental(self):
         queries = (
             "SELECT merchant_id, day, slot, orders, lines, gmv, redemptions FROM city_dashboard_slot ORDER BY 1, 2, 3",
             "SELECT merchant_id, partner_id, day, orders, gmv, first_visit FROM city_dashboard_member_day"
             " ORDER BY 1, 2, 3",
+            "SELECT company_id, day, slot, orders, lines, gmv, redemptions FROM city_dashboard_district_slot"
+            " ORDER BY 1, 2, 3",
+            "SELECT company_id, partner_id, day, orders FROM city_dashboard_member_visit ORDER BY 1, 2, 3",
+            "SELECT company_id, day, gap_prev, gap_next, members FROM city_dashboard_member_gap ORDER BY 1, 2, 3, 4",
         )
         incremental = [self._rows(query) for query in queries]
         self.Rollup._city_rebuild()
@@ -103,6 +139,7 @@ class TestCockpitFigures(CityDashboardCommon):
         self.assertEqual([first for _day, first in self.env.cr.fetchall()], [True, False])
         data = self.env["city.dashboard"].with_user(self.operator).get_cockpit_data(self._filters())
         self.assertCockpitMatches(data, self.merchants)
+        self.assertDistrictRollupsExact()
 
     def test_points_and_coupons(self):
         wallet = self.env["city.points.wallet"]._get_wallets(self.members[2])

@@ -1,0 +1,10 @@
+# Copyright 2026 City Life Suite contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""1.1: the district's cockpit reads rollups of its own (slots, member gaps): build them once."""
+
+from odoo import SUPERUSER_ID, api
+
+
+def migrate(cr, version):
+    if version:
+        api.Environment(cr, SUPERUSER_ID, {})["city.dashboard.rollup"]._city_rebuild_district()
