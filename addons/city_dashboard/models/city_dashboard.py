@@ -273,6 +273,8 @@ class CityDashboard(models.AbstractModel):
     def _city_member_values(self, scope, date_from, date_to):
         if scope.whole_district:
             active, repeat, new = self._city_district_member_counts(scope, date_from, date_to)
+        elif len(scope.merchant_ids) == 1 and len(scope.company_ids) == 1:
+            active, repeat, new = self._city_merchant_member_counts(scope, date_from, date_to)
         else:
             active, repeat, new = self._city_scope_member_counts(scope, date_from, date_to)
         return {
@@ -287,6 +289,27 @@ class CityDashboard(models.AbstractModel):
         """(active, with two orders or more, new) members of the district over the period, as sums over
         the gap rollup (city_dashboard_member_gap.py): each active member's first visit of the period is
         the one whose previous visit is before ``date_from``."""
+        return self._city_gap_member_counts(
+            SQL("city_dashboard_member_gap WHERE company_id = %s", scope.company_ids[0]), date_from, date_to
+        )
+
+    @api.model
+    def _city_merchant_member_counts(self, scope, date_from, date_to):
+        """(active, with two orders or more, new) members of the scope's one merchant (in one company)
+        over the period, as sums over its gap rows (city_dashboard_merchant_gap.py)."""
+        return self._city_gap_member_counts(
+            SQL(
+                "city_dashboard_merchant_gap WHERE company_id = %s AND merchant_id = %s",
+                scope.company_ids[0],
+                scope.merchant_ids[0],
+            ),
+            date_from,
+            date_to,
+        )
+
+    @api.model
+    def _city_gap_member_counts(self, rows, date_from, date_to):
+        """(active, with two orders or more, new) members from the gap rows ``rows`` (FROM and WHERE)."""
         [counts] = self._city_fetch(
             SQL(
                 """
@@ -294,12 +317,11 @@ class CityDashboard(models.AbstractModel):
                        COALESCE(SUM(members) FILTER (WHERE (gap_prev = 0 OR gap_prev > day - %(start)s)
                                                        AND gap_next <= %(end)s - day), 0),
                        COALESCE(SUM(members) FILTER (WHERE gap_prev = 0), 0)
-                  FROM city_dashboard_member_gap
-                 WHERE company_id = %(company)s AND day BETWEEN %(start)s AND %(end)s
+                  FROM %(rows)s AND day BETWEEN %(start)s AND %(end)s
                 """,
                 start=date_from,
                 end=date_to,
-                company=scope.company_ids[0],
+                rows=rows,
             )
         )
         return counts

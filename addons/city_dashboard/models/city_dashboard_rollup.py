@@ -165,6 +165,7 @@ class CityDashboardRollup(models.Model):
             "city_dashboard_points_day",
             "city_dashboard_member_visit",
             "city_dashboard_member_gap",
+            "city_dashboard_merchant_gap",
         ):
             self.env.cr.execute(SQL("DELETE FROM %s", SQL.identifier(table)))
         self.env.cr.execute("UPDATE city_dashboard_rollup SET cutoff = NULL")
@@ -311,6 +312,7 @@ class CityDashboardRollup(models.Model):
         """The district's rollups (slots, member visits and gaps) from the merchants' (the 1.1 migration)."""
         self._city_recompute_district_slots(SQL("SELECT DISTINCT day FROM city_dashboard_slot"))
         self._city_rebuild_member_gaps()
+        self._city_rebuild_merchant_gaps()
 
     @api.model
     def _city_recompute_member_days(self, tz, full=False, few=False):
@@ -345,8 +347,10 @@ class CityDashboardRollup(models.Model):
         self._city_mark_first_visits()
         if full:
             self._city_rebuild_member_gaps()
-        else:
+            self._city_rebuild_merchant_gaps()
+        elif self._city_member_changes():
             self._city_update_member_gaps()
+            self._city_update_merchant_gaps()
 
     @api.model
     def _city_mark_first_visits(self):
@@ -379,26 +383,31 @@ class CityDashboardRollup(models.Model):
     # --- the district's member visits and gaps (city_dashboard_member_gap.py) ----------------
 
     @api.model
-    def _city_gap_rows(self, visits):
+    def _city_gap_rows(self, visits, merchant=False):
         """SELECT (company_id, day, gap_prev, gap_next, members) of the visits of ``visits``
         (an SQL source of company_id, partner_id, day, orders and an ``emit`` flag: the visits
-        counted; the others are their neighbours)."""
+        counted; the others are their neighbours). With ``merchant``: visits to one merchant
+        (``visits`` has a merchant_id too), rows (company_id, merchant_id, day, ...)."""
+        key = SQL("merchant_id, ") if merchant else SQL("")
         return SQL(
             """
-            SELECT company_id, day, gap_prev, gap_next, COUNT(*) AS members
-              FROM (SELECT v.company_id, v.day, v.emit,
+            SELECT company_id, %(key)s day, gap_prev, gap_next, COUNT(*) AS members
+              FROM (SELECT v.company_id, %(vkey)s v.day, v.emit,
                            CASE WHEN LAG(v.day) OVER w IS NULL THEN 0
                                 ELSE LEAST(v.day - LAG(v.day) OVER w, %(cap)s) END AS gap_prev,
                            CASE WHEN v.orders >= 2 THEN 0
                                 WHEN LEAD(v.day) OVER w IS NULL THEN %(cap)s
                                 ELSE LEAST(LEAD(v.day) OVER w - v.day, %(cap)s) END AS gap_next
                       FROM (%(visits)s) v
-                    WINDOW w AS (PARTITION BY v.company_id, v.partner_id ORDER BY v.day)) c
+                    WINDOW w AS (PARTITION BY v.company_id, %(vkey)s v.partner_id ORDER BY v.day)) c
              WHERE emit
-             GROUP BY 1, 2, 3, 4
+             GROUP BY %(group)s
             """,
             cap=GAP_CAP,
             visits=visits,
+            key=key,
+            vkey=SQL("v.merchant_id, ") if merchant else SQL(""),
+            group=SQL("1, 2, 3, 4, 5") if merchant else SQL("1, 2, 3, 4"),
         )
 
     @api.model
@@ -432,21 +441,9 @@ class CityDashboardRollup(models.Model):
         for table in ("city_dashboard_touched", "city_dashboard_touched_member", "city_dashboard_gap_delta"):
             cr.execute(SQL("DROP TABLE IF EXISTS %s", SQL.identifier(table)))
         cr.execute(
-            """
-            CREATE TEMP TABLE city_dashboard_touched ON COMMIT DROP AS
-            WITH new AS (
-                SELECT m.company_id, m.merchant_id, m.partner_id, m.day, m.orders
-                  FROM city_dashboard_member_day m
-                  JOIN city_dashboard_dirty d ON m.merchant_id = d.merchant_id AND m.day = d.day
-            )
-            SELECT DISTINCT company_id, partner_id, day
-              FROM ((SELECT * FROM new EXCEPT ALL SELECT * FROM city_dashboard_member_old)
-                    UNION ALL
-                    (SELECT * FROM city_dashboard_member_old EXCEPT ALL SELECT * FROM new)) changed
-            """
+            "CREATE TEMP TABLE city_dashboard_touched ON COMMIT DROP AS"
+            " SELECT DISTINCT company_id, partner_id, day FROM city_dashboard_member_changed"
         )
-        if not cr.rowcount:
-            return
         cr.execute(
             """
             CREATE TEMP TABLE city_dashboard_touched_member ON COMMIT DROP AS
@@ -500,19 +497,125 @@ class CityDashboardRollup(models.Model):
             """
         )
         cr.execute(SQL("INSERT INTO city_dashboard_gap_delta %s", self._city_gap_rows(window)))
+        self._city_apply_gap_delta("city_dashboard_member_gap", "city_dashboard_gap_delta", ["company_id"])
+
+    @api.model
+    def _city_member_changes(self):
+        """The member-day rows (company, merchant, member, day) this run added, removed or changed, in
+        ``city_dashboard_member_changed``; return their number."""
+        cr = self.env.cr
+        cr.execute("DROP TABLE IF EXISTS city_dashboard_member_changed")
         cr.execute(
             """
-            INSERT INTO city_dashboard_member_gap (company_id, day, gap_prev, gap_next, members)
-            SELECT company_id, day, gap_prev, gap_next, SUM(members) FROM city_dashboard_gap_delta
-             GROUP BY 1, 2, 3, 4 HAVING SUM(members) != 0
-                ON CONFLICT (company_id, day, gap_prev, gap_next)
-                DO UPDATE SET members = city_dashboard_member_gap.members + EXCLUDED.members
+            CREATE TEMP TABLE city_dashboard_member_changed ON COMMIT DROP AS
+            WITH new AS (
+                SELECT m.company_id, m.merchant_id, m.partner_id, m.day, m.orders
+                  FROM city_dashboard_member_day m
+                  JOIN city_dashboard_dirty d ON m.merchant_id = d.merchant_id AND m.day = d.day
+            )
+            SELECT DISTINCT company_id, merchant_id, partner_id, day
+              FROM ((SELECT * FROM new EXCEPT ALL SELECT * FROM city_dashboard_member_old)
+                    UNION ALL
+                    (SELECT * FROM city_dashboard_member_old EXCEPT ALL SELECT * FROM new)) changed
             """
         )
+        return cr.rowcount
+
+    @api.model
+    def _city_apply_gap_delta(self, table, delta, keys):
+        """Add the signed ``members`` of the ``delta`` table to the gap rollup ``table`` (key columns
+        ``keys`` then day, gap_prev, gap_next) and drop the rows left at zero (constants of this module)."""
+        cols = SQL(", ").join([SQL.identifier(k) for k in [*keys, "day", "gap_prev", "gap_next"]])
+        same = SQL(" AND ").join([SQL("g.%s = d.%s", SQL.identifier(k), SQL.identifier(k)) for k in [*keys, "day"]])
+        self.env.cr.execute(
+            SQL(
+                """
+                INSERT INTO %(table)s (%(cols)s, members)
+                SELECT %(cols)s, SUM(members) FROM %(delta)s GROUP BY %(cols)s HAVING SUM(members) != 0
+                    ON CONFLICT (%(cols)s) DO UPDATE SET members = %(table)s.members + EXCLUDED.members
+                """,
+                table=SQL.identifier(table),
+                delta=SQL.identifier(delta),
+                cols=cols,
+            )
+        )
+        self.env.cr.execute(
+            SQL(
+                "DELETE FROM %s g USING (SELECT DISTINCT %s, day FROM %s) d WHERE %s AND g.members = 0",
+                SQL.identifier(table),
+                SQL(", ").join([SQL.identifier(k) for k in keys]),
+                SQL.identifier(delta),
+                same,
+            )
+        )
+
+    # --- each merchant's member gaps (city_dashboard_merchant_gap.py) ----------------------
+
+    @api.model
+    def _city_merchant_visits(self, where=None):
+        """A member's visits to one merchant: its member-day rows (``where``: an SQL condition on ``m``)."""
+        return SQL(
+            "SELECT m.company_id, m.merchant_id, m.partner_id, m.day, m.orders, TRUE AS emit"
+            " FROM city_dashboard_member_day m WHERE %s",
+            where or SQL("TRUE"),
+        )
+
+    @api.model
+    def _city_rebuild_merchant_gaps(self):
+        """Every merchant's gap rows, from the member-day rollup."""
+        cr = self.env.cr
+        cr.execute("DELETE FROM city_dashboard_merchant_gap")
         cr.execute(
-            "DELETE FROM city_dashboard_member_gap g"
-            " USING (SELECT DISTINCT company_id, day FROM city_dashboard_gap_delta) d"
-            " WHERE g.company_id = d.company_id AND g.day = d.day AND g.members = 0"
+            SQL(
+                "INSERT INTO city_dashboard_merchant_gap (company_id, merchant_id, day, gap_prev, gap_next, members)"
+                " %s",
+                self._city_gap_rows(self._city_merchant_visits(), merchant=True),
+            )
+        )
+
+    @api.model
+    def _city_update_merchant_gaps(self):
+        """The gap rows of the (member, merchant) pairs whose member-day rows changed in this run: the
+        rows of their visits there as they were (the member-day rows outside the recomputed days and
+        those saved before the run) taken out, those of their visits now put back."""
+        cr = self.env.cr
+        for table in ("city_dashboard_touched_pair", "city_dashboard_merchant_gap_delta"):
+            cr.execute(SQL("DROP TABLE IF EXISTS %s", SQL.identifier(table)))
+        cr.execute(
+            "CREATE TEMP TABLE city_dashboard_touched_pair ON COMMIT DROP AS"
+            " SELECT DISTINCT company_id, merchant_id, partner_id FROM city_dashboard_member_changed"
+        )
+        pair = SQL(
+            "EXISTS (SELECT 1 FROM city_dashboard_touched_pair t WHERE t.company_id = m.company_id"
+            " AND t.merchant_id = m.merchant_id AND t.partner_id = m.partner_id)"
+        )
+        before = SQL(
+            "%s UNION ALL SELECT m.company_id, m.merchant_id, m.partner_id, m.day, m.orders, TRUE"
+            " FROM city_dashboard_member_old m WHERE %s",
+            self._city_merchant_visits(
+                SQL(
+                    "%s AND NOT EXISTS (SELECT 1 FROM city_dashboard_dirty d"
+                    " WHERE d.merchant_id = m.merchant_id AND d.day = m.day)",
+                    pair,
+                )
+            ),
+            pair,
+        )
+        cr.execute(
+            SQL(
+                "CREATE TEMP TABLE city_dashboard_merchant_gap_delta ON COMMIT DROP AS"
+                " SELECT company_id, merchant_id, day, gap_prev, gap_next, -members AS members FROM (%s) before",
+                self._city_gap_rows(before, merchant=True),
+            )
+        )
+        cr.execute(
+            SQL(
+                "INSERT INTO city_dashboard_merchant_gap_delta %s",
+                self._city_gap_rows(self._city_merchant_visits(pair), merchant=True),
+            )
+        )
+        self._city_apply_gap_delta(
+            "city_dashboard_merchant_gap", "city_dashboard_merchant_gap_delta", ["company_id", "merchant_id"]
         )
 
     @api.model

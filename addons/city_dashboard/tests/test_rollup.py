@@ -42,7 +42,7 @@ class TestCockpitFigures(CityDashboardCommon):
         self.assertCockpitMatches(data, self._district())
         self.assertDistrictRollupsExact()
         merchant = self.env["city.dashboard"].with_user(self.operator)._city_scope({"merchant_ids": self.ktv.ids})
-        self.assertFalse(merchant.whole_district, "one merchant reads the member-day rollup")
+        self.assertFalse(merchant.whole_district, "one merchant reads its gap rows, not the district's")
 
     def test_category_filter_and_measure(self):
         dining = self.env.ref("city_base.merchant_category_dining")
@@ -112,6 +112,8 @@ class TestCockpitFigures(CityDashboardCommon):
             " ORDER BY 1, 2, 3",
             "SELECT company_id, partner_id, day, orders FROM city_dashboard_member_visit ORDER BY 1, 2, 3",
             "SELECT company_id, day, gap_prev, gap_next, members FROM city_dashboard_member_gap ORDER BY 1, 2, 3, 4",
+            "SELECT company_id, merchant_id, day, gap_prev, gap_next, members FROM city_dashboard_merchant_gap"
+            " ORDER BY 1, 2, 3, 4, 5",
         )
         incremental = [self._rows(query) for query in queries]
         self.Rollup._city_rebuild()
