@@ -5,6 +5,7 @@ from . import city_dashboard_slot
 from . import city_dashboard_member_day
 from . import city_dashboard_member_gap
 from . import city_dashboard_merchant_gap
+from . import city_dashboard_category_gap
 from . import city_dashboard_points_day
 from . import city_dashboard_rollup
 from . import city_dashboard

@@ -166,6 +166,7 @@ class CityDashboardRollup(models.Model):
             "city_dashboard_member_visit",
             "city_dashboard_member_gap",
             "city_dashboard_merchant_gap",
+            "city_dashboard_category_gap",
         ):
             self.env.cr.execute(SQL("DELETE FROM %s", SQL.identifier(table)))
         self.env.cr.execute("UPDATE city_dashboard_rollup SET cutoff = NULL")
@@ -313,6 +314,7 @@ class CityDashboardRollup(models.Model):
         self._city_recompute_district_slots(SQL("SELECT DISTINCT day FROM city_dashboard_slot"))
         self._city_rebuild_member_gaps()
         self._city_rebuild_merchant_gaps()
+        self._city_rebuild_category_gaps()
 
     @api.model
     def _city_recompute_member_days(self, tz, full=False, few=False):
@@ -348,9 +350,16 @@ class CityDashboardRollup(models.Model):
         if full:
             self._city_rebuild_member_gaps()
             self._city_rebuild_merchant_gaps()
-        elif self._city_member_changes():
+            self._city_rebuild_category_gaps()
+            return
+        changes = self._city_member_changes()
+        if changes:
             self._city_update_member_gaps()
             self._city_update_merchant_gaps()
+        if self._city_categories_moved():
+            self._city_rebuild_category_gaps()
+        elif changes:
+            self._city_update_category_gaps()
 
     @api.model
     def _city_mark_first_visits(self):
@@ -383,12 +392,12 @@ class CityDashboardRollup(models.Model):
     # --- the district's member visits and gaps (city_dashboard_member_gap.py) ----------------
 
     @api.model
-    def _city_gap_rows(self, visits, merchant=False):
+    def _city_gap_rows(self, visits, key=None):
         """SELECT (company_id, day, gap_prev, gap_next, members) of the visits of ``visits``
         (an SQL source of company_id, partner_id, day, orders and an ``emit`` flag: the visits
-        counted; the others are their neighbours). With ``merchant``: visits to one merchant
-        (``visits`` has a merchant_id too), rows (company_id, merchant_id, day, ...)."""
-        key = SQL("merchant_id, ") if merchant else SQL("")
+        counted; the others are their neighbours). With ``key`` (``merchant_id``, ``category_id``):
+        visits to one merchant or category (a column of ``visits`` too), rows (company_id, key, day, ...)."""
+        column = key
         return SQL(
             """
             SELECT company_id, %(key)s day, gap_prev, gap_next, COUNT(*) AS members
@@ -405,9 +414,9 @@ class CityDashboardRollup(models.Model):
             """,
             cap=GAP_CAP,
             visits=visits,
-            key=key,
-            vkey=SQL("v.merchant_id, ") if merchant else SQL(""),
-            group=SQL("1, 2, 3, 4, 5") if merchant else SQL("1, 2, 3, 4"),
+            key=SQL("%s, ", SQL.identifier(column)) if column else SQL(""),
+            vkey=SQL("%s, ", SQL.identifier("v", column)) if column else SQL(""),
+            group=SQL("1, 2, 3, 4, 5") if column else SQL("1, 2, 3, 4"),
         )
 
     @api.model
@@ -569,7 +578,7 @@ class CityDashboardRollup(models.Model):
             SQL(
                 "INSERT INTO city_dashboard_merchant_gap (company_id, merchant_id, day, gap_prev, gap_next, members)"
                 " %s",
-                self._city_gap_rows(self._city_merchant_visits(), merchant=True),
+                self._city_gap_rows(self._city_merchant_visits(), key="merchant_id"),
             )
         )
 
@@ -605,17 +614,119 @@ class CityDashboardRollup(models.Model):
             SQL(
                 "CREATE TEMP TABLE city_dashboard_merchant_gap_delta ON COMMIT DROP AS"
                 " SELECT company_id, merchant_id, day, gap_prev, gap_next, -members AS members FROM (%s) before",
-                self._city_gap_rows(before, merchant=True),
+                self._city_gap_rows(before, key="merchant_id"),
             )
         )
         cr.execute(
             SQL(
                 "INSERT INTO city_dashboard_merchant_gap_delta %s",
-                self._city_gap_rows(self._city_merchant_visits(pair), merchant=True),
+                self._city_gap_rows(self._city_merchant_visits(pair), key="merchant_id"),
             )
         )
         self._city_apply_gap_delta(
             "city_dashboard_merchant_gap", "city_dashboard_merchant_gap_delta", ["company_id", "merchant_id"]
+        )
+
+    # --- each category's member gaps (city_dashboard_category_gap.py) ----------------------
+
+    @api.model
+    def _city_category_visits(self, rows, where):
+        """A member's visits to a category: its member-day rows ``rows`` (an SQL source of company_id,
+        merchant_id, partner_id, day, orders, alias ``m``, with condition ``where``) at the category's
+        merchants as noted, summed per day."""
+        return SQL(
+            """
+            SELECT m.company_id, c.category_id, m.partner_id, m.day, SUM(m.orders) AS orders, TRUE AS emit
+              FROM (%s) m
+              JOIN city_dashboard_category_merchant c ON c.merchant_id = m.merchant_id
+             WHERE %s
+             GROUP BY 1, 2, 3, 4
+            """,
+            rows,
+            where,
+        )
+
+    @api.model
+    def _city_categories_moved(self):
+        """Whether a merchant's category differs from the one the category gap rows count."""
+        self.env.cr.execute(
+            """
+            SELECT EXISTS (
+                (SELECT id, merchant_category_id FROM res_partner WHERE is_merchant AND merchant_category_id IS NOT NULL
+                 EXCEPT SELECT merchant_id, category_id FROM city_dashboard_category_merchant)
+                UNION ALL
+                (SELECT merchant_id, category_id FROM city_dashboard_category_merchant
+                 EXCEPT SELECT id, merchant_category_id FROM res_partner
+                         WHERE is_merchant AND merchant_category_id IS NOT NULL))
+            """
+        )
+        return self.env.cr.fetchone()[0]
+
+    @api.model
+    def _city_rebuild_category_gaps(self):
+        """Note the merchants' categories and build every category's gap rows from the member-day rollup."""
+        cr = self.env.cr
+        cr.execute("DELETE FROM city_dashboard_category_gap")
+        cr.execute("DELETE FROM city_dashboard_category_merchant")
+        cr.execute(
+            "INSERT INTO city_dashboard_category_merchant (merchant_id, category_id)"
+            " SELECT id, merchant_category_id FROM res_partner WHERE is_merchant AND merchant_category_id IS NOT NULL"
+        )
+        cr.execute(
+            SQL(
+                "INSERT INTO city_dashboard_category_gap (company_id, category_id, day, gap_prev, gap_next, members)"
+                " %s",
+                self._city_gap_rows(
+                    self._city_category_visits(SQL("SELECT * FROM city_dashboard_member_day"), SQL("TRUE")),
+                    key="category_id",
+                ),
+            )
+        )
+
+    @api.model
+    def _city_update_category_gaps(self):
+        """The gap rows of the (member, category) pairs whose member-day rows changed in this run, as for
+        the merchants (:meth:`_city_update_merchant_gaps`): out as they were, back as they are."""
+        cr = self.env.cr
+        for table in ("city_dashboard_touched_category", "city_dashboard_category_gap_delta"):
+            cr.execute(SQL("DROP TABLE IF EXISTS %s", SQL.identifier(table)))
+        cr.execute(
+            "CREATE TEMP TABLE city_dashboard_touched_category ON COMMIT DROP AS"
+            " SELECT DISTINCT t.company_id, c.category_id, t.partner_id FROM city_dashboard_member_changed t"
+            " JOIN city_dashboard_category_merchant c ON c.merchant_id = t.merchant_id"
+        )
+        pair = SQL(
+            "EXISTS (SELECT 1 FROM city_dashboard_touched_category t WHERE t.company_id = m.company_id"
+            " AND t.category_id = c.category_id AND t.partner_id = m.partner_id)"
+        )
+        # The pairs' members' rows only (the member-day rollup's (partner_id, day) index).
+        members = SQL(
+            "SELECT m.company_id, m.merchant_id, m.partner_id, m.day, m.orders FROM city_dashboard_member_day m"
+            " WHERE m.partner_id IN (SELECT partner_id FROM city_dashboard_touched_category)"
+        )
+        before = SQL(
+            "SELECT m.company_id, m.merchant_id, m.partner_id, m.day, m.orders FROM (%s) m"
+            " WHERE NOT EXISTS (SELECT 1 FROM city_dashboard_dirty d WHERE d.merchant_id = m.merchant_id"
+            " AND d.day = m.day)"
+            " UNION ALL SELECT o.company_id, o.merchant_id, o.partner_id, o.day, o.orders"
+            " FROM city_dashboard_member_old o",
+            members,
+        )
+        cr.execute(
+            SQL(
+                "CREATE TEMP TABLE city_dashboard_category_gap_delta ON COMMIT DROP AS"
+                " SELECT company_id, category_id, day, gap_prev, gap_next, -members AS members FROM (%s) before",
+                self._city_gap_rows(self._city_category_visits(before, pair), key="category_id"),
+            )
+        )
+        cr.execute(
+            SQL(
+                "INSERT INTO city_dashboard_category_gap_delta %s",
+                self._city_gap_rows(self._city_category_visits(members, pair), key="category_id"),
+            )
+        )
+        self._city_apply_gap_delta(
+            "city_dashboard_category_gap", "city_dashboard_category_gap_delta", ["company_id", "category_id"]
         )
 
     @api.model

@@ -118,7 +118,7 @@ class TestLateCommit(ThreadedCursorsMixin, TransactionCase):
                 )
             )
             self.assertEqual(cr.fetchall(), [])
-            fresh = rollup._city_gap_rows(rollup._city_merchant_visits(), merchant=True)
+            fresh = rollup._city_gap_rows(rollup._city_merchant_visits(), key="merchant_id")
             cr.execute(
                 SQL(
                     "(SELECT * FROM (%s) g EXCEPT ALL SELECT company_id, merchant_id, day, gap_prev, gap_next,"
