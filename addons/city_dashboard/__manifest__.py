@@ -4,7 +4,7 @@
     "name": "City Life: Data Cockpit",
     "summary": "The district's data cockpit: 30-minute heat map, KPIs, funnels, merchant map and alliance figures "
     "from incrementally maintained rollups, readable from a replica (数据驾驶舱)",
-    "version": "18.0.1.1.0",
+    "version": "18.0.1.2.0",
     "category": "City Life",
     "author": "City Life Suite contributors",
     "website": "https://github.com/city-life-suite/city-life-suite",

@@ -36,6 +36,7 @@ class Scope:
     date_to: datetime.date
     measure: str
     whole_district: bool = False  # every merchant of the (one) company: the district's own rollups
+    category_id: int = None  # the platform's scope is one category's merchants: its gap rollup may answer
 
     @property
     def days(self):
@@ -141,6 +142,7 @@ class CityDashboard(models.AbstractModel):
             date_to=date_to,
             measure=measure,
             whole_district=self._city_covers_district(self.env.companies.ids, merchants_sudo.ids),
+            category_id=categories[0] if len(categories) == 1 and not requested and self._city_is_platform() else None,
         )
 
     @api.model
@@ -273,6 +275,10 @@ class CityDashboard(models.AbstractModel):
     def _city_member_values(self, scope, date_from, date_to):
         if scope.whole_district:
             active, repeat, new = self._city_district_member_counts(scope, date_from, date_to)
+        elif len(scope.merchant_ids) == 1 and len(scope.company_ids) == 1:
+            active, repeat, new = self._city_merchant_member_counts(scope, date_from, date_to)
+        elif self._city_category_counted(scope):
+            active, repeat, new = self._city_category_member_counts(scope, date_from, date_to)
         else:
             active, repeat, new = self._city_scope_member_counts(scope, date_from, date_to)
         return {
@@ -287,6 +293,63 @@ class CityDashboard(models.AbstractModel):
         """(active, with two orders or more, new) members of the district over the period, as sums over
         the gap rollup (city_dashboard_member_gap.py): each active member's first visit of the period is
         the one whose previous visit is before ``date_from``."""
+        return self._city_gap_member_counts(
+            SQL("city_dashboard_member_gap WHERE company_id = %s", scope.company_ids[0]), date_from, date_to
+        )
+
+    @api.model
+    def _city_merchant_member_counts(self, scope, date_from, date_to):
+        """(active, with two orders or more, new) members of the scope's one merchant (in one company)
+        over the period, as sums over its gap rows (city_dashboard_merchant_gap.py)."""
+        return self._city_gap_member_counts(
+            SQL(
+                "city_dashboard_merchant_gap WHERE company_id = %s AND merchant_id = %s",
+                scope.company_ids[0],
+                scope.merchant_ids[0],
+            ),
+            date_from,
+            date_to,
+        )
+
+    @api.model
+    def _city_category_counted(self, scope):
+        """Whether the scope is one category's merchants, in one company, exactly as its gap rows count
+        them (a merchant moved to another category since the last rollup run: not yet)."""
+        if not scope.category_id or len(scope.company_ids) != 1:
+            return False
+        [(counted,)] = self._city_fetch(
+            SQL(
+                """
+                SELECT NOT EXISTS (
+                    (SELECT unnest(%(merchants)s::int[])
+                     EXCEPT SELECT merchant_id FROM city_dashboard_category_merchant WHERE category_id = %(category)s)
+                    UNION ALL
+                    (SELECT merchant_id FROM city_dashboard_category_merchant WHERE category_id = %(category)s
+                     EXCEPT SELECT unnest(%(merchants)s::int[])))
+                """,
+                merchants=scope.merchant_ids,
+                category=scope.category_id,
+            )
+        )
+        return counted
+
+    @api.model
+    def _city_category_member_counts(self, scope, date_from, date_to):
+        """(active, with two orders or more, new) members of the scope's one category (in one company) over
+        the period, as sums over its gap rows (city_dashboard_category_gap.py)."""
+        return self._city_gap_member_counts(
+            SQL(
+                "city_dashboard_category_gap WHERE company_id = %s AND category_id = %s",
+                scope.company_ids[0],
+                scope.category_id,
+            ),
+            date_from,
+            date_to,
+        )
+
+    @api.model
+    def _city_gap_member_counts(self, rows, date_from, date_to):
+        """(active, with two orders or more, new) members from the gap rows ``rows`` (FROM and WHERE)."""
         [counts] = self._city_fetch(
             SQL(
                 """
@@ -294,12 +357,11 @@ class CityDashboard(models.AbstractModel):
                        COALESCE(SUM(members) FILTER (WHERE (gap_prev = 0 OR gap_prev > day - %(start)s)
                                                        AND gap_next <= %(end)s - day), 0),
                        COALESCE(SUM(members) FILTER (WHERE gap_prev = 0), 0)
-                  FROM city_dashboard_member_gap
-                 WHERE company_id = %(company)s AND day BETWEEN %(start)s AND %(end)s
+                  FROM %(rows)s AND day BETWEEN %(start)s AND %(end)s
                 """,
                 start=date_from,
                 end=date_to,
-                company=scope.company_ids[0],
+                rows=rows,
             )
         )
         return counts

@@ -165,6 +165,8 @@ class CityDashboardRollup(models.Model):
             "city_dashboard_points_day",
             "city_dashboard_member_visit",
             "city_dashboard_member_gap",
+            "city_dashboard_merchant_gap",
+            "city_dashboard_category_gap",
         ):
             self.env.cr.execute(SQL("DELETE FROM %s", SQL.identifier(table)))
         self.env.cr.execute("UPDATE city_dashboard_rollup SET cutoff = NULL")
@@ -311,6 +313,8 @@ class CityDashboardRollup(models.Model):
         """The district's rollups (slots, member visits and gaps) from the merchants' (the 1.1 migration)."""
         self._city_recompute_district_slots(SQL("SELECT DISTINCT day FROM city_dashboard_slot"))
         self._city_rebuild_member_gaps()
+        self._city_rebuild_merchant_gaps()
+        self._city_rebuild_category_gaps()
 
     @api.model
     def _city_recompute_member_days(self, tz, full=False, few=False):
@@ -345,8 +349,17 @@ class CityDashboardRollup(models.Model):
         self._city_mark_first_visits()
         if full:
             self._city_rebuild_member_gaps()
-        else:
+            self._city_rebuild_merchant_gaps()
+            self._city_rebuild_category_gaps()
+            return
+        changes = self._city_member_changes()
+        if changes:
             self._city_update_member_gaps()
+            self._city_update_merchant_gaps()
+        if self._city_categories_moved():
+            self._city_rebuild_category_gaps()
+        elif changes:
+            self._city_update_category_gaps()
 
     @api.model
     def _city_mark_first_visits(self):
@@ -379,26 +392,31 @@ class CityDashboardRollup(models.Model):
     # --- the district's member visits and gaps (city_dashboard_member_gap.py) ----------------
 
     @api.model
-    def _city_gap_rows(self, visits):
+    def _city_gap_rows(self, visits, key=None):
         """SELECT (company_id, day, gap_prev, gap_next, members) of the visits of ``visits``
         (an SQL source of company_id, partner_id, day, orders and an ``emit`` flag: the visits
-        counted; the others are their neighbours)."""
+        counted; the others are their neighbours). With ``key`` (``merchant_id``, ``category_id``):
+        visits to one merchant or category (a column of ``visits`` too), rows (company_id, key, day, ...)."""
+        column = key
         return SQL(
             """
-            SELECT company_id, day, gap_prev, gap_next, COUNT(*) AS members
-              FROM (SELECT v.company_id, v.day, v.emit,
+            SELECT company_id, %(key)s day, gap_prev, gap_next, COUNT(*) AS members
+              FROM (SELECT v.company_id, %(vkey)s v.day, v.emit,
                            CASE WHEN LAG(v.day) OVER w IS NULL THEN 0
                                 ELSE LEAST(v.day - LAG(v.day) OVER w, %(cap)s) END AS gap_prev,
                            CASE WHEN v.orders >= 2 THEN 0
                                 WHEN LEAD(v.day) OVER w IS NULL THEN %(cap)s
                                 ELSE LEAST(LEAD(v.day) OVER w - v.day, %(cap)s) END AS gap_next
                       FROM (%(visits)s) v
-                    WINDOW w AS (PARTITION BY v.company_id, v.partner_id ORDER BY v.day)) c
+                    WINDOW w AS (PARTITION BY v.company_id, %(vkey)s v.partner_id ORDER BY v.day)) c
              WHERE emit
-             GROUP BY 1, 2, 3, 4
+             GROUP BY %(group)s
             """,
             cap=GAP_CAP,
             visits=visits,
+            key=SQL("%s, ", SQL.identifier(column)) if column else SQL(""),
+            vkey=SQL("%s, ", SQL.identifier("v", column)) if column else SQL(""),
+            group=SQL("1, 2, 3, 4, 5") if column else SQL("1, 2, 3, 4"),
         )
 
     @api.model
@@ -432,21 +450,9 @@ class CityDashboardRollup(models.Model):
         for table in ("city_dashboard_touched", "city_dashboard_touched_member", "city_dashboard_gap_delta"):
             cr.execute(SQL("DROP TABLE IF EXISTS %s", SQL.identifier(table)))
         cr.execute(
-            """
-            CREATE TEMP TABLE city_dashboard_touched ON COMMIT DROP AS
-            WITH new AS (
-                SELECT m.company_id, m.merchant_id, m.partner_id, m.day, m.orders
-                  FROM city_dashboard_member_day m
-                  JOIN city_dashboard_dirty d ON m.merchant_id = d.merchant_id AND m.day = d.day
-            )
-            SELECT DISTINCT company_id, partner_id, day
-              FROM ((SELECT * FROM new EXCEPT ALL SELECT * FROM city_dashboard_member_old)
-                    UNION ALL
-                    (SELECT * FROM city_dashboard_member_old EXCEPT ALL SELECT * FROM new)) changed
-            """
+            "CREATE TEMP TABLE city_dashboard_touched ON COMMIT DROP AS"
+            " SELECT DISTINCT company_id, partner_id, day FROM city_dashboard_member_changed"
         )
-        if not cr.rowcount:
-            return
         cr.execute(
             """
             CREATE TEMP TABLE city_dashboard_touched_member ON COMMIT DROP AS
@@ -500,19 +506,227 @@ class CityDashboardRollup(models.Model):
             """
         )
         cr.execute(SQL("INSERT INTO city_dashboard_gap_delta %s", self._city_gap_rows(window)))
+        self._city_apply_gap_delta("city_dashboard_member_gap", "city_dashboard_gap_delta", ["company_id"])
+
+    @api.model
+    def _city_member_changes(self):
+        """The member-day rows (company, merchant, member, day) this run added, removed or changed, in
+        ``city_dashboard_member_changed``; return their number."""
+        cr = self.env.cr
+        cr.execute("DROP TABLE IF EXISTS city_dashboard_member_changed")
         cr.execute(
             """
-            INSERT INTO city_dashboard_member_gap (company_id, day, gap_prev, gap_next, members)
-            SELECT company_id, day, gap_prev, gap_next, SUM(members) FROM city_dashboard_gap_delta
-             GROUP BY 1, 2, 3, 4 HAVING SUM(members) != 0
-                ON CONFLICT (company_id, day, gap_prev, gap_next)
-                DO UPDATE SET members = city_dashboard_member_gap.members + EXCLUDED.members
+            CREATE TEMP TABLE city_dashboard_member_changed ON COMMIT DROP AS
+            WITH new AS (
+                SELECT m.company_id, m.merchant_id, m.partner_id, m.day, m.orders
+                  FROM city_dashboard_member_day m
+                  JOIN city_dashboard_dirty d ON m.merchant_id = d.merchant_id AND m.day = d.day
+            )
+            SELECT DISTINCT company_id, merchant_id, partner_id, day
+              FROM ((SELECT * FROM new EXCEPT ALL SELECT * FROM city_dashboard_member_old)
+                    UNION ALL
+                    (SELECT * FROM city_dashboard_member_old EXCEPT ALL SELECT * FROM new)) changed
             """
         )
+        return cr.rowcount
+
+    @api.model
+    def _city_apply_gap_delta(self, table, delta, keys):
+        """Add the signed ``members`` of the ``delta`` table to the gap rollup ``table`` (key columns
+        ``keys`` then day, gap_prev, gap_next) and drop the rows left at zero (constants of this module)."""
+        cols = SQL(", ").join([SQL.identifier(k) for k in [*keys, "day", "gap_prev", "gap_next"]])
+        same = SQL(" AND ").join([SQL("g.%s = d.%s", SQL.identifier(k), SQL.identifier(k)) for k in [*keys, "day"]])
+        self.env.cr.execute(
+            SQL(
+                """
+                INSERT INTO %(table)s (%(cols)s, members)
+                SELECT %(cols)s, SUM(members) FROM %(delta)s GROUP BY %(cols)s HAVING SUM(members) != 0
+                    ON CONFLICT (%(cols)s) DO UPDATE SET members = %(table)s.members + EXCLUDED.members
+                """,
+                table=SQL.identifier(table),
+                delta=SQL.identifier(delta),
+                cols=cols,
+            )
+        )
+        self.env.cr.execute(
+            SQL(
+                "DELETE FROM %s g USING (SELECT DISTINCT %s, day FROM %s) d WHERE %s AND g.members = 0",
+                SQL.identifier(table),
+                SQL(", ").join([SQL.identifier(k) for k in keys]),
+                SQL.identifier(delta),
+                same,
+            )
+        )
+
+    # --- each merchant's member gaps (city_dashboard_merchant_gap.py) ----------------------
+
+    @api.model
+    def _city_merchant_visits(self, where=None):
+        """A member's visits to one merchant: its member-day rows (``where``: an SQL condition on ``m``)."""
+        return SQL(
+            "SELECT m.company_id, m.merchant_id, m.partner_id, m.day, m.orders, TRUE AS emit"
+            " FROM city_dashboard_member_day m WHERE %s",
+            where or SQL("TRUE"),
+        )
+
+    @api.model
+    def _city_rebuild_merchant_gaps(self):
+        """Every merchant's gap rows, from the member-day rollup."""
+        cr = self.env.cr
+        cr.execute("DELETE FROM city_dashboard_merchant_gap")
         cr.execute(
-            "DELETE FROM city_dashboard_member_gap g"
-            " USING (SELECT DISTINCT company_id, day FROM city_dashboard_gap_delta) d"
-            " WHERE g.company_id = d.company_id AND g.day = d.day AND g.members = 0"
+            SQL(
+                "INSERT INTO city_dashboard_merchant_gap (company_id, merchant_id, day, gap_prev, gap_next, members)"
+                " %s",
+                self._city_gap_rows(self._city_merchant_visits(), key="merchant_id"),
+            )
+        )
+
+    @api.model
+    def _city_update_merchant_gaps(self):
+        """The gap rows of the (member, merchant) pairs whose member-day rows changed in this run: the
+        rows of their visits there as they were (the member-day rows outside the recomputed days and
+        those saved before the run) taken out, those of their visits now put back."""
+        cr = self.env.cr
+        for table in ("city_dashboard_touched_pair", "city_dashboard_merchant_gap_delta"):
+            cr.execute(SQL("DROP TABLE IF EXISTS %s", SQL.identifier(table)))
+        cr.execute(
+            "CREATE TEMP TABLE city_dashboard_touched_pair ON COMMIT DROP AS"
+            " SELECT DISTINCT company_id, merchant_id, partner_id FROM city_dashboard_member_changed"
+        )
+        pair = SQL(
+            "EXISTS (SELECT 1 FROM city_dashboard_touched_pair t WHERE t.company_id = m.company_id"
+            " AND t.merchant_id = m.merchant_id AND t.partner_id = m.partner_id)"
+        )
+        before = SQL(
+            "%s UNION ALL SELECT m.company_id, m.merchant_id, m.partner_id, m.day, m.orders, TRUE"
+            " FROM city_dashboard_member_old m WHERE %s",
+            self._city_merchant_visits(
+                SQL(
+                    "%s AND NOT EXISTS (SELECT 1 FROM city_dashboard_dirty d"
+                    " WHERE d.merchant_id = m.merchant_id AND d.day = m.day)",
+                    pair,
+                )
+            ),
+            pair,
+        )
+        cr.execute(
+            SQL(
+                "CREATE TEMP TABLE city_dashboard_merchant_gap_delta ON COMMIT DROP AS"
+                " SELECT company_id, merchant_id, day, gap_prev, gap_next, -members AS members FROM (%s) before",
+                self._city_gap_rows(before, key="merchant_id"),
+            )
+        )
+        cr.execute(
+            SQL(
+                "INSERT INTO city_dashboard_merchant_gap_delta %s",
+                self._city_gap_rows(self._city_merchant_visits(pair), key="merchant_id"),
+            )
+        )
+        self._city_apply_gap_delta(
+            "city_dashboard_merchant_gap", "city_dashboard_merchant_gap_delta", ["company_id", "merchant_id"]
+        )
+
+    # --- each category's member gaps (city_dashboard_category_gap.py) ----------------------
+
+    @api.model
+    def _city_category_visits(self, rows, where):
+        """A member's visits to a category: its member-day rows ``rows`` (an SQL source of company_id,
+        merchant_id, partner_id, day, orders, alias ``m``, with condition ``where``) at the category's
+        merchants as noted, summed per day."""
+        return SQL(
+            """
+            SELECT m.company_id, c.category_id, m.partner_id, m.day, SUM(m.orders) AS orders, TRUE AS emit
+              FROM (%s) m
+              JOIN city_dashboard_category_merchant c ON c.merchant_id = m.merchant_id
+             WHERE %s
+             GROUP BY 1, 2, 3, 4
+            """,
+            rows,
+            where,
+        )
+
+    @api.model
+    def _city_categories_moved(self):
+        """Whether a merchant's category differs from the one the category gap rows count."""
+        self.env.cr.execute(
+            """
+            SELECT EXISTS (
+                (SELECT id, merchant_category_id FROM res_partner WHERE is_merchant AND merchant_category_id IS NOT NULL
+                 EXCEPT SELECT merchant_id, category_id FROM city_dashboard_category_merchant)
+                UNION ALL
+                (SELECT merchant_id, category_id FROM city_dashboard_category_merchant
+                 EXCEPT SELECT id, merchant_category_id FROM res_partner
+                         WHERE is_merchant AND merchant_category_id IS NOT NULL))
+            """
+        )
+        return self.env.cr.fetchone()[0]
+
+    @api.model
+    def _city_rebuild_category_gaps(self):
+        """Note the merchants' categories and build every category's gap rows from the member-day rollup."""
+        cr = self.env.cr
+        cr.execute("DELETE FROM city_dashboard_category_gap")
+        cr.execute("DELETE FROM city_dashboard_category_merchant")
+        cr.execute(
+            "INSERT INTO city_dashboard_category_merchant (merchant_id, category_id)"
+            " SELECT id, merchant_category_id FROM res_partner WHERE is_merchant AND merchant_category_id IS NOT NULL"
+        )
+        cr.execute(
+            SQL(
+                "INSERT INTO city_dashboard_category_gap (company_id, category_id, day, gap_prev, gap_next, members)"
+                " %s",
+                self._city_gap_rows(
+                    self._city_category_visits(SQL("SELECT * FROM city_dashboard_member_day"), SQL("TRUE")),
+                    key="category_id",
+                ),
+            )
+        )
+
+    @api.model
+    def _city_update_category_gaps(self):
+        """The gap rows of the (member, category) pairs whose member-day rows changed in this run, as for
+        the merchants (:meth:`_city_update_merchant_gaps`): out as they were, back as they are."""
+        cr = self.env.cr
+        for table in ("city_dashboard_touched_category", "city_dashboard_category_gap_delta"):
+            cr.execute(SQL("DROP TABLE IF EXISTS %s", SQL.identifier(table)))
+        cr.execute(
+            "CREATE TEMP TABLE city_dashboard_touched_category ON COMMIT DROP AS"
+            " SELECT DISTINCT t.company_id, c.category_id, t.partner_id FROM city_dashboard_member_changed t"
+            " JOIN city_dashboard_category_merchant c ON c.merchant_id = t.merchant_id"
+        )
+        pair = SQL(
+            "EXISTS (SELECT 1 FROM city_dashboard_touched_category t WHERE t.company_id = m.company_id"
+            " AND t.category_id = c.category_id AND t.partner_id = m.partner_id)"
+        )
+        # The pairs' members' rows only (the member-day rollup's (partner_id, day) index).
+        members = SQL(
+            "SELECT m.company_id, m.merchant_id, m.partner_id, m.day, m.orders FROM city_dashboard_member_day m"
+            " WHERE m.partner_id IN (SELECT partner_id FROM city_dashboard_touched_category)"
+        )
+        before = SQL(
+            "SELECT m.company_id, m.merchant_id, m.partner_id, m.day, m.orders FROM (%s) m"
+            " WHERE NOT EXISTS (SELECT 1 FROM city_dashboard_dirty d WHERE d.merchant_id = m.merchant_id"
+            " AND d.day = m.day)"
+            " UNION ALL SELECT o.company_id, o.merchant_id, o.partner_id, o.day, o.orders"
+            " FROM city_dashboard_member_old o",
+            members,
+        )
+        cr.execute(
+            SQL(
+                "CREATE TEMP TABLE city_dashboard_category_gap_delta ON COMMIT DROP AS"
+                " SELECT company_id, category_id, day, gap_prev, gap_next, -members AS members FROM (%s) before",
+                self._city_gap_rows(self._city_category_visits(before, pair), key="category_id"),
+            )
+        )
+        cr.execute(
+            SQL(
+                "INSERT INTO city_dashboard_category_gap_delta %s",
+                self._city_gap_rows(self._city_category_visits(members, pair), key="category_id"),
+            )
+        )
+        self._city_apply_gap_delta(
+            "city_dashboard_category_gap", "city_dashboard_category_gap_delta", ["company_id", "category_id"]
         )
 
     @api.model

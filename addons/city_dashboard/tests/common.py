@@ -181,3 +181,61 @@ class CityDashboardCommon(CityAllianceCommon):
                 dashboard._city_scope_member_counts(scope, date_from, date_to),
                 f"{date_from}..{date_to}",
             )
+        self.assertMerchantGapsExact()
+
+    def assertMerchantGapsExact(self):
+        """Each merchant's gap rows equal those built afresh from the member-day rollup, and a merchant's
+        member figures from them equal those of the member-day rollup over periods of several lengths."""
+        cr = self.env.cr
+        fresh = self.Rollup._city_gap_rows(self.Rollup._city_merchant_visits(), key="merchant_id")
+        cr.execute(SQL("SELECT * FROM (%s) g ORDER BY 1, 2, 3, 4, 5", fresh))
+        expected_gaps = cr.fetchall()
+        cr.execute(
+            "SELECT company_id, merchant_id, day, gap_prev, gap_next, members FROM city_dashboard_merchant_gap"
+            " ORDER BY 1, 2, 3, 4, 5"
+        )
+        self.assertEqual(cr.fetchall(), expected_gaps)
+        dashboard = self.env["city.dashboard"].with_user(self.operator)
+        for merchant in self.merchants:
+            scope = dashboard._city_scope({"merchant_ids": merchant.ids})
+            self.assertFalse(scope.whole_district)
+            for back, days in ((0, 1), (1, 7), (1, 28), (29, 28), (0, 60), (90, 366)):
+                date_to = self.today - datetime.timedelta(days=back)
+                date_from = date_to - datetime.timedelta(days=days - 1)
+                self.assertEqual(
+                    dashboard._city_merchant_member_counts(scope, date_from, date_to),
+                    dashboard._city_scope_member_counts(scope, date_from, date_to),
+                    f"{merchant.name} {date_from}..{date_to}",
+                )
+        self.assertCategoryGapsExact()
+
+    def assertCategoryGapsExact(self):
+        """Each category's gap rows equal those built afresh from the member-day rollup and the merchants'
+        categories now, and a category's member figures from them equal those of the member-day rollup."""
+        cr = self.env.cr
+        visits = SQL(
+            "SELECT m.company_id, p.merchant_category_id AS category_id, m.partner_id, m.day,"
+            " SUM(m.orders) AS orders, TRUE AS emit FROM city_dashboard_member_day m"
+            " JOIN res_partner p ON p.id = m.merchant_id WHERE p.merchant_category_id IS NOT NULL GROUP BY 1, 2, 3, 4"
+        )
+        cr.execute(
+            SQL("SELECT * FROM (%s) g ORDER BY 1, 2, 3, 4, 5", self.Rollup._city_gap_rows(visits, "category_id"))
+        )
+        expected_gaps = cr.fetchall()
+        cr.execute(
+            "SELECT company_id, category_id, day, gap_prev, gap_next, members FROM city_dashboard_category_gap"
+            " ORDER BY 1, 2, 3, 4, 5"
+        )
+        self.assertEqual(cr.fetchall(), expected_gaps)
+        dashboard = self.env["city.dashboard"].with_user(self.operator)
+        for category in self.merchants.merchant_category_id:
+            scope = dashboard._city_scope({"category_ids": category.ids})
+            self.assertTrue(dashboard._city_category_counted(scope), category.name)
+            for back, days in ((0, 1), (1, 7), (1, 28), (29, 28), (0, 60), (90, 366)):
+                date_to = self.today - datetime.timedelta(days=back)
+                date_from = date_to - datetime.timedelta(days=days - 1)
+                self.assertEqual(
+                    dashboard._city_category_member_counts(scope, date_from, date_to),
+                    dashboard._city_scope_member_counts(scope, date_from, date_to),
+                    f"{category.name} {date_from}..{date_to}",
+                )

@@ -118,3 +118,14 @@ class TestLateCommit(ThreadedCursorsMixin, TransactionCase):
                 )
             )
             self.assertEqual(cr.fetchall(), [])
+            fresh = rollup._city_gap_rows(rollup._city_merchant_visits(), key="merchant_id")
+            cr.execute(
+                SQL(
+                    "(SELECT * FROM (%s) g EXCEPT ALL SELECT company_id, merchant_id, day, gap_prev, gap_next,"
+                    " members FROM city_dashboard_merchant_gap) UNION ALL (SELECT company_id, merchant_id, day,"
+                    " gap_prev, gap_next, members FROM city_dashboard_merchant_gap EXCEPT ALL SELECT * FROM (%s) g)",
+                    fresh,
+                    fresh,
+                )
+            )
+            self.assertEqual(cr.fetchall(), [], "the merchant's gap rows hold the late line too")

@@ -42,7 +42,7 @@ class TestCockpitFigures(CityDashboardCommon):
         self.assertCockpitMatches(data, self._district())
         self.assertDistrictRollupsExact()
         merchant = self.env["city.dashboard"].with_user(self.operator)._city_scope({"merchant_ids": self.ktv.ids})
-        self.assertFalse(merchant.whole_district, "one merchant reads the member-day rollup")
+        self.assertFalse(merchant.whole_district, "one merchant reads its gap rows, not the district's")
 
     def test_category_filter_and_measure(self):
         dining = self.env.ref("city_base.merchant_category_dining")
@@ -57,6 +57,29 @@ class TestCockpitFigures(CityDashboardCommon):
             self._expected(self.hotpot | self.beer, self.date_from, self.date_to)["gmv"],
             places=2,
         )
+        dashboard = self.env["city.dashboard"].with_user(self.operator)
+        data = dashboard.get_cockpit_data(self._filters(category_ids=dining.ids, merchant_ids=[]))
+        self.assertTrue(dashboard._city_category_counted(dashboard._city_scope({"category_ids": dining.ids})))
+        self.assertCockpitMatches(data, self._of_category(dining))
+
+    def _of_category(self, category):
+        return self._district().filtered(lambda merchant: merchant.merchant_category_id == category)
+
+    def test_merchant_changing_category(self):
+        """A merchant moved to another category: until a run rebuilds the category gap rows, neither
+        category reads them (the member-day rollup answers); after it they are exact again."""
+        dining = self.env.ref("city_base.merchant_category_dining")
+        other = self.ktv.merchant_category_id
+        dashboard = self.env["city.dashboard"].with_user(self.operator)
+        self.hotpot.merchant_category_id = other
+        self.env.flush_all()
+        for category in dining | other:
+            scope = dashboard._city_scope({"category_ids": category.ids})
+            self.assertFalse(dashboard._city_category_counted(scope))
+            data = dashboard.get_cockpit_data(self._filters(category_ids=category.ids, merchant_ids=[]))
+            self.assertCockpitMatches(data, self._of_category(category))
+        self.Rollup._city_refresh()
+        self.assertCategoryGapsExact()
 
     def test_new_orders_show_after_a_refresh(self):
         """Orders paid through the real flow (escrow on payment) and generated ones after the
@@ -112,6 +135,10 @@ class TestCockpitFigures(CityDashboardCommon):
             " ORDER BY 1, 2, 3",
             "SELECT company_id, partner_id, day, orders FROM city_dashboard_member_visit ORDER BY 1, 2, 3",
             "SELECT company_id, day, gap_prev, gap_next, members FROM city_dashboard_member_gap ORDER BY 1, 2, 3, 4",
+            "SELECT company_id, merchant_id, day, gap_prev, gap_next, members FROM city_dashboard_merchant_gap"
+            " ORDER BY 1, 2, 3, 4, 5",
+            "SELECT company_id, category_id, day, gap_prev, gap_next, members FROM city_dashboard_category_gap"
+            " ORDER BY 1, 2, 3, 4, 5",
         )
         incremental = [self._rows(query) for query in queries]
         self.Rollup._city_rebuild()
