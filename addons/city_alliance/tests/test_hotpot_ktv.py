@@ -3,6 +3,8 @@
 """The growth loop end to end: pay at the hotpot restaurant at 20:00, get the KTV's
 coupon, use it at the KTV; the new customer is attributed, the money is exact."""
 
+from datetime import datetime, time, timedelta
+
 from freezegun import freeze_time
 
 from odoo.tests import tagged
@@ -16,8 +18,9 @@ class TestHotpotToKtv(CityAllianceCommon):
         trigger = self._create_trigger(
             min_amount=100.0, hour_from=17.0, hour_to=23.0, max_distance_m=1000, cap_per_member=1, budget_qty=100
         )
-        # 20:00 in Shanghai is 12:00 UTC.
-        with freeze_time("2026-12-02 12:00:00"):
+        # Tomorrow (the trigger starts today) at 20:00 in Shanghai, 12:00 UTC; the KTV the day after at 21:00.
+        tomorrow = datetime.combine(datetime.utcnow().date() + timedelta(days=1), time(12))
+        with freeze_time(tomorrow):
             hotpot_order = self._create_paid_order(self.member, self.hotpot_meal)
             self._process_events()
         issue = self._issues(trigger=trigger)
@@ -28,7 +31,7 @@ class TestHotpotToKtv(CityAllianceCommon):
         claimed = self.env["city.coupon.issue"]._city_claim_coupon(self.member, issue.id)
         self.assertEqual(claimed["merchant"], "测试KTV")
 
-        with freeze_time("2026-12-03 13:00:00"):
+        with freeze_time(tomorrow + timedelta(days=1, hours=1)):
             ktv_order = self._order_with_coupon(self.member, [self.ktv_room], issue)
             self.assertEqual(ktv_order.amount_total, 70.0)
             self._pay_order(ktv_order)
