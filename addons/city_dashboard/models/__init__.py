@@ -3,6 +3,7 @@
 
 from . import city_dashboard_slot
 from . import city_dashboard_member_day
+from . import city_dashboard_gap_mixin
 from . import city_dashboard_member_gap
 from . import city_dashboard_merchant_gap
 from . import city_dashboard_category_gap

@@ -51,25 +51,8 @@ class CityDashboardMemberGap(models.Model):
     """Visits of the district's members per day and gaps to their previous and next visits (a rollup)."""
 
     _name = "city.dashboard.member.gap"
+    _inherit = "city.dashboard.gap.mixin"
     _description = "Cockpit Rollup: District Member Visits per Day and Gaps"
-    _log_access = False
-    _order = "day desc"
+    _log_access = False  # each definition says it (Odoo adds the log fields per class)
 
-    company_id = fields.Many2one("res.company", required=True, readonly=True, ondelete="cascade")
-    day = fields.Date(required=True, readonly=True)
-    gap_prev = fields.Integer(
-        string="Days Since the Previous Visit", readonly=True, help="0: the member's first visit; capped at 367."
-    )
-    gap_next = fields.Integer(
-        string="Days to the Next Visit",
-        readonly=True,
-        help="0: two orders or more that day; 367: none yet, or 367 days or more.",
-    )
-    members = fields.Integer(readonly=True)
-
-    def init(self):
-        # The cockpit reads a range of a company's days (a covering index).
-        self.env.cr.execute(
-            "CREATE UNIQUE INDEX IF NOT EXISTS city_dashboard_member_gap_key"
-            " ON city_dashboard_member_gap (company_id, day, gap_prev, gap_next) INCLUDE (members)"
-        )
+    gap_prev = fields.Integer(help="0: the member's first visit; capped at 367.")

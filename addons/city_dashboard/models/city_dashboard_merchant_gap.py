@@ -18,28 +18,10 @@ class CityDashboardMerchantGap(models.Model):
     """Visits of a merchant's members per day and gaps to their previous and next visits there (a rollup)."""
 
     _name = "city.dashboard.merchant.gap"
+    _inherit = "city.dashboard.gap.mixin"
     _description = "Cockpit Rollup: Merchant Member Visits per Day and Gaps"
-    _log_access = False
-    _order = "day desc"
+    _log_access = False  # each definition says it (Odoo adds the log fields per class)
+    _gap_scope = ("merchant_id",)
 
-    company_id = fields.Many2one("res.company", required=True, readonly=True, ondelete="cascade")
     merchant_id = fields.Many2one("res.partner", required=True, readonly=True, ondelete="cascade")
-    day = fields.Date(required=True, readonly=True)
-    gap_prev = fields.Integer(
-        string="Days Since the Previous Visit",
-        readonly=True,
-        help="0: the member's first visit to the merchant; capped at 367.",
-    )
-    gap_next = fields.Integer(
-        string="Days to the Next Visit",
-        readonly=True,
-        help="0: two orders or more that day; 367: none yet, or 367 days or more.",
-    )
-    members = fields.Integer(readonly=True)
-
-    def init(self):
-        # The cockpit reads a range of one merchant's days (a covering index).
-        self.env.cr.execute(
-            "CREATE UNIQUE INDEX IF NOT EXISTS city_dashboard_merchant_gap_key ON city_dashboard_merchant_gap"
-            " (company_id, merchant_id, day, gap_prev, gap_next) INCLUDE (members)"
-        )
+    gap_prev = fields.Integer(help="0: the member's first visit to the merchant; capped at 367.")
