@@ -50,10 +50,30 @@ class CitySettlementPayout(models.Model):
         help="Service-provider mode: the channel fee WeChat Pay took from the held funds before sharing "
         "(booked with this payout; negative when a refund gives it back).",
     )
+    wechatpay_fee_adjustment_ids = fields.One2many(
+        "city.wechatpay.fee.adjustment",
+        "payout_id",
+        string="Release Corrections",
+        readonly=True,
+        groups="city_base.group_accountant,city_base.group_operator",
+    )
+    wechatpay_amount_released_adjusted = fields.Monetary(
+        string="Released (WeChat's Bill)",
+        compute="_compute_wechatpay_amount_released_adjusted",
+        help="What WeChat Pay released to the merchant, with the channel-fee adjustments to WeChat's bill "
+        "booked after this share (the merchant bears WeChat's rounding).",
+    )
     wechatpay_share_ref = fields.Char(string="Shared By", readonly=True, help="A return: the share it returns.")
     wechatpay_order_id = fields.Char(string="WeChat Pay Order", readonly=True)
     wechatpay_error = fields.Char(string="Error", readonly=True)
     wechatpay_move_id = fields.Many2one("account.move", string="Journal Entry", readonly=True, ondelete="restrict")
+
+    @api.depends("wechatpay_amount_released", "wechatpay_fee_adjustment_ids.amount_released")
+    def _compute_wechatpay_amount_released_adjusted(self):
+        for payout in self:
+            payout.wechatpay_amount_released_adjusted = float(
+                from_fen(to_fen(payout.wechatpay_amount_released) + payout._wechatpay_released_correction_fen())
+            )
 
     def _wechatpay_receivers(self):
         self.ensure_one()
@@ -93,7 +113,10 @@ class CitySettlementPayout(models.Model):
         if final:
             rest = tx._wechatpay_ps_frozen_fen() - sum(owed.values()) - to_fen(vals["wechatpay_amount_fee"])
             delivered = sum(to_fen(a.amount) for a in allocations if a.role == "merchant")
-            if not tx.wechatpay_ps_ahead:
+            if tx.wechatpay_ps_ahead:
+                # The merchant bore WeChat's fee differences booked before this release (on its payable).
+                delivered -= sum(to_fen(a.amount) for a in tx._wechatpay_ps_fee_adjustments() if not a.payout_id)
+            else:
                 delivered = rest
             vals.update(
                 wechatpay_amount_released=float(from_fen(delivered)),
@@ -329,9 +352,16 @@ class CitySettlementPayout(models.Model):
         kind = "return" if self.wechatpay_kind == "return" else "share"
         lines = [ps_bill.PsLine(self.reference, r, fen, kind) for r, fen in self._wechatpay_receivers().items()]
         released = to_fen(self.wechatpay_amount_released) + to_fen(self.wechatpay_amount_ahead)
+        released += self._wechatpay_released_correction_fen()
         if self.wechatpay_kind == "share" and self.wechatpay_unfreeze:
             lines.append(ps_bill.PsLine(self.reference, self.transaction_id.wechatpay_sub_mchid, released, "unfreeze"))
         return lines
+
+    def _wechatpay_released_correction_fen(self):
+        """What WeChat Pay released to the merchant more than this final share recorded (fen):
+        the channel-fee adjustments to WeChat's bill booked after it (the merchant bears them)."""
+        self.ensure_one()
+        return sum(to_fen(a.amount_released) for a in self.sudo().wechatpay_fee_adjustment_ids)
 
     # ------------------------------------------------------------
     # BUSINESS: books

@@ -189,9 +189,33 @@ class PaymentTransaction(models.Model):
                 shared[receiver] += sign * fen
         return shared
 
+    def _wechatpay_ps_final_payout(self):
+        """The live share that unfroze the rest to the merchant (or nothing)."""
+        return self._wechatpay_ps_live_payouts().filtered(
+            lambda p: p.wechatpay_kind == "share" and p.wechatpay_unfreeze
+        )[:1]
+
+    def _wechatpay_ps_fee_adjustments(self):
+        """The channel-fee adjustments to WeChat's bill booked on the merchant's side of this
+        payment (``city.wechatpay.fee.adjustment``, service-provider mode)."""
+        self.ensure_one()
+        return (
+            self.env["city.wechatpay.fee.adjustment"]
+            .sudo()
+            .search([("transaction_id", "=", self.id), ("merchant_id", "!=", False)], order="id")
+        )
+
+    def _wechatpay_ps_adjusted_release_fen(self):
+        """What WeChat Pay released to the merchant more than the live final share recorded
+        (fen): the release corrections of fee adjustments booked after it."""
+        self.ensure_one()
+        live = self._wechatpay_ps_live_payouts()
+        return sum(to_fen(a.amount_released) for a in self._wechatpay_ps_fee_adjustments() if a.payout_id in live)
+
     def _wechatpay_ps_frozen_fen(self):
         """What WeChat Pay still holds frozen for this transaction (fen): the channel fee
-        booked by the shares is gone (WeChat took it)."""
+        booked by the shares is gone (WeChat took it), and so is the difference to WeChat's
+        bill booked by a fee adjustment (the merchant bears it)."""
         self.ensure_one()
         payouts = self._wechatpay_ps_live_payouts()
         refunds = self.child_transaction_ids.filtered(
@@ -204,12 +228,15 @@ class PaymentTransaction(models.Model):
             for p in payouts
             if p.wechatpay_kind == "share"
         )
-        return to_fen(self.amount) - from_frozen - shared - released
+        adjusted = sum(to_fen(a.amount) for a in self._wechatpay_ps_fee_adjustments())
+        return (
+            to_fen(self.amount) - from_frozen - shared - released - adjusted - self._wechatpay_ps_adjusted_release_fen()
+        )
 
     def _wechatpay_ps_balance_fen(self):
         """What the merchant's balance got from this transaction and still has (fen)."""
         payouts = self._wechatpay_ps_live_payouts()
-        released = sum(
+        released = self._wechatpay_ps_adjusted_release_fen() + sum(
             to_fen(p.wechatpay_amount_released) + to_fen(p.wechatpay_amount_ahead)
             for p in payouts
             if p.wechatpay_kind == "share"
