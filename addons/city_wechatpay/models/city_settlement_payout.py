@@ -102,14 +102,18 @@ class CitySettlementPayout(models.Model):
     @api.model
     def _wechatpay_create_share(self, tx, owed, final):
         """One profit-sharing request of ``tx``: ``owed`` (receiver -> fen) to the receivers,
-        and with ``final`` the rest unfrozen to the merchant."""
+        and with ``final`` the rest unfrozen to the merchant.
+
+        A final share with no receiver owed and nothing left frozen sends nothing (WeChat Pay's
+        ``/v3/profitsharing/orders/unfreeze`` needs a positive remainder): the transaction is
+        closed by a share recorded done at once, which books what the split still says
+        (the channel fee) and marks the lines; it uses none of WeChat's 50 requests."""
         number = tx.wechatpay_ps_requests + 1
-        others = self.env["res.partner"].sudo().search([("wechatpay_sub_mchid", "in", list(owed))]) if owed else None
-        tx.provider_id._wechatpay_add_receivers(tx._wechatpay_ps_merchant(), others)
         allocations = tx._wechatpay_ps_allocations(unmarked=True)
         if not final:
             allocations = allocations.filtered(lambda a: a.role != "merchant")
         vals = {"wechatpay_unfreeze": final, **self._wechatpay_fee_vals(tx)}
+        local = False
         if final:
             rest = tx._wechatpay_ps_frozen_fen() - sum(owed.values()) - to_fen(vals["wechatpay_amount_fee"])
             delivered = sum(to_fen(a.amount) for a in allocations if a.role == "merchant")
@@ -122,10 +126,26 @@ class CitySettlementPayout(models.Model):
                 wechatpay_amount_released=float(from_fen(delivered)),
                 wechatpay_amount_ahead=float(from_fen(rest - delivered)),
             )
+            local = not owed and rest <= 0
+            if rest < 0:
+                _logger.warning("WeChat Pay profit sharing of %s: %s fen less frozen than booked", tx.reference, -rest)
+        if not local:
+            others = (
+                self.env["res.partner"].sudo().search([("wechatpay_sub_mchid", "in", list(owed))]) if owed else None
+            )
+            tx.provider_id._wechatpay_add_receivers(tx._wechatpay_ps_merchant(), others)
         payout = self.create(self._wechatpay_base_vals(tx, "share", f"{tx.reference}-S{number:02d}", owed, **vals))
-        tx.write({"wechatpay_ps_requests": number, **({"wechatpay_ps_state": "closed"} if final else {})})
+        tx.write(
+            {
+                **({} if local else {"wechatpay_ps_requests": number}),
+                **({"wechatpay_ps_state": "closed"} if final else {}),
+            }
+        )
         payout._wechatpay_mark(allocations)
-        payout._wechatpay_send()
+        if local:
+            payout._wechatpay_done()
+        else:
+            payout._wechatpay_send()
         return payout
 
     @api.model
@@ -353,7 +373,8 @@ class CitySettlementPayout(models.Model):
         lines = [ps_bill.PsLine(self.reference, r, fen, kind) for r, fen in self._wechatpay_receivers().items()]
         released = to_fen(self.wechatpay_amount_released) + to_fen(self.wechatpay_amount_ahead)
         released += self._wechatpay_released_correction_fen()
-        if self.wechatpay_kind == "share" and self.wechatpay_unfreeze:
+        # An unfreeze with no receiver and nothing to release was never sent (see _wechatpay_create_share).
+        if self.wechatpay_kind == "share" and self.wechatpay_unfreeze and (released or self._wechatpay_receivers()):
             lines.append(ps_bill.PsLine(self.reference, self.transaction_id.wechatpay_sub_mchid, released, "unfreeze"))
         return lines
 

@@ -451,6 +451,37 @@ class TestProfitSharing(WechatpayCommon):
         self.assertFalse(self.env["account.move.line"].search_count([("company_id", "=", company_2.id)]))
         self.assertTrialBalanceBalances()
 
+    def test_final_unfreeze_with_nothing_left_sends_nothing(self):
+        """One of two tickets delivered and shared, then the whole order refunded by the button
+        (the commission returned first): the final run finds no receiver owed and nothing frozen;
+        WeChat's unfreeze needs a positive remainder, so no request is sent and the transaction
+        is closed by a share recorded done at once."""
+        order, tx = self._paid(qty=2)
+        self._deliver(order, 50.0, "a")
+        self._share()
+        refund = tx._send_refund_request(amount_to_refund=100.0)
+        refund._wechatpay_apply("refund", self.fake.refund_resource(refund.wechatpay_out_refund_no))
+        refund._post_process()
+        self.assertEqual(self.fake.orders[tx.reference]["ps"]["frozen"], 0)
+        self.assertEqual(tx._wechatpay_ps_frozen_fen(), 0)
+        self.assertFalse(self._share(), "no unfreeze of nothing")
+        self.assertEqual(tx.wechatpay_ps_state, "closed")
+        closing = tx._wechatpay_ps_final_payout()
+        self.assertEqual(
+            (closing.amount, closing.wechatpay_amount_released, closing.state, closing.wechatpay_order_id),
+            (0.0, 0.0, "done", False),
+        )
+        self.assertEqual(tx.wechatpay_ps_requests, 1, "none of WeChat's 50 used")
+        self.assertEqual(self.fake.orders[tx.reference]["ps"]["requests"], 1)
+        self.assertFalse(closing._wechatpay_bill_lines())
+        self.assertFalse(self._share(), "nothing for the next run either")
+        self.env["city.settlement.allocation"]._post_batch(company=self.company)
+        self.assertEqual(
+            self._all_balances(),
+            {"held": 0.0, "ahead": 0.0, "payable": 0.0, "fee": 0.0, "escrow": 0.0, "operator": 0.0, "chfee": 0.0},
+        )
+        self.assertTrialBalanceBalances()
+
     def test_deadline_then_refund_button_returns_first(self):
         """Shared ahead at the deadline, then the unredeemed ticket refunded with Odoo's refund
         button (not booked by a caller): the refund is booked on the escrow before it is sent,
