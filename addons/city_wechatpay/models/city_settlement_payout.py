@@ -201,6 +201,8 @@ class CitySettlementPayout(models.Model):
         excess = {r: shared[r] - due.get(r, 0) for r in shared if shared[r] > due.get(r, 0)}
         if excess and not pending:
             pending |= self._wechatpay_create_returns(tx, excess)  # a refund booked after it was sent
+        # a refund made on WeChat's platform: what the merchant's balance gave, once the returns are done
+        pending |= tx._wechatpay_ps_claw_back_external()
         allocations = tx._wechatpay_ps_allocations(unmarked=True)
         if not allocations:
             return pending

@@ -482,6 +482,96 @@ class TestProfitSharing(WechatpayCommon):
         )
         self.assertTrialBalanceBalances()
 
+    def test_refund_on_wechat_platform_after_sharing(self):
+        """¥100 (two tickets of ¥50; platform 5.00, channel fee 0.30, merchant 44.70 each) delivered
+        and shared, then one ticket's worth refunded on WeChat's merchant platform: WeChat takes it
+        from the merchant's balance (49.70: it gives its 0.30 fee back). The refund notice books it
+        on the escrow, ``wechatpay_ps_from_balance`` 50.00; the next run returns (回退) the
+        operator's 5.00 commission, then records the clawback of 44.70 (what the balance gave net
+        of the return), as for a refund sent by the suite."""
+        self.fake.fee_ratio = 60
+        self.addCleanup(setattr, self.fake, "fee_ratio", 0)
+        self.env["city.split.rule"].search([("merchant_id", "=", self.merchant_a.id)]).channel_fee_percent = 0.6
+        order, tx = self._paid(qty=2)
+        company_2 = self.env["res.company"].create({"name": "第二运营公司"})
+        self._deliver(order, 50.0, "a")
+        self._deliver(order, 50.0, "b")
+        self._share()
+        self.assertEqual(self.fake.orders[tx.reference]["ps"]["balance"], 8940)
+        resource = self.fake.platform_refund(tx.reference, 5000)
+        self.assertEqual(self.fake.orders[tx.reference]["ps"]["balance"], 8940 - 4970, "WeChat gave its 0.30 back")
+        refund = self.Tx._wechatpay_apply("refund", resource)
+        self.assertEqual((refund.source_transaction_id, refund.state), (tx, "done"))
+        self.assertEqual(refund.wechatpay_ps_external, "to_book")
+        refund.with_company(company_2)._post_process()
+        self.assertEqual((refund.wechatpay_ps_external, refund.wechatpay_ps_from_balance), ("returning", 50.0))
+        self.assertEqual(order.city_escrow_ids.amount_reversed, 50.0)
+        self.assertFalse(tx.wechatpay_ps_payout_ids.filtered(lambda p: p.wechatpay_kind == "clawback"), "returns first")
+        self.fake.requests.clear()
+        self.Tx.with_company(company_2)._cron_wechatpay_profit_sharing()
+        self.env["city.settlement.allocation"]._post_batch(company=self.company)
+        posts = [path for method, path, _body in self.fake.requests if method == "POST"]
+        self.assertEqual(posts, ["/v3/profitsharing/return-orders"], "回退 after the fact, no share")
+        returned = tx.wechatpay_ps_payout_ids.filtered(lambda p: p.wechatpay_kind == "return")
+        self.assertEqual((returned.amount, returned.state), (5.0, "done"))
+        self.assertEqual(self.fake.returns[returned.reference]["return_mchid"], self.fake.mchid)
+        clawback = tx.wechatpay_ps_payout_ids.filtered(lambda p: p.wechatpay_kind == "clawback")
+        self.assertEqual(
+            (clawback.amount, clawback.wechatpay_amount_fee, clawback.wechatpay_amount_ahead, clawback.state),
+            (44.7, -0.3, 0.0, "done"),
+        )
+        self.assertEqual(refund.wechatpay_ps_external, "done")
+        self.assertEqual(self.fake.orders[tx.reference]["ps"]["balance"], 4470, "the delivered ticket's 44.70")
+        self.assertEqual(
+            self._all_balances(),
+            {
+                "held": 0.0,
+                "ahead": 0.0,
+                "payable": 0.0,  # delivered 89.40, released 89.40; reversed 44.70, clawed back 44.70
+                "fee": 5.0,  # the commission of the ticket kept
+                "escrow": 0.0,
+                "operator": -5.0,  # shared 10.00, returned 5.00
+                "chfee": 0.0,  # 0.60 taken, 0.30 reversed with the delivery, given back by WeChat
+            },
+        )
+        self.assertFalse(self.env["account.move.line"].search_count([("company_id", "=", company_2.id)]))
+        self.fake.requests.clear()
+        self._share()
+        self.assertFalse([r for r in self.fake.requests if r[0] == "POST"], "settled once")
+        self.assertEqual(len(tx.wechatpay_ps_payout_ids.filtered(lambda p: p.wechatpay_kind == "clawback")), 1)
+        self.assertTrialBalanceBalances()
+
+    def test_refund_on_wechat_platform_after_the_deadline(self):
+        """Shared ahead at the deadline (the undelivered ticket's 5.00 commission and 0.30 fee,
+        44.70 released ahead), then that ticket refunded on WeChat's merchant platform: the run
+        returns the commission (回退), then the clawback takes back the 44.70 released ahead."""
+        self.fake.fee_ratio = 60
+        self.addCleanup(setattr, self.fake, "fee_ratio", 0)
+        self.env["city.split.rule"].search([("merchant_id", "=", self.merchant_a.id)]).channel_fee_percent = 0.6
+        order, tx = self._paid(qty=2)
+        self._deliver(order, 50.0, "a")
+        self._share()
+        self._age(tx, days=29)
+        self._share(deadline=True)
+        refund = self.Tx._wechatpay_apply("refund", self.fake.platform_refund(tx.reference, 5000))
+        refund._post_process()
+        self.assertEqual((refund.wechatpay_ps_external, refund.wechatpay_ps_from_balance), ("returning", 50.0))
+        self.assertEqual((order.city_escrow_ids.amount_refunded, order.city_escrow_ids.amount_residual), (50.0, 0.0))
+        self._share()
+        returned = tx.wechatpay_ps_payout_ids.filtered(lambda p: p.wechatpay_kind == "return")
+        self.assertEqual((returned.amount, returned.state), (5.0, "done"), "the commission shared ahead")
+        clawback = tx.wechatpay_ps_payout_ids.filtered(lambda p: p.wechatpay_kind == "clawback")
+        self.assertEqual(
+            (clawback.amount, clawback.wechatpay_amount_ahead, clawback.wechatpay_amount_fee), (44.7, -44.7, -0.3)
+        )
+        self.assertEqual(self.fake.orders[tx.reference]["ps"]["balance"], 4470, "the delivered ticket's 44.70")
+        self.assertEqual(
+            self._all_balances(),
+            {"held": 0.0, "ahead": 0.0, "payable": 0.0, "fee": 5.0, "escrow": 0.0, "operator": -5.0, "chfee": 0.0},
+        )
+        self.assertFalse(self._share(), "nothing left for the next run")
+        self.assertTrialBalanceBalances()
+
     def test_deadline_then_refund_button_returns_first(self):
         """Shared ahead at the deadline, then the unredeemed ticket refunded with Odoo's refund
         button (not booked by a caller): the refund is booked on the escrow before it is sent,
