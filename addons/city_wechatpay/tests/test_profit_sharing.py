@@ -381,6 +381,13 @@ class TestProfitSharing(WechatpayCommon):
             [(line["reference"], line["amount"]) for line in settlement._wechatpay_statement_fee_lines()],
             [(tx.reference, -0.01)],
         )
+        html = (
+            self.env["ir.actions.report"]
+            ._render_qweb_html("city_settlement.report_city_settlement", settlement.ids)[0]
+            .decode()
+        )
+        self.assertIn("微信支付账单手续费", html, "the printed statement (in Chinese) lists the adjustment")
+        self.assertIn(tx.reference, html)
         self.assertFalse(self.env["account.move.line"].search_count([("company_id", "=", company_2.id)]))
         self.assertTrialBalanceBalances()
 
