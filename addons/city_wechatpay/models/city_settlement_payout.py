@@ -197,6 +197,8 @@ class CitySettlementPayout(models.Model):
         pending = tx._wechatpay_ps_live_payouts().filtered(lambda p: p.state == "pending")
         if pending:
             pending._wechatpay_send()
+            if tx.wechatpay_ps_state == "open":
+                return pending  # WeChat refused the final share: the next run shares again, nothing released
         due, shared = tx._wechatpay_ps_due(), tx._wechatpay_ps_shared()
         excess = {r: shared[r] - due.get(r, 0) for r in shared if shared[r] > due.get(r, 0)}
         if excess and not pending:
@@ -342,6 +344,8 @@ class CitySettlementPayout(models.Model):
         self.allocation_ids.invalidate_recordset(["payout_id"])
         if self.wechatpay_unfreeze:
             self.transaction_id.wechatpay_ps_state = "open"
+            # the release it would have made is not corrected any more: the next final share counts the fee
+            self.sudo().wechatpay_fee_adjustment_ids._undo_release_correction()
 
     def _wechatpay_done(self):
         self.ensure_one()

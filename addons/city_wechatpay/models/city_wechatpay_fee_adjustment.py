@@ -196,6 +196,49 @@ class CityWechatpayFeeAdjustment(models.Model):
             }
         )
 
+    def _undo_release_correction(self):
+        """The final share these adjustments corrected failed (WeChat refused it): book the
+        release correction back and unlink it, so that the next final share, which counts the
+        adjustments in what WeChat took (``_wechatpay_ps_frozen_fen``), releases the exact rest."""
+        for adjustment in self.filtered("payout_id"):
+            tx, fen = adjustment.transaction_id, to_fen(adjustment.amount_released)
+            accounts = adjustment.company_id._city_get_accounts()
+            merchant = adjustment.merchant_id
+            label = _("Release of %(ref)s not made: correction cancelled", ref=tx.reference)
+            lines = [
+                (accounts["city_merchant_payable_account_id"], -fen),
+                (accounts["city_wechatpay_held_account_id"], fen),
+            ]
+            move = (
+                self.env["account.move"]
+                .sudo()
+                .with_company(adjustment.company_id)
+                .create(
+                    {
+                        "move_type": "entry",
+                        "journal_id": accounts["city_settlement_journal_id"].id,
+                        "company_id": adjustment.company_id.id,
+                        "date": local_today(),
+                        "ref": label,
+                        "line_ids": [
+                            Command.create(
+                                {
+                                    "account_id": account.id,
+                                    "partner_id": merchant.id,
+                                    "city_merchant_id": merchant.id,
+                                    "name": label,
+                                    "debit": float(from_fen(max(amount, 0))),
+                                    "credit": float(from_fen(max(-amount, 0))),
+                                }
+                            )
+                            for account, amount in lines
+                        ],
+                    }
+                )
+            )
+            move.action_post()
+            adjustment.sudo().write({"payout_id": False, "amount_released": 0.0})
+
     @api.model
     def _merchant_lines(self, tx, delta, label):
         """Service-provider mode: ``([(account, partner, signed fen, label)], vals)`` of a fee

@@ -458,6 +458,34 @@ class TestProfitSharing(WechatpayCommon):
         self.assertFalse(self.env["account.move.line"].search_count([("company_id", "=", company_2.id)]))
         self.assertTrialBalanceBalances()
 
+    def test_channel_fee_bill_while_the_final_share_is_refused(self):
+        """The bill is reconciled while the final share is still to be confirmed (WeChat
+        unreachable); WeChat then refuses it: the release correction is cancelled, and the next
+        run's final share, counting WeChat's fee, releases 79.39 itself."""
+        order, tx = self._fee_bill_case(88.8)
+        self._deliver(order, 44.4, "a")
+        self._deliver(order, 44.4, "b")
+        self.fake.fail_next["/v3/profitsharing/orders"] = 503
+        self._share()
+        first = tx._wechatpay_ps_final_payout()
+        self.assertEqual((first.state, first.wechatpay_amount_released), ("pending", 79.38))
+        adjustment = self._reconcile_bill(tx, 53, self.company).wechatpay_fee_adjustment_ids
+        self.assertEqual((adjustment.payout_id, adjustment.amount_released), (first, 0.01))
+        self.fake.fail_next["/v3/profitsharing/orders"] = 400
+        self._share()
+        self.assertEqual((first.state, tx.wechatpay_ps_state), ("failed", "open"))
+        self.assertFalse(tx.wechatpay_ps_payout_ids - first, "nothing settled as released")
+        self.assertEqual((adjustment.payout_id, adjustment.amount_released), (first.browse(), 0.0))
+        self._share()
+        final = tx._wechatpay_ps_final_payout()
+        self.assertEqual((final.state, final.wechatpay_amount_released), ("done", 79.39), "WeChat's rest")
+        self.assertEqual(self.fake.orders[tx.reference]["ps"]["balance"], 7939)
+        self.assertEqual(
+            self._all_balances(),
+            {"held": 0.0, "ahead": 0.0, "payable": 0.0, "fee": 8.88, "escrow": 0.0, "operator": -8.88, "chfee": 0.0},
+        )
+        self.assertTrialBalanceBalances()
+
     def test_final_unfreeze_with_nothing_left_sends_nothing(self):
         """One of two tickets delivered and shared, then the whole order refunded by the button
         (the commission returned first): the final run finds no receiver owed and nothing frozen;
