@@ -445,8 +445,14 @@ def test_199_combo_refund_of_one_shop_part(combo_env):
             ("share", 597, 36),  # on the delivery
             ("return", 597, 0),  # 回退 before the refund
             ("clawback", 0, -36),  # the merchant's balance paid nothing; WeChat gave the fee back
-            ("share", 0, 0),  # the final unfreeze: nothing left
+            ("share", 0, 0),  # closed with nothing left: no unfreeze request (WeChat needs a positive remainder)
         ]
+        assert (payouts[-1].wechatpay_unfreeze, payouts[-1].state, payouts[-1].wechatpay_order_id) == (
+            True,
+            "done",
+            False,
+        )
+        assert ktv.wechatpay_ps_requests == 1
         assert ktv.wechatpay_ps_state == "closed"
         # at WeChat: the KTV sub-account empty (its fee given back), the others as they were
         accounts = {k: fake._ps_account(fake.orders[tx.reference]) for k, tx in parts.items()}

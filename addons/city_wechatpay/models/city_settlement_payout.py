@@ -50,10 +50,30 @@ class CitySettlementPayout(models.Model):
         help="Service-provider mode: the channel fee WeChat Pay took from the held funds before sharing "
         "(booked with this payout; negative when a refund gives it back).",
     )
+    wechatpay_fee_adjustment_ids = fields.One2many(
+        "city.wechatpay.fee.adjustment",
+        "payout_id",
+        string="Release Corrections",
+        readonly=True,
+        groups="city_base.group_accountant,city_base.group_operator",
+    )
+    wechatpay_amount_released_adjusted = fields.Monetary(
+        string="Released (WeChat's Bill)",
+        compute="_compute_wechatpay_amount_released_adjusted",
+        help="What WeChat Pay released to the merchant, with the channel-fee adjustments to WeChat's bill "
+        "booked after this share (the merchant bears WeChat's rounding).",
+    )
     wechatpay_share_ref = fields.Char(string="Shared By", readonly=True, help="A return: the share it returns.")
     wechatpay_order_id = fields.Char(string="WeChat Pay Order", readonly=True)
     wechatpay_error = fields.Char(string="Error", readonly=True)
     wechatpay_move_id = fields.Many2one("account.move", string="Journal Entry", readonly=True, ondelete="restrict")
+
+    @api.depends("wechatpay_amount_released", "wechatpay_fee_adjustment_ids.amount_released")
+    def _compute_wechatpay_amount_released_adjusted(self):
+        for payout in self:
+            payout.wechatpay_amount_released_adjusted = float(
+                from_fen(to_fen(payout.wechatpay_amount_released) + payout._wechatpay_released_correction_fen())
+            )
 
     def _wechatpay_receivers(self):
         self.ensure_one()
@@ -82,27 +102,50 @@ class CitySettlementPayout(models.Model):
     @api.model
     def _wechatpay_create_share(self, tx, owed, final):
         """One profit-sharing request of ``tx``: ``owed`` (receiver -> fen) to the receivers,
-        and with ``final`` the rest unfrozen to the merchant."""
+        and with ``final`` the rest unfrozen to the merchant.
+
+        A final share with no receiver owed and nothing left frozen sends nothing (WeChat Pay's
+        ``/v3/profitsharing/orders/unfreeze`` needs a positive remainder): the transaction is
+        closed by a share recorded done at once, which books what the split still says
+        (the channel fee) and marks the lines; it uses none of WeChat's 50 requests."""
         number = tx.wechatpay_ps_requests + 1
-        others = self.env["res.partner"].sudo().search([("wechatpay_sub_mchid", "in", list(owed))]) if owed else None
-        tx.provider_id._wechatpay_add_receivers(tx._wechatpay_ps_merchant(), others)
         allocations = tx._wechatpay_ps_allocations(unmarked=True)
         if not final:
             allocations = allocations.filtered(lambda a: a.role != "merchant")
         vals = {"wechatpay_unfreeze": final, **self._wechatpay_fee_vals(tx)}
+        local = False
         if final:
             rest = tx._wechatpay_ps_frozen_fen() - sum(owed.values()) - to_fen(vals["wechatpay_amount_fee"])
             delivered = sum(to_fen(a.amount) for a in allocations if a.role == "merchant")
-            if not tx.wechatpay_ps_ahead:
+            if tx.wechatpay_ps_ahead:
+                # The merchant bore WeChat's fee differences booked before this release (on its payable).
+                delivered -= sum(to_fen(a.amount) for a in tx._wechatpay_ps_fee_adjustments() if not a.payout_id)
+            else:
                 delivered = rest
             vals.update(
                 wechatpay_amount_released=float(from_fen(delivered)),
                 wechatpay_amount_ahead=float(from_fen(rest - delivered)),
             )
+            local = not owed and rest <= 0
+            if rest < 0:
+                _logger.warning("WeChat Pay profit sharing of %s: %s fen less frozen than booked", tx.reference, -rest)
+        if not local:
+            others = (
+                self.env["res.partner"].sudo().search([("wechatpay_sub_mchid", "in", list(owed))]) if owed else None
+            )
+            tx.provider_id._wechatpay_add_receivers(tx._wechatpay_ps_merchant(), others)
         payout = self.create(self._wechatpay_base_vals(tx, "share", f"{tx.reference}-S{number:02d}", owed, **vals))
-        tx.write({"wechatpay_ps_requests": number, **({"wechatpay_ps_state": "closed"} if final else {})})
+        tx.write(
+            {
+                **({} if local else {"wechatpay_ps_requests": number}),
+                **({"wechatpay_ps_state": "closed"} if final else {}),
+            }
+        )
         payout._wechatpay_mark(allocations)
-        payout._wechatpay_send()
+        if local:
+            payout._wechatpay_done()
+        else:
+            payout._wechatpay_send()
         return payout
 
     @api.model
@@ -154,10 +197,14 @@ class CitySettlementPayout(models.Model):
         pending = tx._wechatpay_ps_live_payouts().filtered(lambda p: p.state == "pending")
         if pending:
             pending._wechatpay_send()
+            if tx.wechatpay_ps_state == "open":
+                return pending  # WeChat refused the final share: the next run shares again, nothing released
         due, shared = tx._wechatpay_ps_due(), tx._wechatpay_ps_shared()
         excess = {r: shared[r] - due.get(r, 0) for r in shared if shared[r] > due.get(r, 0)}
         if excess and not pending:
             pending |= self._wechatpay_create_returns(tx, excess)  # a refund booked after it was sent
+        # a refund made on WeChat's platform: what the merchant's balance gave, once the returns are done
+        pending |= tx._wechatpay_ps_claw_back_external()
         allocations = tx._wechatpay_ps_allocations(unmarked=True)
         if not allocations:
             return pending
@@ -297,6 +344,8 @@ class CitySettlementPayout(models.Model):
         self.allocation_ids.invalidate_recordset(["payout_id"])
         if self.wechatpay_unfreeze:
             self.transaction_id.wechatpay_ps_state = "open"
+            # the release it would have made is not corrected any more: the next final share counts the fee
+            self.sudo().wechatpay_fee_adjustment_ids._undo_release_correction()
 
     def _wechatpay_done(self):
         self.ensure_one()
@@ -329,9 +378,17 @@ class CitySettlementPayout(models.Model):
         kind = "return" if self.wechatpay_kind == "return" else "share"
         lines = [ps_bill.PsLine(self.reference, r, fen, kind) for r, fen in self._wechatpay_receivers().items()]
         released = to_fen(self.wechatpay_amount_released) + to_fen(self.wechatpay_amount_ahead)
-        if self.wechatpay_kind == "share" and self.wechatpay_unfreeze:
+        released += self._wechatpay_released_correction_fen()
+        # An unfreeze with no receiver and nothing to release was never sent (see _wechatpay_create_share).
+        if self.wechatpay_kind == "share" and self.wechatpay_unfreeze and (released or self._wechatpay_receivers()):
             lines.append(ps_bill.PsLine(self.reference, self.transaction_id.wechatpay_sub_mchid, released, "unfreeze"))
         return lines
+
+    def _wechatpay_released_correction_fen(self):
+        """What WeChat Pay released to the merchant more than this final share recorded (fen):
+        the channel-fee adjustments to WeChat's bill booked after it (the merchant bears them)."""
+        self.ensure_one()
+        return sum(to_fen(a.amount_released) for a in self.sudo().wechatpay_fee_adjustment_ids)
 
     # ------------------------------------------------------------
     # BUSINESS: books

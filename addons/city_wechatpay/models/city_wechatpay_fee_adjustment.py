@@ -9,9 +9,14 @@ than WeChat took. The reconciliation compares, per transaction, the fees of all 
 lines with the fee the suite booked and will book (the split of what is still in escrow), and
 books the difference on ``CITY.CHFEE``, in the transaction's company:
 
-- service-provider mode: the payouts book the split's fee as taken by WeChat out of the held
-  funds (Dr ``CITY.CHFEE`` / Cr ``CITY.WXHELD``); the difference is booked the same way, so the
-  fee on ``CITY.CHFEE`` and the held funds equal what WeChat took;
+- service-provider mode (a payment frozen for profit sharing): WeChat takes its real fee out of
+  the merchant's frozen funds and ``unfreeze_unsplit`` releases what is left, so the merchant
+  bears WeChat's rounding: the difference is booked on the merchant's payable against the held
+  funds (Dr merchant payable / Cr ``CITY.WXHELD`` when WeChat charged more), the final share
+  counts it as taken (``_wechatpay_ps_frozen_fen``) so that it releases what WeChat released,
+  and the merchant's statement shows it. Booked after the final share, the adjustment also
+  corrects the release that share recorded (``amount_released``, ``payout_id``: zero on the
+  balances, the released figure shown becomes WeChat's);
 - direct mode: the money lands gross on the payment's outstanding account and the split credits
   ``CITY.CHFEE`` with the channel's part of each delivery (what the channel keeps from the
   receipts); the difference moves that part to WeChat's figure against the operator's fee income
@@ -49,6 +54,35 @@ class CityWechatpayFeeAdjustment(models.Model):
         string="Adjustment", readonly=True, help="Booked now: positive when WeChat Pay charged more than the split."
     )
     move_id = fields.Many2one("account.move", string="Journal Entry", readonly=True, ondelete="restrict")
+    merchant_id = fields.Many2one(
+        "res.partner",
+        readonly=True,
+        index="btree_not_null",
+        ondelete="restrict",
+        help="Service-provider mode: the merchant whose frozen funds paid WeChat's fee (it bears the difference).",
+    )
+    payout_id = fields.Many2one(
+        "city.settlement.payout",
+        string="Release Corrected",
+        readonly=True,
+        index="btree_not_null",
+        ondelete="restrict",
+        help="Booked after the final share: the share whose release to the merchant it corrects.",
+    )
+    amount_released = fields.Monetary(
+        string="Release Correction",
+        readonly=True,
+        help="Booked after the final share: what WeChat Pay released to the merchant more than that share "
+        "recorded (the adjustment with the opposite sign).",
+    )
+    settlement_id = fields.Many2one(
+        "city.settlement",
+        string="Statement",
+        readonly=True,
+        index="btree_not_null",
+        ondelete="set null",
+        help="The merchant statement that shows it.",
+    )
 
     # ------------------------------------------------------------
     # BUSINESS
@@ -113,9 +147,14 @@ class CityWechatpayFeeAdjustment(models.Model):
     def _book(self, tx, bill_fen, suite_fen, delta, reconciliation):
         company = tx.company_id
         accounts = company._city_get_accounts()
-        clearing, partner, sign = tx._wechatpay_fee_clearing()
-        fee_account = accounts["city_channel_fee_account_id"]
         label = _("Channel fee of %(ref)s on WeChat Pay's bill", ref=tx.reference)
+        vals = {}
+        if tx.wechatpay_profit_sharing:
+            lines, vals = self._merchant_lines(tx, delta, label)
+        else:
+            clearing, partner, sign = tx._wechatpay_fee_clearing()
+            fee_account = accounts["city_channel_fee_account_id"]
+            lines = [(fee_account, partner, sign * delta, label), (clearing, partner, -sign * delta, label)]
         move = (
             self.env["account.move"]
             .sudo()
@@ -133,12 +172,12 @@ class CityWechatpayFeeAdjustment(models.Model):
                                 "account_id": account.id,
                                 "partner_id": partner.id or False,
                                 "city_merchant_id": tx._wechatpay_ps_merchant().id or False,
-                                "name": label,
+                                "name": name,
                                 "debit": float(from_fen(max(fen, 0))),
                                 "credit": float(from_fen(max(-fen, 0))),
                             }
                         )
-                        for account, fen in ((fee_account, sign * delta), (clearing, -sign * delta))
+                        for account, partner, fen, name in lines
                     ],
                 }
             )
@@ -153,8 +192,70 @@ class CityWechatpayFeeAdjustment(models.Model):
                 "suite_fee": float(from_fen(suite_fen)),
                 "amount": float(from_fen(delta)),
                 "move_id": move.id,
+                **vals,
             }
         )
+
+    def _undo_release_correction(self):
+        """The final share these adjustments corrected failed (WeChat refused it): book the
+        release correction back and unlink it, so that the next final share, which counts the
+        adjustments in what WeChat took (``_wechatpay_ps_frozen_fen``), releases the exact rest."""
+        for adjustment in self.filtered("payout_id"):
+            tx, fen = adjustment.transaction_id, to_fen(adjustment.amount_released)
+            accounts = adjustment.company_id._city_get_accounts()
+            merchant = adjustment.merchant_id
+            label = _("Release of %(ref)s not made: correction cancelled", ref=tx.reference)
+            lines = [
+                (accounts["city_merchant_payable_account_id"], -fen),
+                (accounts["city_wechatpay_held_account_id"], fen),
+            ]
+            move = (
+                self.env["account.move"]
+                .sudo()
+                .with_company(adjustment.company_id)
+                .create(
+                    {
+                        "move_type": "entry",
+                        "journal_id": accounts["city_settlement_journal_id"].id,
+                        "company_id": adjustment.company_id.id,
+                        "date": local_today(),
+                        "ref": label,
+                        "line_ids": [
+                            Command.create(
+                                {
+                                    "account_id": account.id,
+                                    "partner_id": merchant.id,
+                                    "city_merchant_id": merchant.id,
+                                    "name": label,
+                                    "debit": float(from_fen(max(amount, 0))),
+                                    "credit": float(from_fen(max(-amount, 0))),
+                                }
+                            )
+                            for account, amount in lines
+                        ],
+                    }
+                )
+            )
+            move.action_post()
+            adjustment.sudo().write({"payout_id": False, "amount_released": 0.0})
+
+    @api.model
+    def _merchant_lines(self, tx, delta, label):
+        """Service-provider mode: ``([(account, partner, signed fen, label)], vals)`` of a fee
+        difference of ``tx``: the merchant bears it (its payable against the held funds); once
+        the final share has released the rest, WeChat released ``-delta`` more than that share
+        recorded: the release is corrected too (zero on the balances, shown on the merchant's side)."""
+        accounts = tx.company_id._city_get_accounts()
+        merchant = tx._wechatpay_ps_merchant()
+        payable, held = accounts["city_merchant_payable_account_id"], accounts["city_wechatpay_held_account_id"]
+        lines = [(payable, merchant, delta, label), (held, merchant, -delta, label)]
+        vals = {"merchant_id": merchant.id}
+        final = tx._wechatpay_ps_final_payout()
+        if final:
+            released = _("Release of %(ref)s corrected to WeChat Pay's", ref=tx.reference)
+            lines += [(payable, merchant, -delta, released), (held, merchant, delta, released)]
+            vals.update(payout_id=final.id, amount_released=float(from_fen(-delta)))
+        return lines, vals
 
 
 class PaymentTransaction(models.Model):
@@ -171,7 +272,8 @@ class PaymentTransaction(models.Model):
         """``(account, partner, sign)`` a fee difference of this payment books against, and the
         sign of its debit on ``CITY.CHFEE`` when WeChat charged more: the merchant's held funds in
         service-provider mode (+1: more fee taken from them), else the operator's fee income (-1:
-        the channel's part, a credit, grows)."""
+        the channel's part, a credit, grows). A payment frozen for profit sharing books on the
+        merchant's side instead (``city.wechatpay.fee.adjustment._merchant_lines``)."""
         self.ensure_one()
         accounts = self.company_id._city_get_accounts()
         if self.wechatpay_sub_mchid:

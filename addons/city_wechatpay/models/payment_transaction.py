@@ -315,6 +315,8 @@ class PaymentTransaction(models.Model):
             provider_reference=data["refund_id"],
             wechatpay_out_refund_no=data["out_refund_no"],
             wechatpay_sub_mchid=payment.wechatpay_sub_mchid,
+            # profit sharing: booked once done, excess shares returned after the fact (see profit sharing)
+            wechatpay_ps_external="to_book" if payment.wechatpay_profit_sharing else False,
         )
 
     @api.model

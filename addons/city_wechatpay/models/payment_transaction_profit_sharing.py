@@ -64,6 +64,16 @@ class PaymentTransaction(models.Model):
         copy=False,
         help="A refund after profit sharing: the part WeChat Pay takes from the merchant's balance.",
     )
+    wechatpay_ps_external = fields.Selection(
+        [("to_book", "To Book"), ("returning", "Shares to Return First"), ("done", "Booked")],
+        string="Refund Made on WeChat Pay",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="A refund of a shared payment made on WeChat Pay's merchant platform (not from Odoo): WeChat took "
+        "it from the frozen funds, then from the merchant's balance; the receivers' excess shares are returned "
+        "(回退) by the next profit-sharing run, then what the merchant's balance gave is recorded (clawback).",
+    )
 
     # ------------------------------------------------------------
     # BUSINESS: prepay to the merchant's sub-account
@@ -189,9 +199,33 @@ class PaymentTransaction(models.Model):
                 shared[receiver] += sign * fen
         return shared
 
+    def _wechatpay_ps_final_payout(self):
+        """The live share that unfroze the rest to the merchant (or nothing)."""
+        return self._wechatpay_ps_live_payouts().filtered(
+            lambda p: p.wechatpay_kind == "share" and p.wechatpay_unfreeze
+        )[:1]
+
+    def _wechatpay_ps_fee_adjustments(self):
+        """The channel-fee adjustments to WeChat's bill booked on the merchant's side of this
+        payment (``city.wechatpay.fee.adjustment``, service-provider mode)."""
+        self.ensure_one()
+        return (
+            self.env["city.wechatpay.fee.adjustment"]
+            .sudo()
+            .search([("transaction_id", "=", self.id), ("merchant_id", "!=", False)], order="id")
+        )
+
+    def _wechatpay_ps_adjusted_release_fen(self):
+        """What WeChat Pay released to the merchant more than the live final share recorded
+        (fen): the release corrections of fee adjustments booked after it."""
+        self.ensure_one()
+        live = self._wechatpay_ps_live_payouts()
+        return sum(to_fen(a.amount_released) for a in self._wechatpay_ps_fee_adjustments() if a.payout_id in live)
+
     def _wechatpay_ps_frozen_fen(self):
         """What WeChat Pay still holds frozen for this transaction (fen): the channel fee
-        booked by the shares is gone (WeChat took it)."""
+        booked by the shares is gone (WeChat took it), and so is the difference to WeChat's
+        bill booked by a fee adjustment (the merchant bears it)."""
         self.ensure_one()
         payouts = self._wechatpay_ps_live_payouts()
         refunds = self.child_transaction_ids.filtered(
@@ -204,12 +238,15 @@ class PaymentTransaction(models.Model):
             for p in payouts
             if p.wechatpay_kind == "share"
         )
-        return to_fen(self.amount) - from_frozen - shared - released
+        adjusted = sum(to_fen(a.amount) for a in self._wechatpay_ps_fee_adjustments())
+        return (
+            to_fen(self.amount) - from_frozen - shared - released - adjusted - self._wechatpay_ps_adjusted_release_fen()
+        )
 
     def _wechatpay_ps_balance_fen(self):
         """What the merchant's balance got from this transaction and still has (fen)."""
         payouts = self._wechatpay_ps_live_payouts()
-        released = sum(
+        released = self._wechatpay_ps_adjusted_release_fen() + sum(
             to_fen(p.wechatpay_amount_released) + to_fen(p.wechatpay_amount_ahead)
             for p in payouts
             if p.wechatpay_kind == "share"
@@ -272,6 +309,7 @@ class PaymentTransaction(models.Model):
         due, shared = self._wechatpay_ps_due(), self._wechatpay_ps_shared()
         excess = {r: shared[r] - due.get(r, 0) for r in shared if shared[r] > due.get(r, 0)}
         created = Payout._wechatpay_create_returns(self, excess) if excess else Payout
+        created |= self._wechatpay_ps_claw_back_external()
         owed = {r: fen - shared.get(r, 0) for r, fen in due.items() if fen > shared.get(r, 0)}
         if not final and (not owed or self.wechatpay_ps_requests >= const.PS_MAX_REQUESTS - 1):
             return created
@@ -341,11 +379,65 @@ class PaymentTransaction(models.Model):
         refund.wechatpay_ps_from_balance = from_balance / 100
 
     def _wechatpay_ps_after_refund(self):
-        """A done refund of a shared payment: what the merchant gave back from its balance."""
+        """A done refund of a shared payment: what the merchant gave back from its balance.
+
+        A refund made on WeChat Pay's platform is booked here first
+        (``_wechatpay_ps_book_external_refund``); its clawback waits for the returns of the
+        receivers' excess shares (``_wechatpay_ps_claw_back_external``, next run)."""
         self.ensure_one()
         payment = self.source_transaction_id
-        if payment.wechatpay_profit_sharing and self.wechatpay_ps_from_balance:
+        if not payment.wechatpay_profit_sharing:
+            return
+        if self.wechatpay_ps_external == "to_book":
+            payment._wechatpay_ps_book_external_refund(self)
+        if self.wechatpay_ps_from_balance and self.wechatpay_ps_external != "returning":
             self.env["city.settlement.payout"].sudo()._wechatpay_create_clawback(payment, self)
+
+    def _wechatpay_ps_book_external_refund(self, refund):
+        """A refund of this payment made on WeChat Pay's merchant platform, done and booked on
+        the escrow (``_wechatpay_book_refund``): WeChat took it from what was still frozen, the
+        rest from the merchant's balance (``wechatpay_ps_from_balance``), without returning
+        (回退) the receivers' shares first, as the suite's own refund does. The next
+        profit-sharing run returns what they were shared too much, then records the
+        clawback (``_wechatpay_ps_claw_back_external``)."""
+        self.ensure_one()
+        self._wechatpay_ps_lock(wait=True)
+        refund.invalidate_recordset(["wechatpay_ps_external", "wechatpay_ps_from_balance"])
+        if refund.wechatpay_ps_external != "to_book":
+            return
+        state = "done"
+        if self._wechatpay_ps_live_payouts():
+            refund_fen = to_fen(-refund.amount)
+            # counted as taken from the frozen funds until its part from the balance is set
+            frozen = self._wechatpay_ps_frozen_fen() + refund_fen - to_fen(refund.wechatpay_ps_from_balance)
+            from_balance = max(0, refund_fen - max(0, frozen))
+            refund.wechatpay_ps_from_balance = from_balance / 100
+            if from_balance:
+                state = "returning"
+        refund.wechatpay_ps_external = state
+
+    def _wechatpay_ps_claw_back_external(self):
+        """Refunds made on WeChat Pay's platform that took from the merchant's balance: once the
+        receivers' excess shares are returned (nothing pending, nothing shared above what is
+        owed), record what the merchant's balance gave (clawback), as for the suite's refunds.
+
+        :return: the clawbacks created
+        """
+        self.ensure_one()
+        Payout = self.env["city.settlement.payout"].sudo()
+        refunds = self.child_transaction_ids.filtered(
+            lambda t: t.operation == "refund" and t.state == "done" and t.wechatpay_ps_external == "returning"
+        )
+        if not refunds or self._wechatpay_ps_live_payouts().filtered(lambda p: p.state == "pending"):
+            return Payout
+        due, shared = self._wechatpay_ps_due(), self._wechatpay_ps_shared()
+        if any(fen > due.get(receiver, 0) for receiver, fen in shared.items()):
+            return Payout  # a return failed or was refused: the next run returns it first
+        created = Payout
+        for refund in refunds.sorted("id"):
+            created |= Payout._wechatpay_create_clawback(self, refund)
+            refund.wechatpay_ps_external = "done"
+        return created
 
     def _post_process(self):
         """Override: a done refund of a shared payment records what the merchant gave back."""
@@ -376,6 +468,7 @@ class PaymentTransaction(models.Model):
         domain.append(("last_state_change", "<=", now - timedelta(seconds=const.PS_DELAY)))
         self.env["city.settlement.allocation"].flush_model()
         self.env["city.settlement.payout"].flush_model()
+        self.flush_model(["wechatpay_ps_external", "state", "source_transaction_id"])
         self.env.cr.execute(
             SQL(
                 """SELECT DISTINCT tx.id FROM payment_transaction tx
@@ -384,7 +477,10 @@ class PaymentTransaction(models.Model):
                     WHERE tx.wechatpay_profit_sharing AND a.payout_id IS NULL AND a.movement IN %s
                    UNION
                    SELECT transaction_id FROM city_settlement_payout WHERE state = 'pending'
-                     AND transaction_id IS NOT NULL""",
+                     AND transaction_id IS NOT NULL
+                   UNION
+                   SELECT source_transaction_id FROM payment_transaction
+                    WHERE wechatpay_ps_external = 'returning' AND state = 'done'""",
                 SHARED_MOVEMENTS,
             )
         )

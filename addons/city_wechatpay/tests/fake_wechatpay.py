@@ -12,7 +12,7 @@ Endpoints: JSAPI prepay (direct and partner), query and close (direct and partne
 refunds (idempotent per ``out_refund_no``), trade and fund-flow bills with their
 SHA1 and an unsigned download; profit sharing (receivers added with the name
 decrypted by the WeChat key, orders idempotent per ``out_order_no`` within the 30 %
-cap and 50 requests, unfreeze, returns per ``out_return_no``, the profit-sharing
+cap and 50 requests, unfreeze (refused when nothing is left frozen), returns per ``out_return_no``, the profit-sharing
 bill). A payment with ``settle_info.profit_sharing`` is frozen: a refund takes the
 frozen funds first, then the sub-merchant's balance (released and returned money),
 and is refused when they do not cover it. With ``fee_ratio`` WeChat's fee is taken
@@ -550,6 +550,9 @@ class FakeWechatPay:
             return 400, {"code": "INVALID_REQUEST", "message": "分账金额超出最大分账比例"}
         if amount > account["frozen"]:
             return 400, {"code": "NOT_ENOUGH", "message": "分账金额不足"}
+        if unfreeze_only and account["frozen"] <= 0:
+            # WeChat Pay unfreezes a positive remainder only
+            return 400, {"code": "INVALID_REQUEST", "message": "订单剩余待分金额为0，无需解冻"}
         account["requests"] += 1
         account["frozen"] -= amount
         account["shared"] += amount
