@@ -155,34 +155,7 @@ class CityWechatpayFeeAdjustment(models.Model):
             clearing, partner, sign = tx._wechatpay_fee_clearing()
             fee_account = accounts["city_channel_fee_account_id"]
             lines = [(fee_account, partner, sign * delta, label), (clearing, partner, -sign * delta, label)]
-        move = (
-            self.env["account.move"]
-            .sudo()
-            .with_company(company)
-            .create(
-                {
-                    "move_type": "entry",
-                    "journal_id": accounts["city_settlement_journal_id"].id,
-                    "company_id": company.id,
-                    "date": local_today(),
-                    "ref": label,
-                    "line_ids": [
-                        Command.create(
-                            {
-                                "account_id": account.id,
-                                "partner_id": partner.id or False,
-                                "city_merchant_id": tx._wechatpay_ps_merchant().id or False,
-                                "name": name,
-                                "debit": float(from_fen(max(fen, 0))),
-                                "credit": float(from_fen(max(-fen, 0))),
-                            }
-                        )
-                        for account, partner, fen, name in lines
-                    ],
-                }
-            )
-        )
-        move.action_post()
+        move = self._post_entry(company, label, lines, tx._wechatpay_ps_merchant())
         return self.sudo().create(
             {
                 "transaction_id": tx.id,
@@ -196,6 +169,40 @@ class CityWechatpayFeeAdjustment(models.Model):
             }
         )
 
+    @api.model
+    def _post_entry(self, company, ref, lines, merchant):
+        """Post ``lines`` (``[(account, partner, signed fen, label)]``, debit > 0) as one entry of
+        ``company``'s settlement journal, the lines marked with ``merchant``."""
+        move = (
+            self.env["account.move"]
+            .sudo()
+            .with_company(company)
+            .create(
+                {
+                    "move_type": "entry",
+                    "journal_id": company._city_get_accounts()["city_settlement_journal_id"].id,
+                    "company_id": company.id,
+                    "date": local_today(),
+                    "ref": ref,
+                    "line_ids": [
+                        Command.create(
+                            {
+                                "account_id": account.id,
+                                "partner_id": partner.id or False,
+                                "city_merchant_id": merchant.id or False,
+                                "name": name,
+                                "debit": float(from_fen(max(fen, 0))),
+                                "credit": float(from_fen(max(-fen, 0))),
+                            }
+                        )
+                        for account, partner, fen, name in lines
+                    ],
+                }
+            )
+        )
+        move.action_post()
+        return move
+
     def _undo_release_correction(self):
         """The final share these adjustments corrected failed (WeChat refused it): book the
         release correction back and unlink it, so that the next final share, which counts the
@@ -206,37 +213,10 @@ class CityWechatpayFeeAdjustment(models.Model):
             merchant = adjustment.merchant_id
             label = _("Release of %(ref)s not made: correction cancelled", ref=tx.reference)
             lines = [
-                (accounts["city_merchant_payable_account_id"], -fen),
-                (accounts["city_wechatpay_held_account_id"], fen),
+                (accounts["city_merchant_payable_account_id"], merchant, -fen, label),
+                (accounts["city_wechatpay_held_account_id"], merchant, fen, label),
             ]
-            move = (
-                self.env["account.move"]
-                .sudo()
-                .with_company(adjustment.company_id)
-                .create(
-                    {
-                        "move_type": "entry",
-                        "journal_id": accounts["city_settlement_journal_id"].id,
-                        "company_id": adjustment.company_id.id,
-                        "date": local_today(),
-                        "ref": label,
-                        "line_ids": [
-                            Command.create(
-                                {
-                                    "account_id": account.id,
-                                    "partner_id": merchant.id,
-                                    "city_merchant_id": merchant.id,
-                                    "name": label,
-                                    "debit": float(from_fen(max(amount, 0))),
-                                    "credit": float(from_fen(max(-amount, 0))),
-                                }
-                            )
-                            for account, amount in lines
-                        ],
-                    }
-                )
-            )
-            move.action_post()
+            self._post_entry(adjustment.company_id, label, lines, merchant)
             adjustment.sudo().write({"payout_id": False, "amount_released": 0.0})
 
     @api.model
