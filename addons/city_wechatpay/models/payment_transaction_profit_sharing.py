@@ -252,8 +252,10 @@ class PaymentTransaction(models.Model):
             if p.wechatpay_kind == "share"
         )
         returned = sum(to_fen(p.amount) for p in payouts if p.wechatpay_kind == "return")
+        # WeChat Pay gives a refunded part's channel fee back: the balance paid that much less
+        fee_back = -sum(to_fen(p.wechatpay_amount_fee) for p in payouts if p.wechatpay_kind == "clawback")
         refunds = self.child_transaction_ids.filtered(lambda t: t.operation == "refund" and t.state == "done")
-        return released + returned - sum(to_fen(r.wechatpay_ps_from_balance) for r in refunds)
+        return released + returned + fee_back - sum(to_fen(r.wechatpay_ps_from_balance) for r in refunds)
 
     # ------------------------------------------------------------
     # BUSINESS: sharing

@@ -270,6 +270,7 @@ class TestProfitSharing(WechatpayCommon):
         clawback = tx.wechatpay_ps_payout_ids.filtered(lambda p: p.wechatpay_kind == "clawback")
         self.assertEqual((clawback.amount, clawback.wechatpay_amount_fee), (44.7, -0.3))
         self.assertEqual(self.fake.orders[tx.reference]["ps"]["balance"], 4470, "the delivered ticket's 44.70")
+        self.assertEqual(tx._wechatpay_ps_balance_fen(), 4470, "the suite's figure of the merchant's balance")
         self.assertEqual(
             self._balances(),
             {"held": 0.0, "ahead": 0.0, "payable": 0.0, "fee": 5.0, "escrow": 0.0, "operator": -5.0},
@@ -557,6 +558,7 @@ class TestProfitSharing(WechatpayCommon):
         )
         self.assertEqual(refund.wechatpay_ps_external, "done")
         self.assertEqual(self.fake.orders[tx.reference]["ps"]["balance"], 4470, "the delivered ticket's 44.70")
+        self.assertEqual(tx._wechatpay_ps_balance_fen(), 4470, "the suite's figure of the merchant's balance")
         self.assertEqual(
             self._all_balances(),
             {
@@ -600,6 +602,7 @@ class TestProfitSharing(WechatpayCommon):
             (clawback.amount, clawback.wechatpay_amount_ahead, clawback.wechatpay_amount_fee), (44.7, -44.7, -0.3)
         )
         self.assertEqual(self.fake.orders[tx.reference]["ps"]["balance"], 4470, "the delivered ticket's 44.70")
+        self.assertEqual(tx._wechatpay_ps_balance_fen(), 4470, "the suite's figure of the merchant's balance")
         self.assertEqual(
             self._all_balances(),
             {"held": 0.0, "ahead": 0.0, "payable": 0.0, "fee": 5.0, "escrow": 0.0, "operator": -5.0, "chfee": 0.0},
@@ -648,6 +651,7 @@ class TestProfitSharing(WechatpayCommon):
             "the merchant's balance gave back 44.70 released ahead; WeChat Pay gave the fee back",
         )
         self.assertEqual(self.fake.orders[tx.reference]["ps"]["balance"], 4470, "the delivered ticket's 44.70")
+        self.assertEqual(tx._wechatpay_ps_balance_fen(), 4470, "the suite's figure of the merchant's balance")
         self.assertEqual(
             self._balances(),
             {"held": 0.0, "ahead": 0.0, "payable": 0.0, "fee": 5.0, "escrow": 0.0, "operator": -5.0},
