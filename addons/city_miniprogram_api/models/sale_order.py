@@ -46,13 +46,11 @@ class SaleOrder(models.Model):
                     raise MpError("not_found", _("No such time slot."), status=404)
             templates |= template_sudo
             lines.append(
-                Command.create(
-                    {
-                        "product_id": template_sudo.product_variant_id.id,
-                        "product_uom_qty": item["quantity"],
-                        "city_slot_id": slot.id or False,
-                    }
-                )
+                {
+                    "product_id": template_sudo.product_variant_id.id,
+                    "product_uom_qty": item["quantity"],
+                    "city_slot_id": slot.id or False,
+                }
             )
         companies = templates.company_id
         if len(companies) > 1 or (companies and len(templates.filtered(lambda t: not t.company_id)) > 0):
@@ -88,14 +86,39 @@ class SaleOrder(models.Model):
                     "partner_shipping_id": member.id,
                     # the member's own order: the mini-program's sales channel, no salesperson to look up
                     "user_id": False,
-                    "team_id": self.env.ref("city_miniprogram_api.crm_team_miniprogram").id,
+                    "team_id": self.env["ir.model.data"]._xmlid_to_res_id("city_miniprogram_api.crm_team_miniprogram"),
                     "company_id": company.id,
-                    "order_line": lines,
+                    "order_line": [
+                        Command.create(dict(vals, analytic_distribution=distribution))
+                        for vals in lines
+                        for distribution in [self._city_mp_analytic_distribution(vals["product_id"], member, company)]
+                    ],
                 }
             )
         )
         order_sudo.action_confirm()
         return order_sudo.with_context(tracking_disable=False, city_miniprogram_api_order=False)
+
+    @api.model
+    def _city_mp_analytic_distribution(self, product_id, member, company):
+        """The analytic distribution of a new line of ``member``'s order for ``product_id``, as
+        sale's ``_compute_analytic_distribution`` finds it (the distribution models matching the
+        product, its category, the member, their tags and the company). Given in the line's values:
+        Odoo computes this field (not precomputed) once for the line's amounts while creating it,
+        and once more on the created line."""
+        product = self.env["product.product"].sudo().browse(product_id)
+        # sudo: as sale's compute, which runs on the order created in sudo
+        models_sudo = self.env["account.analytic.distribution.model"].sudo()
+        distribution = models_sudo._get_distribution(
+            {
+                "product_id": product.id,
+                "product_categ_id": product.categ_id.id,
+                "partner_id": member.id,
+                "partner_category_id": member.sudo().category_id.ids,
+                "company_id": company.id,
+            }
+        )
+        return distribution or False
 
     def _message_subscribe(self, partner_ids=None, subtype_ids=None, customer_ids=None):
         # The member does not follow their mini-program order: they hear from the mini-program
