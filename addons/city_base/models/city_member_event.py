@@ -35,6 +35,19 @@ EVENT_FIELDS = frozenset(
 )
 
 
+# The columns of an event that the mini-program's batches fill, besides its time and client id.
+CLIENT_EVENT_COLUMNS = (
+    "partner_id",
+    "event_type",
+    "merchant_id",
+    "product_id",
+    "search_term",
+    "latitude",
+    "longitude",
+    "company_id",
+)
+
+
 class CityMemberEvent(models.Model):
     """One behaviour event of a member in the mini-program (append-only).
 
@@ -145,9 +158,11 @@ class CityMemberEvent(models.Model):
 
     @api.model
     def _city_log_client_events(self, vals_list):
-        """Record a batch the mini-program sent, each event once per ``client_event_id``:
-        one ``INSERT … ON CONFLICT DO NOTHING`` (a batch sent again adds nothing), and the
-        members' last activity (``res.partner.city_last_activity``) moved forward.
+        """Record a batch the mini-program sent, each event once per ``client_event_id``, and
+        move the members' last activity (``res.partner.city_last_activity``) forward: one
+        statement (an ``INSERT … SELECT FROM unnest(…) ON CONFLICT DO NOTHING`` of the batch's
+        columns as arrays, then the update of the members whose events were recorded), so a
+        batch sent again adds nothing and touches no member.
 
         :param vals_list: as :meth:`_city_log_events`, each with ``client_event_id`` and ``occurred_at``
         :return: the number of events recorded (those not already recorded)
@@ -155,36 +170,38 @@ class CityMemberEvent(models.Model):
         clean = self._city_clean_events(vals_list, allowed=EVENT_FIELDS | {"client_event_id"})
         if not clean:
             return 0
-        columns = ("partner_id", "event_type", "merchant_id", "product_id", "search_term", "latitude", "longitude")
         now = fields.Datetime.now()
-        rows = SQL(", ").join(
-            SQL(
-                "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                *(vals.get(column) or None for column in columns),
-                vals.get("occurred_at") or now,
-                vals["company_id"],
-                str(vals["client_event_id"]),
-                self.env.uid,
-                now,
-                self.env.uid,
-                now,
-            )
-            for vals in clean
-        )
+        columns = {name: [vals.get(name) or None for vals in clean] for name in CLIENT_EVENT_COLUMNS}
+        columns["occurred_at"] = [vals.get("occurred_at") or now for vals in clean]
+        columns["client_event_id"] = [str(vals["client_event_id"]) for vals in clean]
+        partners = self.env["res.partner"]
+        partners.flush_model(["city_last_activity"])
         self.env.cr.execute(
             SQL(
-                """INSERT INTO city_member_event (partner_id, event_type, merchant_id, product_id, search_term,
-                          latitude, longitude, occurred_at, company_id, client_event_id,
-                          create_uid, create_date, write_uid, write_date)
-                   VALUES %s
-                   ON CONFLICT (partner_id, client_event_id) WHERE client_event_id IS NOT NULL DO NOTHING
-                   RETURNING partner_id, occurred_at""",
-                rows,
+                """WITH recorded AS (
+                       INSERT INTO city_member_event (partner_id, event_type, merchant_id, product_id, search_term,
+                              latitude, longitude, occurred_at, company_id, client_event_id,
+                              create_uid, create_date, write_uid, write_date)
+                       SELECT e.*, %(uid)s, %(now)s, %(uid)s, %(now)s
+                         FROM unnest(%(partner_id)s::int[], %(event_type)s::varchar[], %(merchant_id)s::int[],
+                                     %(product_id)s::int[], %(search_term)s::varchar[], %(latitude)s::numeric[],
+                                     %(longitude)s::numeric[], %(occurred_at)s::timestamp[], %(company_id)s::int[],
+                                     %(client_event_id)s::varchar[]) AS e
+                       ON CONFLICT (partner_id, client_event_id) WHERE client_event_id IS NOT NULL DO NOTHING
+                       RETURNING partner_id, occurred_at
+                   ), latest AS (
+                       SELECT partner_id, max(occurred_at) AS at, count(*) AS recorded FROM recorded GROUP BY partner_id
+                   ), touched AS (
+                       UPDATE res_partner p SET city_last_activity = latest.at FROM latest
+                        WHERE p.id = latest.partner_id
+                          AND (p.city_last_activity IS NULL OR p.city_last_activity < latest.at)
+                   )
+                   SELECT COALESCE(sum(recorded), 0)::int FROM latest""",
+                uid=self.env.uid,
+                now=now,
+                **columns,
             )
         )
-        recorded = self.env.cr.fetchall()
-        last = {}
-        for partner_id, occurred_at in recorded:
-            last[partner_id] = max(occurred_at, last.get(partner_id, occurred_at))
-        self.env["res.partner"]._city_touch_activity(last)
-        return len(recorded)
+        recorded = self.env.cr.fetchone()[0]
+        partners.browse(set(columns["partner_id"])).invalidate_recordset(["city_last_activity"])
+        return recorded

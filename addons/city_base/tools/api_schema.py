@@ -133,10 +133,24 @@ def parse_body(model, data):
         raise validation_error(model, exc.errors(include_url=False)[0]) from None
 
 
+# TypeAdapter per annotation (building one costs more than validating a header with it): the
+# annotations are module constants (``IdempotencyKey``), keyed by identity, kept with their adapter.
+_ADAPTERS = {}
+
+
+def _adapter(annotation):
+    cached = _ADAPTERS.get(id(annotation))
+    if cached is None or cached[0] is not annotation:
+        if len(_ADAPTERS) > 256:  # annotations built on the fly: never more than a few hundred kept
+            _ADAPTERS.clear()
+        cached = _ADAPTERS[id(annotation)] = (annotation, TypeAdapter(annotation))
+    return cached[1]
+
+
 def parse_value(annotation, value, path, model=None):
     """``value`` (e.g. a header) validated against ``annotation``, or :class:`ApiError` for ``path``."""
     try:
-        return TypeAdapter(annotation).validate_python(value, strict=True)
+        return _adapter(annotation).validate_python(value, strict=True)
     except ValidationError as exc:
         error = dict(exc.errors(include_url=False)[0], loc=(path,))
         raise validation_error(model or RequestModel, error) from None

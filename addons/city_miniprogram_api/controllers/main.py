@@ -58,8 +58,9 @@ def _set_env():
     record the API reaches is chosen for the authenticated member in the methods it calls."""
     accept = request.httprequest.headers.get("Accept-Language", "")
     lang = "en_US" if accept.strip().lower().startswith("en") else "zh_CN"
-    public_user = request.env.ref("base.public_user")
-    request.update_env(user=public_user.id, context=dict(request.env.context, lang=lang))
+    # the id from ir.model.data's cache: the public user is never deleted (no exists() query per request)
+    public_user_id = request.env["ir.model.data"]._xmlid_to_res_id("base.public_user")
+    request.update_env(user=public_user_id, context=dict(request.env.context, lang=lang))
 
 
 def endpoint(rate_limit=None, per="ip"):
@@ -111,12 +112,23 @@ def route(path, methods, write=False):
 
 
 def _member():
-    """The member of the ``Authorization: Bearer`` access token, and its session (or 401)."""
+    """The member of the ``Authorization: Bearer`` access token, and its session (or 401).
+
+    Checked once per transaction: a rate-limited handler names its member for the limit
+    and again in its body; both get the first answer. A re-run of the request (after a
+    serialization failure) has a new cursor, and checks the token again.
+    """
+    env = request.env
+    checked = getattr(request, "_city_mp_member", None)
+    if checked and checked[0] is env.cr:
+        return env["res.partner"].browse(checked[1]), env["city.mp.session"].browse(checked[2])
     header = request.httprequest.headers.get("Authorization", "")
     scheme, _sep, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise MpError("unauthorized", request.env._("Log in and send your access token."), status=401)
-    return request.env["city.mp.session"]._authenticate(token.strip())
+        raise MpError("unauthorized", env._("Log in and send your access token."), status=401)
+    member, session = env["city.mp.session"]._authenticate(token.strip())
+    request._city_mp_member = (env.cr, member.id, session.id)
+    return member, session
 
 
 def _id(value):

@@ -46,13 +46,11 @@ class SaleOrder(models.Model):
                     raise MpError("not_found", _("No such time slot."), status=404)
             templates |= template_sudo
             lines.append(
-                Command.create(
-                    {
-                        "product_id": template_sudo.product_variant_id.id,
-                        "product_uom_qty": item["quantity"],
-                        "city_slot_id": slot.id or False,
-                    }
-                )
+                {
+                    "product_id": template_sudo.product_variant_id.id,
+                    "product_uom_qty": item["quantity"],
+                    "city_slot_id": slot.id or False,
+                }
             )
         companies = templates.company_id
         if len(companies) > 1 or (companies and len(templates.filtered(lambda t: not t.company_id)) > 0):
@@ -88,14 +86,39 @@ class SaleOrder(models.Model):
                     "partner_shipping_id": member.id,
                     # the member's own order: the mini-program's sales channel, no salesperson to look up
                     "user_id": False,
-                    "team_id": self.env.ref("city_miniprogram_api.crm_team_miniprogram").id,
+                    "team_id": self.env["ir.model.data"]._xmlid_to_res_id("city_miniprogram_api.crm_team_miniprogram"),
                     "company_id": company.id,
-                    "order_line": lines,
+                    "order_line": [
+                        Command.create(dict(vals, analytic_distribution=distribution))
+                        for vals in lines
+                        for distribution in [self._city_mp_analytic_distribution(vals["product_id"], member, company)]
+                    ],
                 }
             )
         )
         order_sudo.action_confirm()
         return order_sudo.with_context(tracking_disable=False, city_miniprogram_api_order=False)
+
+    @api.model
+    def _city_mp_analytic_distribution(self, product_id, member, company):
+        """The analytic distribution of a new line of ``member``'s order for ``product_id``, as
+        sale's ``_compute_analytic_distribution`` finds it (the distribution models matching the
+        product, its category, the member, their tags and the company). Given in the line's values:
+        Odoo computes this field (not precomputed) once for the line's amounts while creating it,
+        and once more on the created line."""
+        product = self.env["product.product"].sudo().browse(product_id)
+        # sudo: as sale's compute, which runs on the order created in sudo
+        models_sudo = self.env["account.analytic.distribution.model"].sudo()
+        distribution = models_sudo._get_distribution(
+            {
+                "product_id": product.id,
+                "product_categ_id": product.categ_id.id,
+                "partner_id": member.id,
+                "partner_category_id": member.sudo().category_id.ids,
+                "company_id": company.id,
+            }
+        )
+        return distribution or False
 
     def _message_subscribe(self, partner_ids=None, subtype_ids=None, customer_ids=None):
         # The member does not follow their mini-program order: they hear from the mini-program
@@ -105,6 +128,66 @@ class SaleOrder(models.Model):
             if not partner_ids:
                 return True
         return super()._message_subscribe(partner_ids, subtype_ids, customer_ids=customer_ids)
+
+    def _update_programs_and_rewards(self):
+        # sale_loyalty evaluates every automatic promotion of the company when an order is
+        # confirmed (about a tenth of a mini-program order's time). A new order of the API has
+        # no coupon, no reward and no points entry; when no program could give it anything
+        # (see _city_mp_may_get_promotion) the evaluation would change nothing: skip it.
+        if self.env.context.get("city_miniprogram_api_order") and not self._city_mp_may_get_promotion():
+            return None
+        return super()._update_programs_and_rewards()
+
+    def _city_mp_may_get_promotion(self):
+        """Whether sale_loyalty's evaluation could apply anything to this order: true unless
+        the order has no coupon, code, reward line nor points entry, the member holds no
+        eWallet or loyalty card with points (loaded onto their orders automatically), and every
+        automatic rule of the company's automatic programs on sale (dates, pricelist) is
+        limited to a list of products that has none of the order's. Errs towards true: a rule
+        on categories, tags or a product domain, or on any product, counts as applicable."""
+        self.ensure_one()
+        if self.applied_coupon_ids or self.coupon_point_ids or self.code_enabled_rule_ids:
+            return True
+        if self.order_line.filtered("reward_id") or not self.order_line.product_id:
+            return True
+        self.env["loyalty.program"].flush_model()
+        self.env["loyalty.rule"].flush_model()
+        self.env["loyalty.card"].flush_model(["partner_id", "points", "program_id", "active"])
+        today = fields.Date.context_today(self)
+        self.env.cr.execute(
+            SQL(
+                """SELECT 1 FROM loyalty_card c JOIN loyalty_program p ON p.id = c.program_id
+                    WHERE c.partner_id = %(partner)s AND c.active AND c.points > 0
+                      AND (p.program_type = 'ewallet' OR (p.program_type = 'loyalty' AND p.applies_on != 'current'))
+                   UNION ALL
+                   SELECT 1 FROM loyalty_program p
+                    WHERE p.active AND p.sale_ok AND p.trigger = 'auto'
+                      AND (p.company_id IS NULL OR p.company_id IN %(companies)s)
+                      AND (p.date_from IS NULL OR p.date_from <= %(today)s)
+                      AND (p.date_to IS NULL OR p.date_to >= %(today)s)
+                      AND (NOT EXISTS (SELECT 1 FROM loyalty_program_product_pricelist_rel pl
+                                        WHERE pl.loyalty_program_id = p.id)
+                           OR EXISTS (SELECT 1 FROM loyalty_program_product_pricelist_rel pl
+                                       WHERE pl.loyalty_program_id = p.id AND pl.product_pricelist_id = %(pricelist)s))
+                      AND EXISTS (
+                          SELECT 1 FROM loyalty_rule r
+                           WHERE r.program_id = p.id AND r.mode = 'auto'
+                             AND (r.product_category_id IS NOT NULL OR r.product_tag_id IS NOT NULL
+                                  OR COALESCE(r.product_domain, '[]') != '[]'
+                                  OR NOT EXISTS (SELECT 1 FROM loyalty_rule_product_product_rel rp
+                                                  WHERE rp.loyalty_rule_id = r.id)
+                                  OR EXISTS (SELECT 1 FROM loyalty_rule_product_product_rel rp
+                                              WHERE rp.loyalty_rule_id = r.id
+                                                AND rp.product_product_id IN %(products)s)))
+                   LIMIT 1""",
+                partner=self.partner_id.id,
+                companies=tuple({self.company_id.id, self.company_id.parent_id.id or self.company_id.id}),
+                today=today,
+                pricelist=self.pricelist_id.id or None,
+                products=tuple(self.order_line.product_id.ids),
+            )
+        )
+        return bool(self.env.cr.fetchone())
 
     @api.model
     def _city_mp_get_order(self, member, order_id):

@@ -4,6 +4,7 @@
 the member allowed the location, the member's last activity."""
 
 from datetime import timedelta
+from unittest.mock import patch
 
 from odoo import fields
 from odoo.tests import tagged
@@ -55,3 +56,16 @@ class TestEvents(MiniProgramCommon):
                 self.assertError(self.call("POST", "/events", {"events": batch}, token=token), 400, code)
         self.assertFalse(self.env["city.member.event"].search_count([("partner_id", "=", member.id)]))
         self.assertFalse(member.city_last_activity)
+
+    def test_same_id_twice_in_a_batch_and_one_token_check(self):
+        token, _refresh, member = self.login("openid-events-once")
+        session_class = type(self.env["city.mp.session"])
+        with patch.object(
+            session_class, "_authenticate", autospec=True, side_effect=session_class._authenticate
+        ) as check:
+            status, body, _response = self.call(
+                "POST", "/events", {"events": [self._event("d1"), self._event("d1"), self._event("d2")]}, token=token
+            )
+        self.assertEqual((status, body["result"]), (200, {"received": 3, "recorded": 2}), body)
+        self.assertEqual(check.call_count, 1, "the rate limit (per member) and the handler share one token check")
+        self.assertEqual(self.env["city.member.event"].search_count([("partner_id", "=", member.id)]), 2)

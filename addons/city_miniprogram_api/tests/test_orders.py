@@ -1,7 +1,11 @@
 # Copyright 2026 City Life Suite contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-"""Orders: idempotent creation, sold out, cancel, list, detail, another member's orders."""
+"""Orders: idempotent creation, sold out, cancel, list, detail, another member's orders; the lean
+path gives what Odoo's own sale gives (promotions, analytic distribution)."""
 
+import uuid
+
+from odoo import Command
 from odoo.tests import tagged
 
 from .common import MiniProgramCommon
@@ -91,3 +95,125 @@ class TestOrders(MiniProgramCommon):
         self.assertEqual(detail["result"]["state"], "paid")
         self.assertEqual(len(detail["result"]["ticket_ids"]), 1)
         self.assertError(self.call("POST", f"/orders/{order.id}/cancel", token=self.token), 409, "already_paid")
+
+
+@tagged("post_install", "-at_install")
+class TestOrderLeanPath(MiniProgramCommon):
+    """The mini-program's order is Odoo's order: what the lean path skips or precomputes gives
+    what Odoo's own sale gives (promotions, analytic distribution)."""
+
+    def setUp(self):
+        super().setUp()
+        self.token, _refresh, self.buyer = self.login("openid-lean")
+        self.template = self.voucher_a.product_tmpl_id
+        # the database's own automatic programs (demo data) stay out of these comparisons
+        self.env["loyalty.program"].search([("trigger", "=", "auto")]).action_archive()
+
+    def api_order(self, quantity=2):
+        status, body, _response = self.call(
+            "POST",
+            "/orders",
+            {"items": [{"product_id": self.template.id, "quantity": quantity}]},
+            token=self.token,
+            headers={"Idempotency-Key": uuid.uuid4().hex},
+        )
+        self.assertEqual(status, 200, body)
+        return self.env["sale.order"].browse(body["result"]["id"])
+
+    def odoo_order(self, quantity=2):
+        """The same order made through Odoo's sale (no mini-program context)."""
+        order = self.env["sale.order"].create(
+            {
+                "partner_id": self.buyer.id,
+                "order_line": [Command.create({"product_id": self.voucher_a.id, "product_uom_qty": quantity})],
+            }
+        )
+        order.action_confirm()
+        return order
+
+    def _promotion(self, **rule):
+        return self.env["loyalty.program"].create(
+            {
+                "name": "火锅九折",
+                "program_type": "promotion",
+                "trigger": "auto",
+                "applies_on": "current",
+                "rule_ids": [Command.create({"minimum_qty": 1, "reward_point_amount": 1, **rule})],
+                "reward_ids": [Command.create({"reward_type": "discount", "discount": 10, "discount_mode": "percent"})],
+            }
+        )
+
+    def _draft(self):
+        return self.env["sale.order"].create(
+            {
+                "partner_id": self.buyer.id,
+                "order_line": [Command.create({"product_id": self.voucher_a.id, "product_uom_qty": 1})],
+            }
+        )
+
+    def test_may_get_promotion(self):
+        self.assertFalse(self._draft()._city_mp_may_get_promotion(), "no automatic program on sale")
+        program = self._promotion(product_ids=[Command.set(self.voucher_b.ids)])
+        self.assertFalse(self._draft()._city_mp_may_get_promotion(), "a rule limited to other products")
+        program.rule_ids.product_ids = [Command.link(self.voucher_a.id)]
+        self.assertTrue(self._draft()._city_mp_may_get_promotion(), "a rule on the order's product")
+        program.rule_ids.write({"product_ids": [Command.clear()], "product_domain": "[('sale_ok', '=', True)]"})
+        self.assertTrue(self._draft()._city_mp_may_get_promotion(), "a product domain is not evaluated: may apply")
+        program.action_archive()
+        self.assertFalse(self._draft()._city_mp_may_get_promotion())
+        loyalty = self.env["loyalty.program"].create(
+            {"name": "商圈积分卡", "program_type": "loyalty", "trigger": "auto", "applies_on": "both"}
+        )
+        card = self.env["loyalty.card"].create({"program_id": loyalty.id, "partner_id": self.buyer.id, "points": 0})
+        # its program out of the way (its rules would count): a card with points is loaded onto the
+        # member's orders by sale_loyalty, and counts whatever its program (errs towards true)
+        loyalty.action_archive()
+        self.assertFalse(self._draft()._city_mp_may_get_promotion())
+        card.points = 5
+        self.assertTrue(self._draft()._city_mp_may_get_promotion(), "a loyalty card with points")
+
+    def test_automatic_program_as_odoo_applies_it(self):
+        program = self.env["loyalty.program"].create(
+            {
+                "name": "火锅积分",
+                "program_type": "loyalty",
+                "trigger": "auto",
+                "applies_on": "both",
+                "rule_ids": [
+                    Command.create(
+                        {
+                            "product_ids": [Command.set(self.voucher_a.ids)],
+                            "reward_point_mode": "unit",
+                            "reward_point_amount": 1,
+                        }
+                    )
+                ],
+                "reward_ids": [
+                    Command.create(
+                        {"reward_type": "discount", "discount": 10, "discount_mode": "percent", "required_points": 100}
+                    )
+                ],
+            }
+        )
+
+        def points():
+            cards = self.env["loyalty.card"].search(
+                [("program_id", "=", program.id), ("partner_id", "=", self.buyer.id)]
+            )
+            return sum(cards.mapped("points"))
+
+        self.api_order(quantity=2)
+        earned_in_api = points()
+        self.odoo_order(quantity=2)
+        self.assertEqual(earned_in_api, 2, "the mini-program's order earns the program's points")
+        self.assertEqual(points() - earned_in_api, earned_in_api, "as Odoo's own sale does")
+
+    def test_analytic_distribution_as_odoo_finds_it(self):
+        plan = self.env["account.analytic.plan"].create({"name": "门店"})
+        account = self.env["account.analytic.account"].create({"name": "火锅店", "plan_id": plan.id})
+        self.env["account.analytic.distribution.model"].create(
+            {"product_id": self.voucher_a.id, "analytic_distribution": {str(account.id): 100}}
+        )
+        api_order, odoo_order = self.api_order(), self.odoo_order()
+        self.assertEqual(api_order.order_line.analytic_distribution, {str(account.id): 100})
+        self.assertEqual(api_order.order_line.analytic_distribution, odoo_order.order_line.analytic_distribution)
