@@ -4,6 +4,7 @@
 says how a period's member figures are sums over these rows)."""
 
 from odoo import fields, models
+from odoo.tools import SQL
 
 
 class CityDashboardGapMixin(models.AbstractModel):
@@ -29,7 +30,12 @@ class CityDashboardGapMixin(models.AbstractModel):
         # The cockpit reads a range of one scope's days (a covering index).
         if self._abstract:
             return
-        key = ", ".join(("company_id", *self._gap_scope, "day", "gap_prev", "gap_next"))
+        key = ("company_id", *self._gap_scope, "day", "gap_prev", "gap_next")
         self.env.cr.execute(
-            f"CREATE UNIQUE INDEX IF NOT EXISTS {self._table}_key ON {self._table} ({key}) INCLUDE (members)"
+            SQL(
+                "CREATE UNIQUE INDEX IF NOT EXISTS %s ON %s (%s) INCLUDE (members)",
+                SQL.identifier(f"{self._table}_key"),
+                SQL.identifier(self._table),
+                SQL(", ").join(SQL.identifier(column) for column in key),
+            )
         )
