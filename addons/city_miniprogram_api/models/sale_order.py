@@ -20,15 +20,17 @@ class SaleOrder(models.Model):
     def _city_mp_create_order(self, member, items, key, body_hash):
         """The order of ``member`` for ``items`` (``[{"product_id", "quantity", "slot_id"}]``),
         created and confirmed (the quota taken as city_ticketing takes it), or the order an
-        earlier request with the same idempotency ``key`` created: ``(order, replayed)``."""
+        earlier request with the same idempotency ``key`` created: ``(order, replayed)``.
+
+        A refusal (:class:`MpError`) leaves what it wrote (the key, a part of the order) for the
+        caller to roll back: the API's endpoint runs in a savepoint, rolled back on any refusal."""
         try:
-            with self.env.cr.savepoint():
-                key_sudo, replayed = self.env["city.mp.order.key"]._claim(member, key, body_hash)
-                if replayed:
-                    return replayed, True
-                order_sudo = self._city_mp_prepare_order(member, items)
-                key_sudo.order_id = order_sudo
-                return order_sudo, False
+            key_sudo, replayed = self.env["city.mp.order.key"]._claim(member, key, body_hash)
+            if replayed:
+                return replayed, True
+            order_sudo = self._city_mp_prepare_order(member, items)
+            key_sudo.order_id = order_sudo
+            return order_sudo, False
         except UserError as exc:
             if isinstance(exc, (MpError, AccessError)):
                 raise
