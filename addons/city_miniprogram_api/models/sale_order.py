@@ -100,6 +100,10 @@ class SaleOrder(models.Model):
             )
         )
         order_sudo.action_confirm()
+        # The lines' fields recomputed by the confirmation, written in one statement: the order's
+        # invoice status (computed when the request flushes) groups its lines, which writes those
+        # lines had computed by then, and the others in a second statement afterwards.
+        order_sudo.order_line.flush_recordset()
         return order_sudo.with_context(tracking_disable=False, city_miniprogram_api_order=False)
 
     @api.model
@@ -160,6 +164,14 @@ class SaleOrder(models.Model):
             }
         )
         return distribution or False
+
+    def message_subscribe(self, partner_ids=None, subtype_ids=None):
+        # As _message_subscribe below, before mail's checks and its search of the partners to add.
+        if self.env.context.get("city_miniprogram_api_order") and partner_ids:
+            partner_ids = [pid for pid in partner_ids if pid not in self.partner_id.ids]
+            if not partner_ids:
+                return True
+        return super().message_subscribe(partner_ids, subtype_ids)
 
     def _message_subscribe(self, partner_ids=None, subtype_ids=None, customer_ids=None):
         # The member does not follow their mini-program order: they hear from the mini-program
