@@ -165,14 +165,6 @@ class SaleOrder(models.Model):
         )
         return distribution or False
 
-    def message_subscribe(self, partner_ids=None, subtype_ids=None):
-        # As _message_subscribe below, before mail's checks and its search of the partners to add.
-        if self.env.context.get("city_miniprogram_api_order") and partner_ids:
-            partner_ids = [pid for pid in partner_ids if pid not in self.partner_id.ids]
-            if not partner_ids:
-                return True
-        return super().message_subscribe(partner_ids, subtype_ids)
-
     def _message_subscribe(self, partner_ids=None, subtype_ids=None, customer_ids=None):
         # The member does not follow their mini-program order: they hear from the mini-program
         # (subscribe messages), not from its chatter by e-mail; Odoo's confirmation would add them.
