@@ -60,7 +60,15 @@ def _set_env():
     lang = "en_US" if accept.strip().lower().startswith("en") else "zh_CN"
     # the id from ir.model.data's cache: the public user is never deleted (no exists() query per request)
     public_user_id = request.env["ir.model.data"]._xmlid_to_res_id("base.public_user")
-    request.update_env(user=public_user_id, context=dict(request.env.context, lang=lang))
+    # Its time zone, as a logged-in user's session has its own: from Odoo's cache of user contexts
+    # (context_get), UTC when it has none as Odoo then falls back on, so that no date of an order
+    # (e.g. its validity) reads the user again.
+    tz = (
+        request.env.context.get("tz")
+        or request.env(user=public_user_id, su=True)["res.users"].context_get().get("tz")
+        or "UTC"
+    )
+    request.update_env(user=public_user_id, context=dict(request.env.context, lang=lang, tz=tz))
 
 
 def endpoint(rate_limit=None, per="ip"):

@@ -39,13 +39,13 @@ class ProductTemplate(models.Model):
 
     def _city_mp_lock_for_sale(self):
         """Lock the product row before its quota is taken: a concurrent sale answers "busy, retry"
-        (429) instead of queueing every buyer on the row or failing after Odoo's retries."""
+        (429) instead of queueing every buyer on the row or failing after Odoo's retries.
+
+        The refusal leaves the transaction aborted for the caller to roll back (the API's
+        endpoint runs in a savepoint, rolled back on any refusal)."""
         self.ensure_one()
         try:
-            with self.env.cr.savepoint(flush=False):
-                self.env.cr.execute(
-                    SQL("SELECT id FROM product_template WHERE id = %s FOR NO KEY UPDATE NOWAIT", self.id)
-                )
+            self.env.cr.execute(SQL("SELECT id FROM product_template WHERE id = %s FOR NO KEY UPDATE NOWAIT", self.id))
         except (psycopg2.errors.LockNotAvailable, psycopg2.errors.SerializationFailure):
             raise MpError(
                 "busy", _("Many people are buying this right now: retry in a moment."), status=429, retry_after=1

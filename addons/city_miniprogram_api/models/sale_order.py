@@ -20,15 +20,17 @@ class SaleOrder(models.Model):
     def _city_mp_create_order(self, member, items, key, body_hash):
         """The order of ``member`` for ``items`` (``[{"product_id", "quantity", "slot_id"}]``),
         created and confirmed (the quota taken as city_ticketing takes it), or the order an
-        earlier request with the same idempotency ``key`` created: ``(order, replayed)``."""
+        earlier request with the same idempotency ``key`` created: ``(order, replayed)``.
+
+        A refusal (:class:`MpError`) leaves what it wrote (the key, a part of the order) for the
+        caller to roll back: the API's endpoint runs in a savepoint, rolled back on any refusal."""
         try:
-            with self.env.cr.savepoint():
-                key_sudo, replayed = self.env["city.mp.order.key"]._claim(member, key, body_hash)
-                if replayed:
-                    return replayed, True
-                order_sudo = self._city_mp_prepare_order(member, items)
-                key_sudo.order_id = order_sudo
-                return order_sudo, False
+            key_sudo, replayed = self.env["city.mp.order.key"]._claim(member, key, body_hash)
+            if replayed:
+                return replayed, True
+            order_sudo = self._city_mp_prepare_order(member, items)
+            key_sudo.order_id = order_sudo
+            return order_sudo, False
         except UserError as exc:
             if isinstance(exc, (MpError, AccessError)):
                 raise
@@ -88,6 +90,7 @@ class SaleOrder(models.Model):
                     "user_id": False,
                     "team_id": self.env["ir.model.data"]._xmlid_to_res_id("city_miniprogram_api.crm_team_miniprogram"),
                     "company_id": company.id,
+                    **self._city_mp_partner_vals(member, company),
                     "order_line": [
                         Command.create(dict(vals, analytic_distribution=distribution))
                         for vals in lines
@@ -97,7 +100,49 @@ class SaleOrder(models.Model):
             )
         )
         order_sudo.action_confirm()
+        # The lines' fields recomputed by the confirmation, written in one statement: the order's
+        # invoice status (computed when the request flushes) groups its lines, which writes those
+        # lines had computed by then, and the others in a second statement afterwards.
+        order_sudo.order_line.flush_recordset()
         return order_sudo.with_context(tracking_disable=False, city_miniprogram_api_order=False)
+
+    @api.model
+    def _city_mp_partner_vals(self, member, company):
+        """The member's pricelist, fiscal position and payment term in ``company``, and the
+        company's warehouse, as sale's computes of a new order find them."""
+        # sudo: as sale's computes, which run on the order created in sudo
+        member_sudo = member.sudo().with_company(company)
+        # What the order reads of the member, in one query: Odoo would fetch the 79 columns of
+        # res.partner with the first of them read, and its 17 company-dependent fields (each with
+        # its fallback) with the first of those (a field left out here is fetched when read).
+        member_sudo.fetch(
+            [
+                "lang",
+                "country_id",
+                "user_id",
+                "company_id",
+                "category_id",
+                "specific_property_product_pricelist",
+                "property_account_position_id",
+                "property_payment_term_id",
+            ]
+        )
+        fiscal_position = (
+            self.env["account.fiscal.position"]
+            .sudo()
+            .with_company(company)
+            ._get_fiscal_position(member_sudo, member_sudo)
+        )
+        defaults = self.env["ir.default"].sudo().with_company(company)._get_model_defaults("sale.order")
+        warehouse_id = defaults.get("warehouse_id")
+        if warehouse_id is None:
+            warehouse_id = self.env["res.users"].sudo().with_company(company)._get_default_warehouse_id().id
+        return {
+            "pricelist_id": member_sudo.property_product_pricelist.id,
+            "fiscal_position_id": fiscal_position.id,
+            "payment_term_id": member_sudo.property_payment_term_id.id,
+            "warehouse_id": warehouse_id,
+        }
 
     @api.model
     def _city_mp_analytic_distribution(self, product_id, member, company):

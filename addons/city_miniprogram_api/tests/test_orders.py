@@ -217,3 +217,77 @@ class TestOrderLeanPath(MiniProgramCommon):
         api_order, odoo_order = self.api_order(), self.odoo_order()
         self.assertEqual(api_order.order_line.analytic_distribution, {str(account.id): 100})
         self.assertEqual(api_order.order_line.analytic_distribution, odoo_order.order_line.analytic_distribution)
+
+    def test_pricelist_fiscal_position_warehouse_as_odoo_finds_them(self):
+        """The order's pricelist, fiscal position, payment term and warehouse, given in its values,
+        are those sale's computes find: the same taxes and amounts as Odoo's own order."""
+        fields = [
+            "pricelist_id",
+            "currency_id",
+            "fiscal_position_id",
+            "payment_term_id",
+            "warehouse_id",
+            "amount_untaxed",
+            "amount_tax",
+            "amount_total",
+        ]
+        line_fields = ["price_unit", "tax_id", "price_subtotal", "price_total"]
+
+        def same_as_odoo():
+            api_order, odoo_order = self.api_order(), self.odoo_order()
+            self.assertEqual(api_order.read(fields), [dict(odoo_order.read(fields)[0], id=api_order.id)])
+            self.assertEqual(
+                api_order.order_line.read(line_fields),
+                [dict(odoo_order.order_line.read(line_fields)[0], id=api_order.order_line.id)],
+            )
+            return api_order
+
+        order = same_as_odoo()
+        self.assertFalse(order.fiscal_position_id)
+        self.assertEqual(order.amount_total, 198.0)
+        # the member's own pricelist and payment term, a fiscal position for their country
+        vat_6 = self.env["account.tax"].create({"name": "增值税 6%", "amount": 6, "type_tax_use": "sale"})
+        vat_3 = self.env["account.tax"].create({"name": "增值税 3%", "amount": 3, "type_tax_use": "sale"})
+        # merchants' tickets are sold without tax (city_settlement): a platform's own ticket product
+        self.voucher_a = self.env["product.product"].create(
+            {
+                "name": "商圈观光车票",
+                "type": "service",
+                "list_price": 99.0,
+                "city_ticket_type": "voucher",
+                "city_valid_days": 30,
+                "taxes_id": [Command.set(vat_6.ids)],
+            }
+        )
+        self.template = self.voucher_a.product_tmpl_id
+        hong_kong = self.env.ref("base.hk")
+        fiscal_position = self.env["account.fiscal.position"].create(
+            {
+                "name": "港澳会员",
+                "auto_apply": True,
+                "country_id": hong_kong.id,
+                "tax_ids": [Command.create({"tax_src_id": vat_6.id, "tax_dest_id": vat_3.id})],
+            }
+        )
+        pricelist = self.env["product.pricelist"].create(
+            {
+                "name": "会员九折",
+                "item_ids": [
+                    Command.create({"applied_on": "3_global", "compute_price": "percentage", "percent_price": 10})
+                ],
+            }
+        )
+        term = self.env.ref("account.account_payment_term_30days")
+        self.buyer.write(
+            {
+                "country_id": hong_kong.id,
+                "property_product_pricelist": pricelist.id,
+                "property_payment_term_id": term.id,
+            }
+        )
+        order = same_as_odoo()
+        self.assertEqual(
+            (order.pricelist_id, order.fiscal_position_id, order.payment_term_id), (pricelist, fiscal_position, term)
+        )
+        self.assertEqual(order.order_line.tax_id, vat_3)
+        self.assertEqual((order.amount_untaxed, order.amount_tax, order.amount_total), (178.2, 5.35, 183.55))
