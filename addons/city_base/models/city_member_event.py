@@ -20,21 +20,6 @@ EVENT_TYPES = [
 ]
 
 
-EVENT_FIELDS = frozenset(
-    {
-        "partner_id",
-        "event_type",
-        "merchant_id",
-        "product_id",
-        "search_term",
-        "latitude",
-        "longitude",
-        "occurred_at",
-        "company_id",
-    }
-)
-
-
 # The columns of an event that the mini-program's batches fill, besides its time and client id.
 CLIENT_EVENT_COLUMNS = (
     "partner_id",
@@ -46,6 +31,7 @@ CLIENT_EVENT_COLUMNS = (
     "longitude",
     "company_id",
 )
+EVENT_FIELDS = frozenset({*CLIENT_EVENT_COLUMNS, "occurred_at"})
 
 
 class CityMemberEvent(models.Model):
