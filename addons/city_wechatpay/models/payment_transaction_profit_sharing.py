@@ -219,8 +219,7 @@ class PaymentTransaction(models.Model):
         """What WeChat Pay released to the merchant more than the live final share recorded
         (fen): the release corrections of fee adjustments booked after it."""
         self.ensure_one()
-        live = self._wechatpay_ps_live_payouts()
-        return sum(to_fen(a.amount_released) for a in self._wechatpay_ps_fee_adjustments() if a.payout_id in live)
+        return sum(p._wechatpay_released_correction_fen() for p in self._wechatpay_ps_live_payouts())
 
     def _wechatpay_ps_frozen_fen(self):
         """What WeChat Pay still holds frozen for this transaction (fen): the channel fee
