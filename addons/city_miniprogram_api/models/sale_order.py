@@ -92,9 +92,15 @@ class SaleOrder(models.Model):
                     "company_id": company.id,
                     **self._city_mp_partner_vals(member, company),
                     "order_line": [
-                        Command.create(dict(vals, analytic_distribution=distribution))
+                        Command.create(
+                            {
+                                **vals,
+                                "analytic_distribution": self._city_mp_analytic_distribution(
+                                    vals["product_id"], member, company
+                                ),
+                            }
+                        )
                         for vals in lines
-                        for distribution in [self._city_mp_analytic_distribution(vals["product_id"], member, company)]
                     ],
                 }
             )
