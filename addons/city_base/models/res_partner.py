@@ -7,7 +7,6 @@ import pytz
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import SQL
 
 from ..tools import access
 from .city_district import haversine_m
@@ -277,24 +276,3 @@ class ResPartner(models.Model):
             (haversine_m(latitude, longitude, m.partner_latitude, m.partner_longitude), m.id) for m in candidates
         )
         return self.browse([mid for dist, mid in ranked if dist <= radius_m])
-
-    @api.model
-    def _city_touch_activity(self, last):
-        """Move members' last activity forward: ``last`` maps partner ids to naive UTC datetimes.
-
-        One statement; a row is written only when its activity moves forward (no hot row
-        for a member sending many batches of old events).
-        """
-        if not last:
-            return
-        self.flush_model(["city_last_activity"])
-        values = SQL(", ").join(SQL("(%s, %s::timestamp)", pid, when) for pid, when in last.items())
-        self.env.cr.execute(
-            SQL(
-                """UPDATE res_partner p SET city_last_activity = v.at
-                     FROM (VALUES %s) AS v(id, at)
-                    WHERE p.id = v.id AND (p.city_last_activity IS NULL OR p.city_last_activity < v.at)""",
-                values,
-            )
-        )
-        self.browse(list(last)).invalidate_recordset(["city_last_activity"])
