@@ -23,6 +23,7 @@ from odoo.addons.city_base.tools.api_schema import INT32_MAX, ApiError, parse_bo
 from odoo.addons.city_ticketing.models.city_ticket import REDEEMABLE_STATES, CityTicketError
 
 from ..models.city_mp_error import MpError
+from ..models.ir_http import api_lang
 from ..models.product_template import money
 from . import schemas
 
@@ -56,19 +57,21 @@ def _result(model, result):
 def _set_env():
     """Answer as the public user in the caller's language: the member has no Odoo user, and every
     record the API reaches is chosen for the authenticated member in the methods it calls."""
-    accept = request.httprequest.headers.get("Accept-Language", "")
-    lang = "en_US" if accept.strip().lower().startswith("en") else "zh_CN"
+    lang = api_lang(request.httprequest)
     # the id from ir.model.data's cache: the public user is never deleted (no exists() query per request)
     public_user_id = request.env["ir.model.data"]._xmlid_to_res_id("base.public_user")
     # Its time zone, as a logged-in user's session has its own: from Odoo's cache of user contexts
     # (context_get), UTC when it has none as Odoo then falls back on, so that no date of an order
     # (e.g. its validity) reads the user again.
-    tz = (
-        request.env.context.get("tz")
-        or request.env(user=public_user_id, su=True)["res.users"].context_get().get("tz")
-        or "UTC"
-    )
-    request.update_env(user=public_user_id, context=dict(request.env.context, lang=lang, tz=tz))
+    public_user_sudo = request.env(user=public_user_id, su=True)["res.users"].browse(public_user_id)
+    tz = request.env.context.get("tz") or public_user_sudo.context_get().get("tz") or "UTC"
+    context = dict(request.env.context, lang=lang, tz=tz)
+    # Its company from Odoo's cache of users' companies when it has only one (then its default
+    # one), so that the current company does not read the whole public user on every order.
+    companies = public_user_sudo._get_company_ids()
+    if len(companies) == 1 and "allowed_company_ids" not in context:
+        context["allowed_company_ids"] = list(companies)
+    request.update_env(user=public_user_id, context=context)
 
 
 def endpoint(rate_limit=None, per="ip"):

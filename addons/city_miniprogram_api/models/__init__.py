@@ -1,6 +1,7 @@
 # Copyright 2026 City Life Suite contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from . import city_mp_error
+from . import ir_http
 from . import city_mp_rate_limit
 from . import city_mp_session
 from . import city_mp_wechat_token

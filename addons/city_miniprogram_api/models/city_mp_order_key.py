@@ -41,6 +41,12 @@ class CityMpOrderKey(models.Model):
             raise MpError("busy", _("This order is still being created: retry."), status=429, retry_after=1)
         return None, existing_sudo.order_id
 
+    def _set_order(self, order):
+        """Record the order the key's request created (one plain statement: no flush of the ORM's)."""
+        self.ensure_one()
+        self.env.cr.execute(SQL("UPDATE city_mp_order_key SET order_id = %s WHERE id = %s", order.id, self.id))
+        self.invalidate_recordset(["order_id"])
+
     @api.model
     def _claim_result(self, partner, key, body_hash):
         """As :meth:`_claim` for an answer (``result``) instead of an order: ``(key row, None)``

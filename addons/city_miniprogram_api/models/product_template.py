@@ -40,17 +40,27 @@ class ProductTemplate(models.Model):
     def _city_mp_lock_for_sale(self):
         """Lock the product row before its quota is taken: a concurrent sale answers "busy, retry"
         (429) instead of queueing every buyer on the row or failing after Odoo's retries.
+        Returns the units left once locked (``None`` without a quota), as the locked row says.
 
         The refusal leaves the transaction aborted for the caller to roll back (the API's
         endpoint runs in a savepoint, rolled back on any refusal)."""
         self.ensure_one()
+        self.flush_recordset(["city_sold_qty", "city_quota"])
         try:
-            self.env.cr.execute(SQL("SELECT id FROM product_template WHERE id = %s FOR NO KEY UPDATE NOWAIT", self.id))
+            self.env.cr.execute(
+                SQL(
+                    """SELECT COALESCE(city_quota, 0), COALESCE(city_sold_qty, 0)
+                         FROM product_template WHERE id = %s FOR NO KEY UPDATE NOWAIT""",
+                    self.id,
+                )
+            )
         except (psycopg2.errors.LockNotAvailable, psycopg2.errors.SerializationFailure):
             raise MpError(
                 "busy", _("Many people are buying this right now: retry in a moment."), status=429, retry_after=1
             ) from None
+        quota, sold = self.env.cr.fetchone()
         self.invalidate_recordset(["city_sold_qty", "city_quota"])
+        return max(quota - sold, 0) if quota else None
 
     def _city_mp_to_api(self):
         self.ensure_one()

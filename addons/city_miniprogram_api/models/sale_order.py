@@ -29,7 +29,7 @@ class SaleOrder(models.Model):
             if replayed:
                 return replayed, True
             order_sudo = self._city_mp_prepare_order(member, items)
-            key_sudo.order_id = order_sudo
+            key_sudo._set_order(order_sudo)
             return order_sudo, False
         except UserError as exc:
             if isinstance(exc, (MpError, AccessError)):
@@ -58,16 +58,12 @@ class SaleOrder(models.Model):
         if len(companies) > 1 or (companies and len(templates.filtered(lambda t: not t.company_id)) > 0):
             raise MpError("mixed_companies", _("These products cannot be bought in one order."), status=400)
         for template_sudo in templates.sorted("id"):  # always the same order: no deadlock between buyers
-            template_sudo._city_mp_lock_for_sale()
+            left = template_sudo._city_mp_lock_for_sale()
             wanted = sum(i["quantity"] for i in items if i["product_id"] == template_sudo.id)
-            if template_sudo.city_quota and template_sudo.city_remaining_qty < wanted:
+            if left is not None and left < wanted:
                 raise MpError(
                     "sold_out",
-                    _(
-                        "%(product)s is sold out: only %(left)s left.",
-                        product=template_sudo.name,
-                        left=template_sudo.city_remaining_qty,
-                    ),
+                    _("%(product)s is sold out: only %(left)s left.", product=template_sudo.name, left=left),
                     status=409,
                 )
         company = companies[:1] or self.env.company
@@ -118,12 +114,14 @@ class SaleOrder(models.Model):
         company's warehouse, as sale's computes of a new order find them."""
         # sudo: as sale's computes, which run on the order created in sudo
         member_sudo = member.sudo().with_company(company)
-        # What the order reads of the member, in one query: Odoo would fetch the 79 columns of
-        # res.partner with the first of them read, and its 17 company-dependent fields (each with
-        # its fallback) with the first of those (a field left out here is fetched when read).
-        member_sudo.fetch(
+        # What the order reads of the member and of the company's partner (the company's tax id,
+        # which the fiscal position compares), in one query: Odoo would fetch the 79 columns of
+        # res.partner with the first of them read, for each, and its 17 company-dependent fields
+        # (each with its fallback) with the first of those (a field left out here is fetched when read).
+        (member_sudo | company.sudo().partner_id).fetch(
             [
                 "lang",
+                "vat",
                 "country_id",
                 "user_id",
                 "company_id",
@@ -171,14 +169,15 @@ class SaleOrder(models.Model):
         )
         return distribution or False
 
-    def _message_subscribe(self, partner_ids=None, subtype_ids=None, customer_ids=None):
+    def message_subscribe(self, partner_ids=None, subtype_ids=None):
         # The member does not follow their mini-program order: they hear from the mini-program
         # (subscribe messages), not from its chatter by e-mail; Odoo's confirmation would add them.
+        # (Answered before Odoo's access check, which would read the whole public user.)
         if self.env.context.get("city_miniprogram_api_order") and partner_ids:
             partner_ids = [pid for pid in partner_ids if pid not in self.partner_id.ids]
             if not partner_ids:
                 return True
-        return super()._message_subscribe(partner_ids, subtype_ids, customer_ids=customer_ids)
+        return super().message_subscribe(partner_ids, subtype_ids)
 
     def _update_programs_and_rewards(self):
         # sale_loyalty evaluates every automatic promotion of the company when an order is
@@ -216,20 +215,19 @@ class SaleOrder(models.Model):
                       AND (p.company_id IS NULL OR p.company_id IN %(companies)s)
                       AND (p.date_from IS NULL OR p.date_from <= %(today)s)
                       AND (p.date_to IS NULL OR p.date_to >= %(today)s)
-                      AND (NOT EXISTS (SELECT 1 FROM loyalty_program_product_pricelist_rel pl
-                                        WHERE pl.loyalty_program_id = p.id)
-                           OR EXISTS (SELECT 1 FROM loyalty_program_product_pricelist_rel pl
-                                       WHERE pl.loyalty_program_id = p.id AND pl.product_pricelist_id = %(pricelist)s))
+                      -- no pricelist named (no row: NULL), or the order's among them
+                      AND (SELECT bool_or(pl.product_pricelist_id IS NOT DISTINCT FROM %(pricelist)s)
+                             FROM loyalty_program_product_pricelist_rel pl
+                            WHERE pl.loyalty_program_id = p.id) IS NOT FALSE
                       AND EXISTS (
                           SELECT 1 FROM loyalty_rule r
                            WHERE r.program_id = p.id AND r.mode = 'auto'
                              AND (r.product_category_id IS NOT NULL OR r.product_tag_id IS NOT NULL
                                   OR COALESCE(r.product_domain, '[]') != '[]'
-                                  OR NOT EXISTS (SELECT 1 FROM loyalty_rule_product_product_rel rp
-                                                  WHERE rp.loyalty_rule_id = r.id)
-                                  OR EXISTS (SELECT 1 FROM loyalty_rule_product_product_rel rp
-                                              WHERE rp.loyalty_rule_id = r.id
-                                                AND rp.product_product_id IN %(products)s)))
+                                  -- no product named (no row: NULL), or one of the order's among them
+                                  OR (SELECT bool_or(rp.product_product_id IN %(products)s)
+                                        FROM loyalty_rule_product_product_rel rp
+                                       WHERE rp.loyalty_rule_id = r.id) IS NOT FALSE))
                    LIMIT 1""",
                 partner=self.partner_id.id,
                 companies=tuple({self.company_id.id, self.company_id.parent_id.id or self.company_id.id}),

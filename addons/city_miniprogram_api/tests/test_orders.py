@@ -157,6 +157,15 @@ class TestOrderLeanPath(MiniProgramCommon):
         self.assertFalse(self._draft()._city_mp_may_get_promotion(), "a rule limited to other products")
         program.rule_ids.product_ids = [Command.link(self.voucher_a.id)]
         self.assertTrue(self._draft()._city_mp_may_get_promotion(), "a rule on the order's product")
+        mine, other = self.env["product.pricelist"].create([{"name": "标准价", "sequence": 1}, {"name": "会员价"}])
+        self.buyer.invalidate_recordset(["property_product_pricelist"])  # computed before these existed
+        self.assertEqual(self._draft().pricelist_id, mine)
+        program.pricelist_ids = [Command.set(other.ids)]
+        self.assertFalse(self._draft()._city_mp_may_get_promotion(), "a program of another pricelist")
+        program.pricelist_ids = [Command.link(mine.id)]
+        self.assertTrue(self._draft()._city_mp_may_get_promotion(), "a program of the order's pricelist among others")
+        program.rule_ids.product_ids = [Command.clear()]
+        self.assertTrue(self._draft()._city_mp_may_get_promotion(), "a rule on any product")
         program.rule_ids.write({"product_ids": [Command.clear()], "product_domain": "[('sale_ok', '=', True)]"})
         self.assertTrue(self._draft()._city_mp_may_get_promotion(), "a product domain is not evaluated: may apply")
         program.action_archive()
