@@ -8,6 +8,7 @@ from . import city_mp_wechat_token
 from . import city_mp_order_key
 from . import res_partner
 from . import product_template
+from . import product_pricelist
 from . import sale_order
 from . import city_mp_review
 from . import city_mp_subscription

@@ -141,8 +141,9 @@ class SaleOrder(models.Model):
         warehouse_id = defaults.get("warehouse_id")
         if warehouse_id is None:
             warehouse_id = self.env["res.users"].sudo().with_company(company)._get_default_warehouse_id().id
+        pricelist = self.env["product.pricelist"].sudo().with_company(company)._city_mp_member_pricelist(member_sudo)
         return {
-            "pricelist_id": member_sudo.property_product_pricelist.id,
+            "pricelist_id": pricelist.id,
             "fiscal_position_id": fiscal_position.id,
             "payment_term_id": member_sudo.property_payment_term_id.id,
             "warehouse_id": warehouse_id,

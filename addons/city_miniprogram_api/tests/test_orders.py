@@ -300,3 +300,37 @@ class TestOrderLeanPath(MiniProgramCommon):
         )
         self.assertEqual(order.order_line.tax_id, vat_3)
         self.assertEqual((order.amount_untaxed, order.amount_tax, order.amount_total), (178.2, 5.35, 183.55))
+
+    def test_member_pricelist_as_odoo_finds_it(self):
+        """The memoised pricelist of a member with none of their own follows every change of the
+        pricelists and country groups, per company and country, as Odoo's own search finds it."""
+        pricelists = self.env["product.pricelist"]
+        company_2 = self.env["res.company"].create({"name": "商圈二号公司"})
+        china, hong_kong = self.env.ref("base.cn"), self.env.ref("base.hk")
+
+        def check(member, company=None):
+            company = company or self.env.company
+            self.env.invalidate_all()
+            # as sale's compute on the order created in sudo
+            odoo_finds = member.sudo().with_company(company).property_product_pricelist
+            self.assertEqual(pricelists.with_company(company)._city_mp_member_pricelist(member), odoo_finds)
+            return odoo_finds
+
+        self.assertFalse(check(self.buyer))
+        standard = pricelists.create({"name": "标准价", "sequence": 5, "company_id": False})
+        self.assertEqual(check(self.buyer), standard, "a new pricelist is seen")
+        self.assertEqual(check(self.buyer, company_2), standard, "a pricelist of no company")
+        group = self.env["res.country.group"].create({"name": "港澳", "country_ids": [Command.set(china.ids)]})
+        regional = pricelists.create({"name": "港澳价", "sequence": 9, "country_group_ids": [Command.set(group.ids)]})
+        self.buyer.country_id = hong_kong
+        self.assertEqual(check(self.buyer), standard, "a pricelist of other countries")
+        group.country_ids = [Command.link(hong_kong.id)]
+        self.assertEqual(check(self.buyer), regional, "the member's country added to its group")
+        regional.action_archive()
+        self.assertEqual(check(self.buyer), standard, "an archived pricelist")
+        standard.company_id = company_2
+        self.assertFalse(check(self.buyer), "a pricelist of another company")
+        self.assertEqual(check(self.buyer, company_2), standard)
+        own = pricelists.create({"name": "会员专享价"})
+        self.buyer.property_product_pricelist = own
+        self.assertEqual(check(self.buyer), own, "the member's own pricelist")
