@@ -25,4 +25,4 @@ class IrHttp(models.AbstractModel):
         # The API answers in its own language (api_lang): given first, it is the one checked.
         if request.httprequest.path.startswith(API_PREFIX):
             request.update_context(lang=api_lang(request.httprequest))
-        super()._pre_dispatch(rule, args)
+        return super()._pre_dispatch(rule, args)
