@@ -169,6 +169,17 @@ SURFACE = {
     "city_alliance.models.city_campaign:action_view_sends": Refused(
         "button: merchant staff and platform; reads the campaign first (record rules: its merchant's users only)"
     ),
+    # --- city_miniprogram_api ----------------------------------------------
+    # The pricelist memo's invalidation: Odoo's CRUD (only a sales manager writes pricelists,
+    # only an administrator country groups); the override only clears the cache.
+    "city_miniprogram_api.models.product_pricelist:create": Refused(CRUD, [{"name": "RPC"}]),
+    "city_miniprogram_api.models.product_pricelist:write": Refused(CRUD, [{}]),
+    "city_miniprogram_api.models.product_pricelist:unlink": Refused(CRUD),
+    "city_miniprogram_api.models.sale_order:message_subscribe": Refused(
+        "mail's own check (write access to the order: staff has no sales rights); the override only leaves "
+        "the member out within the API's order creation (its context)",
+        [[1]],
+    ),
     # --- city_dashboard ----------------------------------------------------
     "city_dashboard.models.city_dashboard:get_cockpit_data": Allowed(
         "the cockpit's read (readonly): any role; the SQL is scoped to the user's merchant whatever ids are sent",
