@@ -4,8 +4,29 @@
 from odoo import api, models, tools
 
 
+class CityMpPricelistMemoMixin(models.AbstractModel):
+    """What a pricelist depends on: its change forgets the memoised members' pricelists."""
+
+    _name = "city.mp.pricelist.memo.mixin"
+    _description = "Mini-program: Forget Members' Pricelists on Change"
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self.env.registry.clear_cache()
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self.env.registry.clear_cache()
+        return super().write(vals)
+
+    def unlink(self):
+        self.env.registry.clear_cache()
+        return super().unlink()
+
+
 class ProductPricelist(models.Model):
-    _inherit = "product.pricelist"
+    _name = "product.pricelist"
+    _inherit = ["product.pricelist", "city.mp.pricelist.memo.mixin"]
 
     @api.model
     def _city_mp_member_pricelist(self, member):
@@ -37,33 +58,8 @@ class ProductPricelist(models.Model):
         pricelists = self.sudo().with_company(company_id)._get_partner_pricelist_multi([member_id])
         return pricelists.get(member_id, self.browse()).id or False
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        self.env.registry.clear_cache()
-        return super().create(vals_list)
-
-    def write(self, vals):
-        self.env.registry.clear_cache()
-        return super().write(vals)
-
-    def unlink(self):
-        self.env.registry.clear_cache()
-        return super().unlink()
-
 
 class ResCountryGroup(models.Model):
     # a pricelist applies to the countries of its country groups
-    _inherit = "res.country.group"
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        self.env.registry.clear_cache()
-        return super().create(vals_list)
-
-    def write(self, vals):
-        self.env.registry.clear_cache()
-        return super().write(vals)
-
-    def unlink(self):
-        self.env.registry.clear_cache()
-        return super().unlink()
+    _name = "res.country.group"
+    _inherit = ["res.country.group", "city.mp.pricelist.memo.mixin"]
