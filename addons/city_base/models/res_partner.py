@@ -186,12 +186,16 @@ class ResPartner(models.Model):
         if vals.get("is_merchant") and not vals.get("merchant_code"):
             for partner in self.filtered(lambda p: not p.merchant_code):
                 partner.merchant_code = self.env["ir.sequence"].next_by_code("city.merchant")
-        res = super().write(vals)
+        res = super().write(vals)  # Odoo's access check: the caller may write these partners
         if "active" in vals and not vals["active"]:
-            # sudo: archiving a merchant must lock its staff out, whoever archives it.
-            users_sudo = self.env["res.users"].sudo().search([("merchant_id", "in", self.ids)])
-            users_sudo.write({"active": False})
+            self.filtered("is_merchant")._city_lock_out_staff()
         return res
+
+    def _city_lock_out_staff(self):
+        """Archive the users of these (archived) merchants: archiving a merchant locks its staff
+        out, whoever archives it (sudo: the archiving user need not manage users)."""
+        if self:
+            self.env["res.users"].sudo().search([("merchant_id", "in", self.ids)]).write({"active": False})
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_merchant(self):
